@@ -1,0 +1,209 @@
+#include "runtime/metrics.hpp"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace mensa::runtime {
+
+namespace {
+
+bool valid_metric_name(std::string_view name) {
+  return !name.empty() && name.front() != '/' && name.back() != '/' &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '/';
+         });
+}
+
+std::string prometheus_name(const std::string& name) {
+  std::string result = "mensa_" + name;
+  std::replace(result.begin(), result.end(), '/', '_');
+  return result;
+}
+
+double quantile(std::vector<double> sorted, double q) {
+  if (sorted.empty())
+    return 0;
+  auto index =
+      static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+}  // namespace
+
+void gauge::add(double x) noexcept {
+  auto current = value_.load(std::memory_order_relaxed);
+  while (!value_.compare_exchange_weak(current, current + x, std::memory_order_relaxed))
+    ;
+}
+
+void timer::record(std::chrono::nanoseconds d) {
+  auto ms = std::chrono::duration<double, std::milli>(d).count();
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (count_ == 0 || ms < min_ms_)
+    min_ms_ = ms;
+  if (count_ == 0 || ms > max_ms_)
+    max_ms_ = ms;
+  ++count_;
+  sum_ms_ += ms;
+  if (recent_.size() < window) {
+    recent_.push_back(ms);
+  } else {
+    recent_[next_] = ms;
+    next_ = (next_ + 1) % window;
+  }
+}
+
+timer::snapshot timer::read() const {
+  snapshot result;
+  std::vector<double> sorted;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    result.count = count_;
+    result.sum_ms = sum_ms_;
+    result.min_ms = min_ms_;
+    result.max_ms = max_ms_;
+    sorted = recent_;
+  }
+  std::sort(sorted.begin(), sorted.end());
+  result.p50_ms = quantile(sorted, 0.50);
+  result.p90_ms = quantile(sorted, 0.90);
+  result.p99_ms = quantile(sorted, 0.99);
+  return result;
+}
+
+metrics_registry::entry& metrics_registry::find_or_add(std::string_view name,
+                                                       std::string_view help,
+                                                       kind type) {
+  if (!valid_metric_name(name)) {
+    // A metric name is fixed in the code, so a bad one is a bug to fix now.
+    std::fprintf(stderr, "mensa: invalid metric name '%.*s'\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto i = entries_.find(name);
+  if (i != entries_.end()) {
+    if (i->second.type != type) {
+      std::fprintf(stderr, "mensa: metric '%.*s' registered as two kinds\n",
+                   static_cast<int>(name.size()), name.data());
+      std::abort();
+    }
+    return i->second;
+  }
+  entry added{type, std::string(help), nullptr, nullptr, nullptr};
+  switch (type) {
+    case kind::counter:
+      added.as_counter = std::make_unique<runtime::counter>();
+      break;
+    case kind::gauge:
+      added.as_gauge = std::make_unique<runtime::gauge>();
+      break;
+    case kind::timer:
+      added.as_timer = std::make_unique<runtime::timer>();
+      break;
+  }
+  return entries_.emplace(std::string(name), std::move(added)).first->second;
+}
+
+counter& metrics_registry::counter(std::string_view name, std::string_view help) {
+  return *find_or_add(name, help, kind::counter).as_counter;
+}
+
+gauge& metrics_registry::gauge(std::string_view name, std::string_view help) {
+  return *find_or_add(name, help, kind::gauge).as_gauge;
+}
+
+timer& metrics_registry::timer(std::string_view name, std::string_view help) {
+  return *find_or_add(name, help, kind::timer).as_timer;
+}
+
+double metrics_registry::value(std::string_view name) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto i = entries_.find(name);
+  if (i == entries_.end())
+    return 0;
+  switch (i->second.type) {
+    case kind::counter:
+      return static_cast<double>(i->second.as_counter->value());
+    case kind::gauge:
+      return i->second.as_gauge->value();
+    case kind::timer:
+      return static_cast<double>(i->second.as_timer->read().count);
+  }
+  return 0;
+}
+
+std::string metrics_registry::to_json() const {
+  google::protobuf::Struct root;
+  auto& fields = *root.mutable_fields();
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    for (auto& [name, e] : entries_) {
+      switch (e.type) {
+        case kind::counter:
+          fields[name].set_number_value(static_cast<double>(e.as_counter->value()));
+          break;
+        case kind::gauge:
+          fields[name].set_number_value(e.as_gauge->value());
+          break;
+        case kind::timer: {
+          auto s = e.as_timer->read();
+          fields[name + "/count"].set_number_value(static_cast<double>(s.count));
+          fields[name + "/sum_ms"].set_number_value(s.sum_ms);
+          fields[name + "/min_ms"].set_number_value(s.min_ms);
+          fields[name + "/max_ms"].set_number_value(s.max_ms);
+          fields[name + "/p50_ms"].set_number_value(s.p50_ms);
+          fields[name + "/p90_ms"].set_number_value(s.p90_ms);
+          fields[name + "/p99_ms"].set_number_value(s.p99_ms);
+          break;
+        }
+      }
+    }
+  }
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  auto status = google::protobuf::util::MessageToJsonString(root, &out, options);
+  if (!status.ok())
+    return "{}";
+  return out;
+}
+
+std::string metrics_registry::to_prometheus() const {
+  std::ostringstream out;
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (auto& [name, e] : entries_) {
+    auto prom = prometheus_name(name);
+    auto family = e.type == kind::timer ? prom + "_ms" : prom;
+    out << "# HELP " << family << ' ' << e.help << '\n';
+    switch (e.type) {
+      case kind::counter:
+        out << "# TYPE " << prom << " counter\n"
+            << prom << ' ' << e.as_counter->value() << '\n';
+        break;
+      case kind::gauge:
+        out << "# TYPE " << prom << " gauge\n"
+            << prom << ' ' << e.as_gauge->value() << '\n';
+        break;
+      case kind::timer: {
+        auto s = e.as_timer->read();
+        out << "# TYPE " << family << " summary\n"
+            << family << "{quantile=\"0.5\"} " << s.p50_ms << '\n'
+            << family << "{quantile=\"0.9\"} " << s.p90_ms << '\n'
+            << family << "{quantile=\"0.99\"} " << s.p99_ms << '\n'
+            << family << "_sum " << s.sum_ms << '\n'
+            << family << "_count " << s.count << '\n';
+        break;
+      }
+    }
+  }
+  return out.str();
+}
+
+}  // namespace mensa::runtime

@@ -1,0 +1,190 @@
+#include "runtime/node.hpp"
+
+#include <csignal>
+#include <random>
+
+#include "caf/event_based_actor.hpp"
+#include "caf/io/middleman.hpp"
+#include "caf/openssl/manager.hpp"
+#include "runtime/envelope.hpp"
+#include "runtime/log.hpp"
+#include "runtime/network_transport.hpp"
+#include "runtime/process.hpp"
+
+namespace mensa::runtime {
+
+namespace {
+
+// 2026-01-01T00:00:00Z, where simulated wall-clock time begins.
+constexpr std::chrono::seconds simulated_epoch{1767225600};
+
+uint64_t mix(uint64_t x) {
+  // splitmix64: spreads nearby seeds over the whole range.
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Answers other nodes' lookups of this node's processes by name.
+caf::behavior directory(caf::event_based_actor*, node* owner) {
+  return {
+      [owner](lookup_atom, const std::string& name) -> caf::actor {
+        return owner->find(name);
+      },
+  };
+}
+
+void configure_actor_system(node_config& cfg) {
+  cfg.add_message_type<envelope>("mensa.envelope");
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  if (cfg.simulated) {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    return;
+  }
+  cfg.load<caf::io::middleman>();
+  cfg.set("middleman.heartbeat-interval", cfg.heartbeat_interval);
+  cfg.set("middleman.connection-timeout", cfg.heartbeat_timeout);
+  // Handles learned through a third node must not open connections of
+  // their own on every interface (see shared/notes/caf-0.17.md, Q3e).
+  cfg.set("middleman.enable-automatic-connections", false);
+  if (cfg.worker_threads > 0)
+    cfg.set("scheduler.max-threads", cfg.worker_threads);
+  if (cfg.tls_enabled()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = cfg.tls_certificate;
+    cfg.openssl_key = cfg.tls_key;
+    cfg.openssl_cafile = cfg.tls_ca;
+    cfg.openssl_passphrase = cfg.tls_key_passphrase;
+  }
+}
+
+}  // namespace
+
+node::node(std::unique_ptr<node_config> cfg) : config_(std::move(cfg)) {
+  for (std::size_t i = 0; i < drop_reason_count; ++i) {
+    auto reason = static_cast<drop_reason>(i);
+    dropped_[i] =
+        &metrics_.counter(std::string("runtime/messages_dropped/") + to_string(reason),
+                          "messages dropped by the runtime instead of being handled");
+  }
+}
+
+expected<std::unique_ptr<node>> node::start(std::unique_ptr<node_config> cfg,
+                                            transport_factory make_transport) {
+  if (auto ok = cfg->validate(); !ok)
+    return ok.error();
+  set_log_level(*parse_log_level(cfg->logging_level));
+  // Writes to a closed socket must fail, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  configure_actor_system(*cfg);
+  std::unique_ptr<node> result(new node(std::move(cfg)));
+  auto& self = *result;
+  self.system_ = std::make_unique<caf::actor_system>(*self.config_);
+  if (self.config_->simulated)
+    self.system_->await_actors_before_shutdown(false);
+  self.clock_start_ = self.system_->clock().now();
+  if (make_transport)
+    self.transport_ = make_transport(self);
+  else
+    self.transport_ = std::make_unique<network_transport>(
+        *self.system_, self.config_->tls_enabled(), self.config_->resolve_timeout);
+  self.directory_ = self.system_->spawn(directory, &self);
+  auto port =
+      self.transport_->listen(self.directory_, self.config_->ip, self.config_->port);
+  if (!port)
+    return port.error();
+  self.port_ = *port;
+  self.endpoint_ = make_endpoint(self.config_->advertised_ip(), self.port_);
+  return result;
+}
+
+node::~node() {
+  if (!system_)
+    return;
+  stop_processes();
+  if (directory_) {
+    caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    directory_ = nullptr;
+  }
+  if (!config_->simulated)
+    await_processes();
+  transport_.reset();
+  system_.reset();
+}
+
+expected<address> node::address_of(std::string_view name) const {
+  return address::make(name, config_->advertised_ip(), port_);
+}
+
+expected<address> node::reserve(std::string_view name) {
+  auto self = address_of(name);
+  if (!self)
+    return self;
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto [slot, added] = processes_.try_emplace(std::string(name));
+  if (!added)
+    return failure{"a process named '" + std::string(name) + "' already runs on node " +
+                   endpoint_};
+  return self;
+}
+
+void node::admit(std::string_view name, caf::actor handle) {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    processes_[std::string(name)] = handle;
+  }
+  // Spawned lazily: the process starts only now that others can find it.
+  caf::anon_send(handle, start_atom::value);
+}
+
+void node::forget(std::string_view name, caf::actor_id id) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto i = processes_.find(std::string(name));
+  if (i != processes_.end() && i->second && i->second.id() == id)
+    processes_.erase(i);
+}
+
+caf::actor node::find(std::string_view name) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto i = processes_.find(std::string(name));
+  return i == processes_.end() ? caf::actor{} : i->second;
+}
+
+void node::stop_processes() {
+  std::vector<caf::actor> running;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    for (auto& [name, handle] : processes_)
+      if (handle)
+        running.push_back(handle);
+  }
+  for (auto& handle : running)
+    caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
+}
+
+void node::await_processes() {
+  system_->await_all_actors_done();
+}
+
+uint64_t node::seed_for(std::string_view name) const {
+  if (!config_->simulated)
+    return (static_cast<uint64_t>(std::random_device{}()) << 32) ^
+           std::random_device{}();
+  return mix(config_->seed ^ mix(std::hash<std::string_view>{}(name)) ^
+             mix(std::hash<std::string>{}(endpoint_)));
+}
+
+std::chrono::system_clock::time_point node::wall_time(
+    caf::actor_clock::time_point t) const {
+  using std::chrono::duration_cast;
+  using std::chrono::system_clock;
+  if (config_->simulated)
+    return system_clock::time_point(
+        duration_cast<system_clock::duration>(simulated_epoch + (t - clock_start_)));
+  return system_clock::now() +
+         duration_cast<system_clock::duration>(t - system_->clock().now());
+}
+
+}  // namespace mensa::runtime

@@ -1,0 +1,383 @@
+#include "runtime/process.hpp"
+
+#include <google/protobuf/descriptor.h>
+
+#include "mensa/internal/runtime.pb.h"
+#include "runtime/atoms.hpp"
+#include "runtime/node.hpp"
+
+namespace mensa::runtime {
+
+namespace {
+
+const address no_sender;
+
+}  // namespace
+
+const char* to_string(exit_kind kind) {
+  switch (kind) {
+    case exit_kind::exited:
+      return "exited";
+    case exit_kind::connection_lost:
+      return "connection lost";
+    case exit_kind::unreachable:
+      return "unreachable";
+  }
+  return "unknown";
+}
+
+process::process(caf::actor_config& cfg, runtime::node& owner, address self)
+    : caf::event_based_actor(cfg),
+      node_(owner),
+      self_(std::make_shared<const address>(std::move(self))),
+      random_(owner.seed_for(self_->name())) {
+  // nop
+}
+
+process::~process() = default;
+
+const char* process::name() const {
+  return self_->str().c_str();
+}
+
+caf::behavior process::make_behavior() {
+  set_down_handler([this](caf::down_msg& msg) { on_peer_down(msg); });
+  set_default_handler(
+      [this](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+        node_.dropped(drop_reason::unexpected).increment();
+        auto& throttle = drop_logs_[static_cast<std::size_t>(drop_reason::unexpected)];
+        if (throttle.admit())
+          log(log_level::warning, "dropped a CAF message that is not an envelope");
+        return caf::sec::unexpected_message;
+      });
+  handlers_.install(internal::FlowAck::default_instance(),
+                    [this](const address& from, const google::protobuf::Message& m) {
+                      on_flow_ack(from, m);
+                    });
+  on_start();
+  return {
+      [this](const envelope& e) { receive(e); },
+      [this](deliver_atom, const envelope& e) { handle(e); },
+      [this](timer_atom, timer_id id) { fire_timer(id); },
+      [this](dispatch_atom, const dispatch_call& call) { call.fn(*this); },
+      [](start_atom) {
+        // Spawned lazily: this message only starts the process.
+      },
+  };
+}
+
+void process::on_exit() {
+  node_.forget(self_->name(), id());
+  on_stop();
+  peers_.clear();
+  peer_by_actor_.clear();
+  timers_.clear();
+  current_.reset();
+}
+
+void process::exited(const address& peer, const peer_exit& why) {
+  log(log_level::info,
+      "peer " + peer.str() + " " + to_string(why.kind) + ": " + why.detail);
+}
+
+// -- receiving ----------------------------------------------------------------
+
+void process::receive(const envelope& e) {
+  if (auto* filter = node_.filter()) {
+    auto verdict = filter->on_delivery(e, *self_, caf::actor_cast<caf::actor>(this));
+    switch (verdict.what) {
+      case filter_verdict::action::pass:
+        break;
+      case filter_verdict::action::drop:
+        node_.dropped(drop_reason::filtered).increment();
+        return;
+      case filter_verdict::action::delay:
+        delayed_send(caf::actor_cast<caf::actor>(this), verdict.delay,
+                     deliver_atom::value, e);
+        return;
+      case filter_verdict::action::hold:
+        return;
+    }
+  }
+  handle(e);
+}
+
+void process::handle(const envelope& e) {
+  const handler_table::entry* entry = nullptr;
+  message_ptr msg;
+  if (!e.is_wire()) {
+    msg = e.message();
+    if (!msg) {
+      drop(drop_reason::unexpected, e, "the envelope is empty");
+      return;
+    }
+    entry = handlers_.find(msg->GetDescriptor());
+    if (!entry) {
+      drop(drop_reason::unhandled, e, "no handler for this type");
+      return;
+    }
+  } else {
+    if (e.from().empty()) {
+      drop(drop_reason::malformed_sender, e, "the sender is not a valid address");
+      return;
+    }
+    auto limit = node_.config().max_message_size;
+    if (e.payload().size() > limit) {
+      drop(drop_reason::oversize, e,
+           std::to_string(e.payload().size()) + " bytes exceed the limit of " +
+               std::to_string(limit));
+      return;
+    }
+    entry = handlers_.find(e.type_name());
+    if (!entry) {
+      auto* pool = google::protobuf::DescriptorPool::generated_pool();
+      if (pool->FindMessageTypeByName(std::string(e.type_name())) == nullptr)
+        drop(drop_reason::unknown_type, e, "this program does not know the type");
+      else
+        drop(drop_reason::unhandled, e, "no handler for this type");
+      return;
+    }
+    std::unique_ptr<google::protobuf::Message> parsed(entry->prototype->New());
+    if (!parsed->ParseFromString(e.payload())) {
+      drop(drop_reason::parse_error, e, "the payload does not parse");
+      return;
+    }
+    msg = std::move(parsed);
+  }
+  sender_ = &e.from();
+  current_ = std::move(msg);
+  entry->fn(e.from(), *current_);
+  sender_ = nullptr;
+  current_.reset();
+  if (e.flow().ack_requested) {
+    internal::FlowAck ack;
+    ack.set_stream(e.flow().stream);
+    ack.set_sequence(e.flow().sequence);
+    send(e.from(), std::move(ack));
+  }
+}
+
+void process::drop(drop_reason reason, const envelope& e, std::string_view detail) {
+  node_.dropped(reason).increment();
+  auto& throttle = drop_logs_[static_cast<std::size_t>(reason)];
+  if (throttle.admit())
+    log(log_level::warning, "dropped " + e.describe() + ": " + std::string(detail) +
+                                " (" + std::to_string(throttle.seen()) + " so far)");
+}
+
+const address& process::sender() const noexcept {
+  return sender_ ? *sender_ : no_sender;
+}
+
+// -- sending ------------------------------------------------------------------
+
+void process::send(const address& to, message_ptr msg) {
+  if (!msg)
+    return;
+  route(to, envelope(self_, std::move(msg)));
+}
+
+void process::send_serialized(const address& to, std::string type,
+                              std::string payload) {
+  route(to, envelope::from_wire(self_->str(), std::move(type), std::move(payload), {}));
+}
+
+process::peer_state& process::peer(const address& to) {
+  return peers_[to];
+}
+
+void process::route(const address& to, envelope e) {
+  auto i = peers_.find(to);
+  if (i != peers_.end() && i->second.handle) {
+    caf::event_based_actor::send(i->second.handle, std::move(e));
+    return;
+  }
+  if (to.empty()) {
+    drop(drop_reason::unroutable, e, "the destination address is empty");
+    return;
+  }
+  auto& state = i != peers_.end() ? i->second : peers_[to];
+  state.pending.push_back(std::move(e));
+  if (!state.resolving)
+    resolve(to);
+}
+
+void process::resolve(const address& to) {
+  peers_[to].resolving = true;
+  if (to == *self_) {
+    finish_resolve(to, caf::actor_cast<caf::actor>(this));
+    return;
+  }
+  if (node_.is_local(to)) {
+    if (auto handle = node_.find(to.name()))
+      finish_resolve(to, std::move(handle));
+    else
+      finish_resolve(to, failure{"no process named '" + std::string(to.name()) +
+                                 "' runs on node " + node_.endpoint()});
+    return;
+  }
+  node_.transport().resolve(this, to, [this, to](expected<caf::actor> result) {
+    finish_resolve(to, std::move(result));
+  });
+}
+
+void process::finish_resolve(const address& to, expected<caf::actor> result) {
+  auto i = peers_.find(to);
+  if (i == peers_.end())
+    return;
+  auto& state = i->second;
+  state.resolving = false;
+  if (!result) {
+    if (auto n = state.pending.size(); n > 0) {
+      node_.dropped(drop_reason::unroutable).increment(n);
+      auto& throttle = drop_logs_[static_cast<std::size_t>(drop_reason::unroutable)];
+      if (throttle.admit())
+        log(log_level::warning, "dropped " + std::to_string(n) + " message(s) to " +
+                                    to.str() + ": " + result.error().message);
+    }
+    forget_peer(to, peer_exit{exit_kind::unreachable, result.error().message});
+    return;
+  }
+  if (!state.handle) {
+    state.handle = std::move(*result);
+    if (to != *self_) {
+      monitor(state.handle);
+      peer_by_actor_.emplace(state.handle.address(), to);
+    }
+  }
+  auto pending = std::move(state.pending);
+  state.pending.clear();
+  for (auto& e : pending)
+    caf::event_based_actor::send(state.handle, std::move(e));
+}
+
+// -- failure detection --------------------------------------------------------
+
+void process::link(const address& peer_address) {
+  if (peer_address.empty())
+    return;
+  auto& state = peer(peer_address);
+  state.linked = true;
+  if (!state.handle && !state.resolving)
+    resolve(peer_address);
+}
+
+void process::unlink(const address& peer_address) {
+  auto i = peers_.find(peer_address);
+  if (i != peers_.end())
+    i->second.linked = false;
+}
+
+void process::on_peer_down(const caf::down_msg& msg) {
+  auto [first, last] = peer_by_actor_.equal_range(msg.source);
+  if (first == last)
+    return;
+  std::vector<address> gone;
+  for (auto i = first; i != last; ++i)
+    gone.push_back(i->second);
+  peer_by_actor_.erase(first, last);
+  peer_exit why{msg.reason == caf::exit_reason::remote_link_unreachable
+                    ? exit_kind::connection_lost
+                    : exit_kind::exited,
+                system().render(msg.reason)};
+  for (auto& a : gone)
+    forget_peer(a, why);
+}
+
+void process::forget_peer(const address& peer_address, const peer_exit& why) {
+  auto i = peers_.find(peer_address);
+  if (i == peers_.end())
+    return;
+  bool linked = i->second.linked;
+  peers_.erase(i);
+  if (linked)
+    exited(peer_address, why);
+}
+
+// -- flow control -------------------------------------------------------------
+
+bool process::send_windowed(const address& to, message_ptr msg) {
+  auto window = node_.config().flow_window;
+  auto& state = peer(to);
+  if (!state.outbound)
+    state.outbound = std::make_unique<flow_sender>(random_() | 1);
+  if (!state.outbound->has_room(window))
+    return false;
+  auto mark = state.outbound->next(window);
+  route(to, envelope(self_, std::move(msg), mark));
+  return true;
+}
+
+bool process::window_open(const address& to) const {
+  auto i = peers_.find(to);
+  return i == peers_.end() || !i->second.outbound ||
+         i->second.outbound->has_room(node_.config().flow_window);
+}
+
+void process::when_window_open(const address& to, std::function<void()> fn) {
+  if (window_open(to)) {
+    fn();
+    return;
+  }
+  peers_[to].outbound->waiters.push_back(std::move(fn));
+}
+
+std::size_t process::unacknowledged(const address& to) const {
+  auto i = peers_.find(to);
+  if (i == peers_.end() || !i->second.outbound)
+    return 0;
+  return i->second.outbound->in_flight();
+}
+
+void process::on_flow_ack(const address& from, const google::protobuf::Message& m) {
+  auto& ack = static_cast<const internal::FlowAck&>(m);
+  auto i = peers_.find(from);
+  if (i == peers_.end() || !i->second.outbound)
+    return;
+  auto& outbound = *i->second.outbound;
+  if (!outbound.acknowledge(ack.stream(), ack.sequence()) ||
+      !outbound.has_room(node_.config().flow_window))
+    return;
+  auto waiters = std::move(outbound.waiters);
+  outbound.waiters.clear();
+  for (auto& fn : waiters)
+    fn();
+}
+
+// -- time ---------------------------------------------------------------------
+
+timer_id process::delay(caf::timespan d, std::function<void()> fn) {
+  auto id = ++next_timer_;
+  timers_.emplace(id, std::move(fn));
+  delayed_send(caf::actor_cast<caf::actor>(this), d, timer_atom::value, id);
+  return id;
+}
+
+bool process::cancel(timer_id id) {
+  return timers_.erase(id) > 0;
+}
+
+void process::fire_timer(timer_id id) {
+  auto i = timers_.find(id);
+  if (i == timers_.end())
+    return;
+  auto fn = std::move(i->second);
+  timers_.erase(i);
+  fn();
+}
+
+std::chrono::system_clock::time_point process::wall_now() const {
+  return node_.wall_time(clock().now());
+}
+
+// -- utilities ----------------------------------------------------------------
+
+metrics_registry& process::metrics() const {
+  return node_.metrics();
+}
+
+void process::log(log_level level, std::string_view message) const {
+  runtime::log(level, self_->str(), message);
+}
+
+}  // namespace mensa::runtime

@@ -1,0 +1,260 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "caf/actor_addr.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/event_based_actor.hpp"
+#include "runtime/address.hpp"
+#include "runtime/drop_reason.hpp"
+#include "runtime/envelope.hpp"
+#include "runtime/flow_control.hpp"
+#include "runtime/handler_table.hpp"
+#include "runtime/log.hpp"
+
+namespace mensa::runtime {
+
+class node;
+class metrics_registry;
+
+/// Why a linked peer is gone.
+enum class exit_kind {
+  /// The process terminated.
+  exited,
+  /// Its node disconnected, was killed, or stopped answering heartbeats.
+  connection_lost,
+  /// It could not be reached: no node answers at its endpoint, or the node
+  /// has no process of that name.
+  unreachable,
+};
+
+/// The `exited` event: what happened, and details for the log.
+struct peer_exit {
+  exit_kind kind;
+  std::string detail;
+};
+
+/// Returns "exited", "connection lost" or "unreachable".
+const char* to_string(exit_kind kind);
+
+class process;
+
+/// A function to run inside a process (see dispatch.hpp). It never leaves
+/// its OS process: CAF refuses to serialize it.
+struct dispatch_call {
+  std::function<void(process&)> fn;
+};
+
+/// Identifies a timer started by `process::delay`.
+using timer_id = uint64_t;
+
+/// The base of every mensa actor, what a libprocess `Process` was to Mesos:
+/// it has an address (`name@host:port`), a table of protobuf message
+/// handlers, sends to addresses wherever they are, learns of linked peers'
+/// exits through one `exited` callback, and keeps timers on the runtime
+/// clock (simulated in the harness).
+///
+/// A derived class installs its handlers in `on_start()`. Its state is
+/// touched only by its own handlers, timers and callbacks, never by another
+/// thread. Spawn processes through `node::spawn`.
+class process : public caf::event_based_actor {
+ public:
+  /// The address type; hides CAF's `abstract_actor::address()` so derived
+  /// processes can name it plainly.
+  using address = runtime::address;
+
+  /// Called by `node::spawn`; derived constructors pass these through.
+  process(caf::actor_config& cfg, runtime::node& owner, address self);
+
+  ~process() override;
+
+  /// Returns this process's address.
+  const address& self_address() const noexcept { return *self_; }
+
+  /// Returns the node this process runs on.
+  runtime::node& local_node() const noexcept { return node_; }
+
+  /// Returns the address text (CAF uses it in its own logs).
+  const char* name() const override;
+
+  /// Sets up the runtime's handlers, then calls `on_start()`.
+  caf::behavior make_behavior() final;
+
+  /// Unregisters from the node and calls `on_stop()`.
+  void on_exit() final;
+
+ protected:
+  /// Called once before the first message; install handlers here.
+  virtual void on_start() {}
+
+  /// Called once when the process terminates.
+  virtual void on_stop() {}
+
+  /// Called when a peer this process linked to exits, loses its connection
+  /// or cannot be reached. The link is gone afterwards.
+  virtual void exited(const address& peer, const peer_exit& why);
+
+  // -- handlers ---------------------------------------------------------------
+
+  /// Installs a member function as the handler for messages of type `M`.
+  template <class Derived, class M>
+  void install(void (Derived::*fn)(const address& from, const M& msg)) {
+    static_assert(std::is_base_of_v<process, Derived>);
+    auto* self = static_cast<Derived*>(this);
+    install<M>(
+        [self, fn](const address& from, const M& msg) { (self->*fn)(from, msg); });
+  }
+
+  /// Installs `fn(const address& from, const M& msg)` for messages of type
+  /// `M`.
+  template <class M, class F>
+  void install(F fn) {
+    static_assert(std::is_base_of_v<google::protobuf::Message, M>);
+    handlers_.install(
+        M::default_instance(),
+        [fn = std::move(fn)](const address& from, const google::protobuf::Message& m) {
+          fn(from, static_cast<const M&>(m));
+        });
+  }
+
+  // -- messaging --------------------------------------------------------------
+
+  /// Sends `msg` to `to`. Within this OS process the message is shared, not
+  /// copied; across OS processes it is serialized once. Messages to one
+  /// peer arrive in the order sent. A message to an address that cannot be
+  /// reached is dropped and counted (link to learn about it).
+  template <class M, class = std::enable_if_t<
+                         std::is_base_of_v<google::protobuf::Message, std::decay_t<M>>>>
+  void send(const address& to, M&& msg) {
+    send(to, std::make_shared<const std::decay_t<M>>(std::forward<M>(msg)));
+  }
+
+  /// Sends a message that is already shared (forwarding without a copy).
+  void send(const address& to, message_ptr msg);
+
+  /// Sends a message that is already serialized, as `type` (full protobuf
+  /// name) and bytes; the receiver parses it. For forwarding what arrived
+  /// in serialized form (and for tests that send what a broken peer would).
+  void send_serialized(const address& to, std::string type, std::string payload);
+
+  /// Sends `msg` to the sender of the message being handled.
+  template <class M>
+  void reply(M&& msg) {
+    send(sender(), std::forward<M>(msg));
+  }
+
+  /// Returns the sender of the message being handled (empty outside
+  /// handlers).
+  const address& sender() const noexcept;
+
+  /// Returns the message being handled, to keep or forward it.
+  const message_ptr& current_message() const noexcept { return current_; }
+
+  // -- flow control -----------------------------------------------------------
+
+  /// Sends `msg` on the flow-controlled stream to `to` if fewer than the
+  /// node's `flow_window` messages on it are unacknowledged; otherwise sends
+  /// nothing and returns false (see `when_window_open`).
+  template <class M, class = std::enable_if_t<
+                         std::is_base_of_v<google::protobuf::Message, std::decay_t<M>>>>
+  bool send_windowed(const address& to, M&& msg) {
+    if (!window_open(to))
+      return false;
+    return send_windowed(to,
+                         std::make_shared<const std::decay_t<M>>(std::forward<M>(msg)));
+  }
+
+  /// Like the above for a message that is already shared.
+  bool send_windowed(const address& to, message_ptr msg);
+
+  /// Returns whether `send_windowed` to `to` would send now.
+  bool window_open(const address& to) const;
+
+  /// Calls `fn` once when the stream to `to` has room (at once if it has).
+  /// Callbacks are dropped if the peer exits.
+  void when_window_open(const address& to, std::function<void()> fn);
+
+  /// Returns how many windowed messages to `to` await acknowledgement.
+  std::size_t unacknowledged(const address& to) const;
+
+  // -- failure detection ------------------------------------------------------
+
+  /// Watches `peer`: its exit, the loss of its node's connection, or its
+  /// being unreachable calls `exited` once.
+  void link(const address& peer);
+
+  /// Stops watching `peer`.
+  void unlink(const address& peer);
+
+  // -- time -------------------------------------------------------------------
+
+  /// Calls `fn` after `d` on the runtime clock. Returns an id for `cancel`.
+  timer_id delay(caf::timespan d, std::function<void()> fn);
+
+  /// Cancels a timer; returns whether it was still pending.
+  bool cancel(timer_id id);
+
+  /// Returns the wall-clock time (simulated in the harness).
+  std::chrono::system_clock::time_point wall_now() const;
+
+  // -- utilities --------------------------------------------------------------
+
+  /// Returns a random number; deterministic per seed in the harness.
+  uint64_t random() { return random_(); }
+
+  /// Returns the node's metrics.
+  metrics_registry& metrics() const;
+
+  /// Writes a log line tagged with this process's address.
+  void log(log_level level, std::string_view message) const;
+
+ private:
+  struct peer_state {
+    caf::actor handle;
+    bool resolving = false;
+    bool linked = false;
+    std::vector<envelope> pending;
+    std::unique_ptr<flow_sender> outbound;
+  };
+
+  void receive(const envelope& e);
+  void handle(const envelope& e);
+  void route(const address& to, envelope e);
+  void resolve(const address& to);
+  void finish_resolve(const address& to, expected<caf::actor> result);
+  void on_peer_down(const caf::down_msg& msg);
+  void forget_peer(const address& peer, const peer_exit& why);
+  void on_flow_ack(const address& from, const google::protobuf::Message& ack);
+  void fire_timer(timer_id id);
+  void drop(drop_reason reason, const envelope& e, std::string_view detail);
+  peer_state& peer(const address& to);
+
+  runtime::node& node_;
+  std::shared_ptr<const address> self_;
+  handler_table handlers_;
+  std::unordered_map<address, peer_state> peers_;
+  std::unordered_multimap<caf::actor_addr, address> peer_by_actor_;
+  std::unordered_map<timer_id, std::function<void()>> timers_;
+  timer_id next_timer_ = 0;
+  const address* sender_ = nullptr;
+  message_ptr current_;
+  std::mt19937_64 random_;
+  log_throttle drop_logs_[drop_reason_count];
+};
+
+}  // namespace mensa::runtime
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mensa::runtime::dispatch_call)

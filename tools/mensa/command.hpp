@@ -1,0 +1,22 @@
+#pragma once
+
+namespace mensa::tools {
+
+/// One subcommand of the `mensa` program.
+struct command {
+  /// The word that selects it: `mensa <name> ...`.
+  const char* name;
+  /// One line for `mensa --help`.
+  const char* summary;
+  /// Runs it with the arguments after the subcommand's name (argv[0] is the
+  /// subcommand); returns the exit code.
+  int (*run)(int argc, char** argv);
+};
+
+/// `mensa pong`: serves a `pong` process that answers pings.
+int run_pong(int argc, char** argv);
+
+/// `mensa ping ADDRESS`: measures round trips to a process.
+int run_ping(int argc, char** argv);
+
+}  // namespace mensa::tools
