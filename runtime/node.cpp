@@ -9,6 +9,7 @@
 #include "runtime/envelope.hpp"
 #include "runtime/log.hpp"
 #include "runtime/network_transport.hpp"
+#include "runtime/openssl_error_queue.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::runtime {
@@ -52,6 +53,7 @@ void configure_actor_system(node_config& cfg) {
   if (cfg.worker_threads > 0)
     cfg.set("scheduler.max-threads", cfg.worker_threads);
   if (cfg.tls_enabled()) {
+    require_openssl_error_queue_fix();
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = cfg.tls_certificate;
     cfg.openssl_key = cfg.tls_key;

@@ -144,6 +144,7 @@ void process::handle(const envelope& e) {
     }
     msg = std::move(parsed);
   }
+  adopt_sender(e.from());
   sender_ = &e.from();
   current_ = std::move(msg);
   entry->fn(e.from(), *current_);
@@ -245,6 +246,25 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
       peer_by_actor_.emplace(state.handle.address(), to);
     }
   }
+  auto pending = std::move(state.pending);
+  state.pending.clear();
+  for (auto& e : pending)
+    caf::event_based_actor::send(state.handle, std::move(e));
+}
+
+void process::adopt_sender(const address& from) {
+  // Answers go back the way the message came: over the sender's existing
+  // connection, instead of resolving its address and dialing its node anew.
+  auto sender = current_sender();
+  if (!sender || from == *self_)
+    return;
+  auto i = peers_.find(from);
+  if (i != peers_.end() && i->second.handle)
+    return;
+  auto& state = i != peers_.end() ? i->second : peers_[from];
+  state.handle = caf::actor_cast<caf::actor>(sender);
+  monitor(state.handle);
+  peer_by_actor_.emplace(state.handle.address(), from);
   auto pending = std::move(state.pending);
   state.pending.clear();
   for (auto& e : pending)

@@ -235,6 +235,7 @@ class process : public caf::event_based_actor {
   void route(const address& to, envelope e);
   void resolve(const address& to);
   void finish_resolve(const address& to, expected<caf::actor> result);
+  void adopt_sender(const address& from);
   void on_peer_down(const caf::down_msg& msg);
   void forget_peer(const address& peer, const peer_exit& why);
   void on_flow_ack(const address& from, const google::protobuf::Message& ack);

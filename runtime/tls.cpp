@@ -1,6 +1,7 @@
 #include "runtime/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <cstring>
@@ -60,13 +61,19 @@ expected<void> check_tls_files(const std::string& certificate, const std::string
     return failure{"--tls_certificate '" + certificate +
                    "' is not a PEM certificate: " + openssl_reason()};
   std::string passphrase = key_passphrase;
-  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), &passphrase);
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1)
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_file(BIO_new_file(key.c_str(), "r"),
+                                                     BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> private_key(
+      key_file ? PEM_read_bio_PrivateKey(key_file.get(), nullptr, passphrase_callback,
+                                         &passphrase)
+               : nullptr,
+      EVP_PKEY_free);
+  if (!private_key)
     return failure{
         "--tls_key '" + key +
         "' is not a usable PEM private key (wrong passphrase?): " + openssl_reason()};
-  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+  if (SSL_CTX_use_PrivateKey(ctx.get(), private_key.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1)
     return failure{"--tls_key '" + key + "' does not belong to certificate '" +
                    certificate + "'"};
   if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1)

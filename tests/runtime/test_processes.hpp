@@ -68,10 +68,19 @@ class process_log {
   }
 
   /// Waits until `ready()` holds or `timeout` passes; returns `ready()`.
+  /// `ready` may call the accessors above.
   bool wait_for(const std::function<bool()>& ready,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    std::unique_lock<std::mutex> guard(mutex_);
-    return changed_.wait_for(guard, timeout, [&] { return ready(); });
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto seen = read([&] { return version_; });
+      if (ready())
+        return true;
+      std::unique_lock<std::mutex> guard(mutex_);
+      if (!changed_.wait_until(guard, deadline, [&] { return version_ != seen; }))
+        break;
+    }
+    return ready();
   }
 
  private:
@@ -80,6 +89,7 @@ class process_log {
     {
       std::lock_guard<std::mutex> guard(mutex_);
       f();
+      ++version_;
     }
     changed_.notify_all();
   }
@@ -97,6 +107,7 @@ class process_log {
   std::vector<int> timers_;
   std::size_t pings_ = 0;
   const void* last_ping_ = nullptr;
+  uint64_t version_ = 0;
 };
 
 /// Answers every Ping with a Pong of the same sequence and payload.
