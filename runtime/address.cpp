@@ -107,6 +107,7 @@ expected<address> address::parse(std::string_view text) {
   result.at_ = at;
   result.colon_ = colon;
   result.port_ = static_cast<uint16_t>(port);
+  result.hash_ = std::hash<std::string>{}(result.text_);
   return result;
 }
 

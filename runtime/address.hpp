@@ -52,12 +52,13 @@ class address {
     return std::string_view(text_).substr(at_ + 1);
   }
 
+  /// Returns the hash of the text, computed once when parsed.
+  std::size_t hash() const noexcept { return hash_; }
+
   friend bool operator==(const address& x, const address& y) {
-    return x.text_ == y.text_;
+    return x.hash_ == y.hash_ && x.text_ == y.text_;
   }
-  friend bool operator!=(const address& x, const address& y) {
-    return x.text_ != y.text_;
-  }
+  friend bool operator!=(const address& x, const address& y) { return !(x == y); }
   friend bool operator<(const address& x, const address& y) {
     return x.text_ < y.text_;
   }
@@ -67,6 +68,7 @@ class address {
   std::size_t at_ = 0;
   std::size_t colon_ = 0;
   uint16_t port_ = 0;
+  std::size_t hash_ = std::hash<std::string>{}(std::string{});
 };
 
 /// Formats `host:port`, bracketing IPv6 hosts.
@@ -77,6 +79,6 @@ std::string make_endpoint(std::string_view host, uint16_t port);
 template <>
 struct std::hash<mensa::runtime::address> {
   std::size_t operator()(const mensa::runtime::address& x) const noexcept {
-    return std::hash<std::string>{}(x.str());
+    return x.hash();
   }
 };

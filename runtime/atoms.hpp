@@ -16,6 +16,9 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 /// Hands a process an envelope that has already passed the message filter.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
+/// Sends what a process has queued for other nodes (see process::route).
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
 /// Runs a function inside a process (see dispatch.hpp).
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 

@@ -10,7 +10,7 @@ std::atomic<uint64_t> serialized_envelopes{0};
 
 const std::string empty_string;
 
-const address empty_address;
+const address no_address;
 
 }  // namespace
 
@@ -28,10 +28,8 @@ envelope envelope::from_wire(std::string from, std::string type, std::string pay
   return result;
 }
 
-const address& envelope::from() const noexcept {
-  if (wire_)
-    return wire_->from;
-  return from_ ? *from_ : empty_address;
+const address& envelope::empty_address() noexcept {
+  return no_address;
 }
 
 const std::string& envelope::wire_sender_text() const noexcept {

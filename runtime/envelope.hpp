@@ -43,10 +43,11 @@ class envelope {
   /// An empty envelope, as CAF default-constructs before loading.
   envelope() = default;
 
-  /// Wraps a message sent by `from` within this OS process.
-  envelope(std::shared_ptr<const address> from, message_ptr message,
-           flow_mark flow = {})
-      : from_(std::move(from)), message_(std::move(message)), flow_(flow) {}
+  /// Wraps a message sent by `from` within this OS process. `from` is the
+  /// address its node keeps for the sender (node::intern): it stays valid as
+  /// long as that node, which outlives every envelope sent on it.
+  envelope(const address* from, message_ptr message, flow_mark flow = {})
+      : from_(from), message_(std::move(message)), flow_(flow) {}
 
   /// Makes an envelope as it arrives from the network. `from` is parsed
   /// here; a malformed sender leaves `from()` empty.
@@ -55,7 +56,11 @@ class envelope {
 
   /// Returns the sender; empty only for a wire envelope whose sender text
   /// was malformed (see `wire_sender_text`).
-  const address& from() const noexcept;
+  const address& from() const noexcept {
+    if (wire_)
+      return wire_->from;
+    return from_ ? *from_ : empty_address();
+  }
 
   /// Returns the sender exactly as it arrived from the network.
   const std::string& wire_sender_text() const noexcept;
@@ -65,6 +70,9 @@ class envelope {
 
   /// Returns the message of a local envelope; null for a wire envelope.
   const message_ptr& message() const noexcept { return message_; }
+
+  /// Moves the message of a local envelope out (the receiver owns it then).
+  message_ptr take_message() noexcept { return std::move(message_); }
 
   /// Returns the full protobuf type name, e.g. `mensa.internal.Ping`.
   std::string_view type_name() const noexcept;
@@ -90,6 +98,8 @@ class envelope {
   std::string describe() const;
 
  private:
+  static const address& empty_address() noexcept;
+
   struct wire_form {
     std::string from_text;
     address from;
@@ -97,7 +107,7 @@ class envelope {
     std::string payload;
   };
 
-  std::shared_ptr<const address> from_;
+  const address* from_ = nullptr;
   message_ptr message_;
   std::shared_ptr<const wire_form> wire_;
   flow_mark flow_;

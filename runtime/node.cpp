@@ -7,10 +7,12 @@
 #include "caf/io/middleman.hpp"
 #include "caf/openssl/manager.hpp"
 #include "runtime/envelope.hpp"
+#include "runtime/envelope_batch.hpp"
 #include "runtime/log.hpp"
 #include "runtime/network_transport.hpp"
 #include "runtime/openssl_error_queue.hpp"
 #include "runtime/process.hpp"
+#include "runtime/scheduler_defaults.hpp"
 
 namespace mensa::runtime {
 
@@ -38,6 +40,7 @@ caf::behavior directory(caf::event_based_actor*, node* owner) {
 
 void configure_actor_system(node_config& cfg) {
   cfg.add_message_type<envelope>("mensa.envelope");
+  cfg.add_message_type<envelope_batch>("mensa.envelope_batch");
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   if (cfg.simulated) {
@@ -50,8 +53,7 @@ void configure_actor_system(node_config& cfg) {
   // Handles learned through a third node must not open connections of
   // their own on every interface (see shared/notes/caf-0.17.md, Q3e).
   cfg.set("middleman.enable-automatic-connections", false);
-  if (cfg.worker_threads > 0)
-    cfg.set("scheduler.max-threads", cfg.worker_threads);
+  apply_scheduler_defaults(cfg, cfg.worker_threads);
   if (cfg.tls_enabled()) {
     require_openssl_error_queue_fix();
     cfg.load<caf::openssl::manager>();
@@ -146,6 +148,14 @@ void node::forget(std::string_view name, caf::actor_id id) {
   auto i = processes_.find(std::string(name));
   if (i != processes_.end() && i->second && i->second.id() == id)
     processes_.erase(i);
+}
+
+const address* node::intern(const address& a) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto& slot = interned_[a.str()];
+  if (!slot)
+    slot = std::make_unique<const address>(a);
+  return slot.get();
 }
 
 caf::actor node::find(std::string_view name) const {

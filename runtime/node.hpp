@@ -89,6 +89,10 @@ class node {
     return self;
   }
 
+  /// Returns this node's lasting copy of `a`, the address of one of its
+  /// processes: valid as long as the node (envelopes point to it).
+  const address* intern(const address& a);
+
   /// Returns the process called `name` on this node, or an invalid handle.
   caf::actor find(std::string_view name) const;
 
@@ -148,6 +152,7 @@ class node {
   caf::actor_clock::time_point clock_start_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, caf::actor> processes_;
+  std::unordered_map<std::string, std::unique_ptr<const address>> interned_;
 };
 
 }  // namespace mensa::runtime

@@ -4,6 +4,7 @@
 
 #include "mensa/internal/runtime.pb.h"
 #include "runtime/atoms.hpp"
+#include "runtime/envelope_batch.hpp"
 #include "runtime/node.hpp"
 
 namespace mensa::runtime {
@@ -29,7 +30,7 @@ const char* to_string(exit_kind kind) {
 process::process(caf::actor_config& cfg, runtime::node& owner, address self)
     : caf::event_based_actor(cfg),
       node_(owner),
-      self_(std::make_shared<const address>(std::move(self))),
+      self_(owner.intern(self)),
       random_(owner.seed_for(self_->name())) {
   // nop
 }
@@ -56,8 +57,13 @@ caf::behavior process::make_behavior() {
                     });
   on_start();
   return {
-      [this](const envelope& e) { receive(e); },
-      [this](deliver_atom, const envelope& e) { handle(e); },
+      [this](envelope& e) { receive(e); },
+      [this](envelope_batch& batch) {
+        for (auto& e : batch.envelopes)
+          receive(e);
+      },
+      [this](flush_atom) { flush_outboxes(); },
+      [this](deliver_atom, envelope& e) { handle(e); },
       [this](timer_atom, timer_id id) { fire_timer(id); },
       [this](dispatch_atom, const dispatch_call& call) { call.fn(*this); },
       [](start_atom) {
@@ -69,10 +75,11 @@ caf::behavior process::make_behavior() {
 void process::on_exit() {
   node_.forget(self_->name(), id());
   on_stop();
+  flush_outboxes();
+  last_peer_ = nullptr;
   peers_.clear();
   peer_by_actor_.clear();
   timers_.clear();
-  current_.reset();
 }
 
 void process::exited(const address& peer, const peer_exit& why) {
@@ -82,7 +89,7 @@ void process::exited(const address& peer, const peer_exit& why) {
 
 // -- receiving ----------------------------------------------------------------
 
-void process::receive(const envelope& e) {
+void process::receive(envelope& e) {
   if (auto* filter = node_.filter()) {
     auto verdict = filter->on_delivery(e, *self_, caf::actor_cast<caf::actor>(this));
     switch (verdict.what) {
@@ -102,20 +109,27 @@ void process::receive(const envelope& e) {
   handle(e);
 }
 
-void process::handle(const envelope& e) {
+void process::handle(envelope& e) {
   const handler_table::entry* entry = nullptr;
-  message_ptr msg;
   if (!e.is_wire()) {
-    msg = e.message();
-    if (!msg) {
+    if (!e.message()) {
       drop(drop_reason::unexpected, e, "the envelope is empty");
       return;
     }
-    entry = handlers_.find(msg->GetDescriptor());
-    if (!entry) {
-      drop(drop_reason::unhandled, e, "no handler for this type");
-      return;
+    // A run of messages of one class skips the table (and GetDescriptor).
+    auto* cls = &typeid(*e.message());
+    if (cls == last_class_) {
+      entry = last_entry_;
+    } else {
+      entry = handlers_.find(e.message()->GetDescriptor());
+      if (!entry) {
+        drop(drop_reason::unhandled, e, "no handler for this type");
+        return;
+      }
+      last_class_ = cls;
+      last_entry_ = entry;
     }
+    current_ = e.take_message();
   } else {
     if (e.from().empty()) {
       drop(drop_reason::malformed_sender, e, "the sender is not a valid address");
@@ -137,18 +151,23 @@ void process::handle(const envelope& e) {
         drop(drop_reason::unhandled, e, "no handler for this type");
       return;
     }
-    std::unique_ptr<google::protobuf::Message> parsed(entry->prototype->New());
-    if (!parsed->ParseFromString(e.payload())) {
+    std::unique_ptr<google::protobuf::Message> decoded(entry->prototype->New());
+    if (!decoded->ParseFromString(e.payload())) {
       drop(drop_reason::parse_error, e, "the payload does not parse");
       return;
     }
-    msg = std::move(parsed);
+    current_ = std::move(decoded);
+    adopt_sender(e.from());
   }
-  adopt_sender(e.from());
   sender_ = &e.from();
-  current_ = std::move(msg);
   entry->fn(e.from(), *current_);
   sender_ = nullptr;
+  if (forward_count_ > 0) {
+    for (std::size_t i = 0; i + 1 < forward_count_; ++i)
+      send(forwards_[i], current_);
+    send(forwards_[forward_count_ - 1], std::move(current_));
+    forward_count_ = 0;
+  }
   current_.reset();
   if (e.flow().ack_requested) {
     internal::FlowAck ack;
@@ -156,6 +175,14 @@ void process::handle(const envelope& e) {
     ack.set_sequence(e.flow().sequence);
     send(e.from(), std::move(ack));
   }
+}
+
+void process::forward(const address& to) {
+  if (forward_count_ < forwards_.size())
+    forwards_[forward_count_] = to;
+  else
+    forwards_.push_back(to);
+  ++forward_count_;
 }
 
 void process::drop(drop_reason reason, const envelope& e, std::string_view detail) {
@@ -188,9 +215,14 @@ process::peer_state& process::peer(const address& to) {
 }
 
 void process::route(const address& to, envelope e) {
+  if (last_peer_ != nullptr && last_peer_->first == to && last_peer_->second.handle) {
+    deliver(to, last_peer_->second, std::move(e));
+    return;
+  }
   auto i = peers_.find(to);
   if (i != peers_.end() && i->second.handle) {
-    caf::event_based_actor::send(i->second.handle, std::move(e));
+    last_peer_ = &*i;
+    deliver(to, i->second, std::move(e));
     return;
   }
   if (to.empty()) {
@@ -201,6 +233,44 @@ void process::route(const address& to, envelope e) {
   state.pending.push_back(std::move(e));
   if (!state.resolving)
     resolve(to);
+}
+
+void process::deliver(const address& to, peer_state& state, envelope e) {
+  if (!state.remote) {
+    caf::event_based_actor::send(state.handle, std::move(e));
+    return;
+  }
+  // Toward another node, envelopes wait in the peer's outbox until this
+  // burst of the mailbox is handled: the flush message queues up behind it.
+  if (state.outbox.empty())
+    unflushed_.push_back(to);
+  state.outbox.push_back(std::move(e));
+  if (state.outbox.size() >= max_batch)
+    flush_outbox(state);
+  if (!flush_pending_) {
+    flush_pending_ = true;
+    caf::event_based_actor::send(caf::actor_cast<caf::actor>(this), flush_atom::value);
+  }
+}
+
+void process::flush_outbox(peer_state& state) {
+  if (state.outbox.size() == 1) {
+    caf::event_based_actor::send(state.handle, std::move(state.outbox.front()));
+  } else if (!state.outbox.empty()) {
+    caf::event_based_actor::send(state.handle, envelope_batch{std::move(state.outbox)});
+  }
+  state.outbox.clear();
+}
+
+void process::flush_outboxes() {
+  flush_pending_ = false;
+  auto unflushed = std::move(unflushed_);
+  unflushed_.clear();
+  for (auto& to : unflushed) {
+    auto i = peers_.find(to);
+    if (i != peers_.end() && i->second.handle)
+      flush_outbox(i->second);
+  }
 }
 
 void process::resolve(const address& to) {
@@ -241,6 +311,7 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
   }
   if (!state.handle) {
     state.handle = std::move(*result);
+    state.remote = !node_.is_local(to);
     if (to != *self_) {
       monitor(state.handle);
       peer_by_actor_.emplace(state.handle.address(), to);
@@ -249,7 +320,7 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
   auto pending = std::move(state.pending);
   state.pending.clear();
   for (auto& e : pending)
-    caf::event_based_actor::send(state.handle, std::move(e));
+    deliver(to, state, std::move(e));
 }
 
 void process::adopt_sender(const address& from) {
@@ -263,12 +334,13 @@ void process::adopt_sender(const address& from) {
     return;
   auto& state = i != peers_.end() ? i->second : peers_[from];
   state.handle = caf::actor_cast<caf::actor>(sender);
+  state.remote = !node_.is_local(from);
   monitor(state.handle);
   peer_by_actor_.emplace(state.handle.address(), from);
   auto pending = std::move(state.pending);
   state.pending.clear();
   for (auto& e : pending)
-    caf::event_based_actor::send(state.handle, std::move(e));
+    deliver(from, state, std::move(e));
 }
 
 // -- failure detection --------------------------------------------------------
@@ -309,6 +381,8 @@ void process::forget_peer(const address& peer_address, const peer_exit& why) {
   if (i == peers_.end())
     return;
   bool linked = i->second.linked;
+  if (last_peer_ == &*i)
+    last_peer_ = nullptr;
   peers_.erase(i);
   if (linked)
     exited(peer_address, why);

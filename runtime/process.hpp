@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -160,8 +161,14 @@ class process : public caf::event_based_actor {
   /// handlers).
   const address& sender() const noexcept;
 
-  /// Returns the message being handled, to keep or forward it.
+  /// Returns the message being handled, to keep or forward it (null
+  /// outside handlers).
   const message_ptr& current_message() const noexcept { return current_; }
+
+  /// Sends the message being handled on to `to` once the handler returns,
+  /// sharing it without a copy (as `send(to, current_message())`, but
+  /// cheaper: the last destination takes this process's reference).
+  void forward(const address& to);
 
   // -- flow control -----------------------------------------------------------
 
@@ -224,15 +231,21 @@ class process : public caf::event_based_actor {
  private:
   struct peer_state {
     caf::actor handle;
+    // Whether the peer lives on another node: its messages are batched.
+    bool remote = false;
     bool resolving = false;
     bool linked = false;
     std::vector<envelope> pending;
+    std::vector<envelope> outbox;
     std::unique_ptr<flow_sender> outbound;
   };
 
-  void receive(const envelope& e);
-  void handle(const envelope& e);
+  void receive(envelope& e);
+  void handle(envelope& e);
   void route(const address& to, envelope e);
+  void deliver(const address& to, peer_state& state, envelope e);
+  void flush_outboxes();
+  void flush_outbox(peer_state& state);
   void resolve(const address& to);
   void finish_resolve(const address& to, expected<caf::actor> result);
   void adopt_sender(const address& from);
@@ -244,14 +257,29 @@ class process : public caf::event_based_actor {
   peer_state& peer(const address& to);
 
   runtime::node& node_;
-  std::shared_ptr<const address> self_;
+  const address* self_;
   handler_table handlers_;
   std::unordered_map<address, peer_state> peers_;
+  // The peer routed to last (an element of peers_, reset when erased): runs
+  // of messages to one peer skip the table.
+  std::pair<const address, peer_state>* last_peer_ = nullptr;
   std::unordered_multimap<caf::actor_addr, address> peer_by_actor_;
+  // Envelopes per batch at most; a fuller outbox is sent at once.
+  static constexpr std::size_t max_batch = 512;
+
+  std::vector<address> unflushed_;
+  bool flush_pending_ = false;
   std::unordered_map<timer_id, std::function<void()>> timers_;
   timer_id next_timer_ = 0;
   const address* sender_ = nullptr;
   message_ptr current_;
+  // Destinations of `forward`; slots are reused so that the address texts
+  // keep their storage from message to message.
+  std::vector<address> forwards_;
+  std::size_t forward_count_ = 0;
+  // The handler used last, to skip the table lookup for runs of one type.
+  const std::type_info* last_class_ = nullptr;
+  const handler_table::entry* last_entry_ = nullptr;
   std::mt19937_64 random_;
   log_throttle drop_logs_[drop_reason_count];
 };

@@ -10,6 +10,7 @@
 #include "caf/stateful_actor.hpp"
 #include "runtime/atoms.hpp"
 #include "runtime/envelope.hpp"
+#include "runtime/envelope_batch.hpp"
 #include "runtime/log.hpp"
 
 namespace mensa::runtime::testing {
@@ -27,39 +28,41 @@ struct link_state {
   static inline const char* name = "simulated_link";
 };
 
-// Carries envelopes to one process on another node: serializes each in the
-// sending actor system and deserializes it in the target's, then hands it
-// over anonymously (the envelope names the sender), as BASP would.
+// Serializes `outgoing` in the sending actor system and deserializes it in
+// the target's, then hands it over anonymously (the envelopes name their
+// sender), as BASP would.
+void carry(caf::stateful_actor<link_state>* self, const caf::message& outgoing) {
+  std::vector<char> wire;
+  caf::binary_serializer sink(self->system(), wire);
+  if (auto err = sink(const_cast<caf::message&>(outgoing))) {
+    log(log_level::error, "simulated network",
+        "cannot serialize a message: " + self->system().render(err));
+    return;
+  }
+  auto& target = self->state.target;
+  caf::binary_deserializer source(target.home_system(), wire);
+  caf::message incoming;
+  if (auto err = source(incoming)) {
+    log(log_level::error, "simulated network",
+        "cannot deserialize a message: " + target.home_system().render(err));
+    return;
+  }
+  self->state.count(wire.size());
+  // No execution unit: the target is scheduled by its own node.
+  caf::actor_cast<caf::abstract_actor*>(target)->enqueue(
+      caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                std::move(incoming)),
+      nullptr);
+}
+
+// Carries envelopes (one by one or batched) to one process on another node.
 caf::behavior simulated_link(caf::stateful_actor<link_state>* self, caf::actor target,
                              std::function<void(std::size_t)> count) {
   self->state.target = std::move(target);
   self->state.count = std::move(count);
   return {
-      [self](const envelope& e) {
-        auto outgoing = caf::make_message(e);
-        std::vector<char> wire;
-        caf::binary_serializer sink(self->system(), wire);
-        if (auto err = sink(outgoing)) {
-          log(log_level::error, "simulated network",
-              "cannot serialize " + e.describe() + ": " + self->system().render(err));
-          return;
-        }
-        auto& target = self->state.target;
-        caf::binary_deserializer source(target.home_system(), wire);
-        caf::message incoming;
-        if (auto err = source(incoming)) {
-          log(log_level::error, "simulated network",
-              "cannot deserialize " + e.describe() + ": " +
-                  target.home_system().render(err));
-          return;
-        }
-        self->state.count(wire.size());
-        // No execution unit: the target is scheduled by its own node.
-        caf::actor_cast<caf::abstract_actor*>(target)->enqueue(
-            caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                      std::move(incoming)),
-            nullptr);
-      },
+      [self](const envelope& e) { carry(self, caf::make_message(e)); },
+      [self](const envelope_batch& batch) { carry(self, caf::make_message(batch)); },
       [self](link_down_atom, const caf::error& reason) { self->quit(reason); },
   };
 }

@@ -83,7 +83,7 @@ TEST_CASE_FIXTURE(two_nodes, "a message to another node is serialized exactly on
   CHECK(h.network().messages_carried() == 2);
 }
 
-TEST_CASE_FIXTURE(two_nodes, "messages to one peer arrive in the order sent") {
+TEST_CASE_FIXTURE(two_nodes, "messages to one peer arrive in the order sent, batched") {
   on(remote_probe, [&](test::probe_process& p) {
     for (uint64_t i = 1; i <= 50; ++i)
       p.ping(echo, i);
@@ -93,6 +93,23 @@ TEST_CASE_FIXTURE(two_nodes, "messages to one peer arrive in the order sent") {
   REQUIRE(pongs.size() == 50);
   for (uint64_t i = 0; i < 50; ++i)
     CHECK(pongs[i].sequence == i + 1);
+  // The 50 pings sent in one handler crossed the network as one batch; the
+  // pongs came back in as few batches as the echo's bursts allowed.
+  CHECK(h.network().messages_carried() < 50);
+}
+
+TEST_CASE_FIXTURE(two_nodes, "forward passes the very message on, without a copy") {
+  auto relay = h.spawn<test::relay_process>(a, "relay", echo);
+  auto msg = std::make_shared<internal::Ping>();
+  msg->set_sequence(9);
+  on(local_probe, [&](test::probe_process& p) { p.ping_shared(relay, msg); });
+  h.settle();
+  REQUIRE(echo_log->pings() == 1);
+  CHECK(echo_log->last_ping() == msg.get());
+  // The relay sent it on as its own message: the echo answered the relay
+  // (which has no handler for pongs), not the probe.
+  CHECK(local_log->pongs().empty());
+  CHECK(a.dropped(drop_reason::unhandled).value() == 1);
 }
 
 TEST_CASE_FIXTURE(two_nodes,

@@ -132,6 +132,23 @@ class echo_process : public runtime::process {
   std::shared_ptr<process_log> log_;
 };
 
+/// Forwards every Ping to `next` without copying it.
+class relay_process : public runtime::process {
+ public:
+  relay_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                address next)
+      : process(cfg, owner, std::move(self)), next_(std::move(next)) {}
+
+ protected:
+  void on_start() override {
+    install<internal::Ping>(
+        [this](const address&, const internal::Ping&) { forward(next_); });
+  }
+
+ private:
+  address next_;
+};
+
 /// Does what the test dispatches to it and records pongs, exits, timers.
 class probe_process : public runtime::process {
  public:

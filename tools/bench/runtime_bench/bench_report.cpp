@@ -1,0 +1,126 @@
+#include "tools/bench/runtime_bench/bench_report.hpp"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace mensa::bench {
+
+namespace {
+
+// Renders one JSON value through protobuf's JSON printer.
+std::string json_value(const google::protobuf::Value& value) {
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(value, &out).ok())
+    return "null";
+  return out;
+}
+
+std::string json_string(const std::string& text) {
+  google::protobuf::Value value;
+  value.set_string_value(text);
+  return json_value(value);
+}
+
+std::string json_number(double number) {
+  google::protobuf::Value value;
+  value.set_number_value(number);
+  return json_value(value);
+}
+
+}  // namespace
+
+void print_result(const std::string& bench, const std::vector<param>& params,
+                  const std::vector<std::pair<std::string, double>>& figures) {
+  // Keys keep the order given, so lines compare easily run to run.
+  std::string line = "{\"bench\":" + json_string(bench) + ",\"params\":{";
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    line += (i > 0 ? "," : "") + json_string(p.name) + ":" +
+            (p.is_text ? json_string(p.text) : json_number(p.number));
+  }
+  line += "},\"figures\":{";
+  for (std::size_t i = 0; i < figures.size(); ++i)
+    line += (i > 0 ? "," : "") + json_string(figures[i].first) + ":" +
+            json_number(figures[i].second);
+  line += "}}";
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after ')'.
+  auto close = text.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double utime = 0;
+  double stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14)
+      utime = std::stod(field);
+    if (i == 15)
+      stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+stopwatch::stopwatch(pid_t child)
+    : child_(child),
+      wall_start_(std::chrono::steady_clock::now()),
+      cpu_start_(process_cpu_seconds() + (child > 0 ? cpu_seconds_of(child) : 0)) {}
+
+double stopwatch::wall_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_)
+      .count();
+}
+
+double stopwatch::cpu_seconds() const {
+  return process_cpu_seconds() + (child_ > 0 ? cpu_seconds_of(child_) : 0) - cpu_start_;
+}
+
+void countdown::count_down() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (left_ > 0 && --left_ == 0)
+    zero_.notify_all();
+}
+
+void countdown::wait() {
+  std::unique_lock<std::mutex> guard(mutex_);
+  zero_.wait(guard, [this] { return left_ == 0; });
+}
+
+bool countdown::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> guard(mutex_);
+  return zero_.wait_for(guard, timeout, [this] { return left_ == 0; });
+}
+
+double median(std::vector<double> xs) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  auto mid = xs.size() / 2;
+  return xs.size() % 2 == 1 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+}
+
+}  // namespace mensa::bench

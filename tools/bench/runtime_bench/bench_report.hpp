@@ -1,0 +1,74 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mensa::bench {
+
+/// A parameter of a benchmark case: a number or a word.
+struct param {
+  std::string name;
+  std::string text;
+  double number = 0;
+  bool is_text = false;
+};
+
+/// Makes a numeric parameter.
+inline param number(std::string name, double value) {
+  return {std::move(name), {}, value, false};
+}
+
+/// Makes a word parameter.
+inline param word(std::string name, std::string value) {
+  return {std::move(name), std::move(value), 0, true};
+}
+
+/// Prints one result line: {"bench": ..., "params": {...}, "figures": {...}}.
+void print_result(const std::string& bench, const std::vector<param>& params,
+                  const std::vector<std::pair<std::string, double>>& figures);
+
+/// Returns the CPU seconds (user + system) this process has used.
+double process_cpu_seconds();
+
+/// Returns the CPU seconds (user + system) process `pid` has used.
+double cpu_seconds_of(pid_t pid);
+
+/// Measures wall and CPU time of one run, optionally including a child.
+class stopwatch {
+ public:
+  explicit stopwatch(pid_t child = -1);
+  double wall_seconds() const;
+  double cpu_seconds() const;
+
+ private:
+  pid_t child_;
+  std::chrono::steady_clock::time_point wall_start_;
+  double cpu_start_;
+};
+
+/// Counts down from n; `wait` returns when it reaches zero. Thread-safe.
+class countdown {
+ public:
+  explicit countdown(std::size_t n) : left_(n) {}
+  void count_down();
+  void wait();
+  /// Waits at most `timeout`; returns whether zero was reached.
+  bool wait_for(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable zero_;
+  std::size_t left_;
+};
+
+/// Returns the median of `xs` (which it sorts).
+double median(std::vector<double> xs);
+
+}  // namespace mensa::bench
