@@ -66,7 +66,17 @@ void configure_actor_system(node_config& cfg) {
 
 }  // namespace
 
-node::node(std::unique_ptr<node_config> cfg) : config_(std::move(cfg)) {
+node::node(std::unique_ptr<node_config> cfg)
+    : runtime_metrics_{
+        metrics_.gauge("runtime/processes", "processes running on this node"),
+        metrics_.counter("runtime/remote_resolutions",
+                         "addresses resolved to a process on another node"),
+        metrics_.counter("runtime/failed_resolutions",
+                         "addresses that could not be resolved"),
+        metrics_.counter("runtime/peer_exits",
+                         "linked peers that exited, lost their connection or were "
+                         "unreachable")},
+      config_(std::move(cfg)) {
   for (std::size_t i = 0; i < drop_reason_count; ++i) {
     auto reason = static_cast<drop_reason>(i);
     dropped_[i] =
@@ -139,6 +149,7 @@ void node::admit(std::string_view name, caf::actor handle) {
     std::lock_guard<std::mutex> guard(mutex_);
     processes_[std::string(name)] = handle;
   }
+  runtime_metrics_.processes.add(1);
   // Spawned lazily: the process starts only now that others can find it.
   caf::anon_send(handle, start_atom::value);
 }
@@ -146,8 +157,10 @@ void node::admit(std::string_view name, caf::actor handle) {
 void node::forget(std::string_view name, caf::actor_id id) {
   std::lock_guard<std::mutex> guard(mutex_);
   auto i = processes_.find(std::string(name));
-  if (i != processes_.end() && i->second && i->second.id() == id)
+  if (i != processes_.end() && i->second && i->second.id() == id) {
     processes_.erase(i);
+    runtime_metrics_.processes.add(-1);
+  }
 }
 
 const address* node::intern(const address& a) {

@@ -109,6 +109,21 @@ class node {
   /// Returns the node's metrics.
   metrics_registry& metrics() noexcept { return metrics_; }
 
+  /// The runtime's own metrics besides drops, updated by processes.
+  struct runtime_metrics {
+    /// Processes running on this node.
+    gauge& processes;
+    /// Addresses resolved to a process on another node.
+    counter& remote_resolutions;
+    /// Addresses that could not be resolved.
+    counter& failed_resolutions;
+    /// Links whose peer exited, lost its connection or was unreachable.
+    counter& peer_exits;
+  };
+
+  /// Returns the runtime's own metrics.
+  runtime_metrics& runtime_counters() noexcept { return runtime_metrics_; }
+
   /// Returns the counter of messages dropped for `reason`.
   counter& dropped(drop_reason reason) noexcept {
     return *dropped_[static_cast<std::size_t>(reason)];
@@ -142,6 +157,7 @@ class node {
 
   metrics_registry metrics_;
   std::array<counter*, drop_reason_count> dropped_{};
+  runtime_metrics runtime_metrics_;
   std::unique_ptr<node_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<runtime::transport> transport_;

@@ -299,6 +299,7 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
   auto& state = i->second;
   state.resolving = false;
   if (!result) {
+    node_.runtime_counters().failed_resolutions.increment();
     if (auto n = state.pending.size(); n > 0) {
       node_.dropped(drop_reason::unroutable).increment(n);
       auto& throttle = drop_logs_[static_cast<std::size_t>(drop_reason::unroutable)];
@@ -312,6 +313,8 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
   if (!state.handle) {
     state.handle = std::move(*result);
     state.remote = !node_.is_local(to);
+    if (state.remote)
+      node_.runtime_counters().remote_resolutions.increment();
     if (to != *self_) {
       monitor(state.handle);
       peer_by_actor_.emplace(state.handle.address(), to);
@@ -384,8 +387,10 @@ void process::forget_peer(const address& peer_address, const peer_exit& why) {
   if (last_peer_ == &*i)
     last_peer_ = nullptr;
   peers_.erase(i);
-  if (linked)
+  if (linked) {
+    node_.runtime_counters().peer_exits.increment();
     exited(peer_address, why);
+  }
 }
 
 // -- flow control -------------------------------------------------------------

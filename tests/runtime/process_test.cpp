@@ -161,6 +161,9 @@ TEST_CASE_FIXTURE(two_nodes, "a linked peer's exit is reported once through exit
   REQUIRE(exits.size() == 1);
   CHECK(exits[0].peer == local_probe);
   CHECK(exits[0].kind == exit_kind::exited);
+  CHECK(b.metrics().value("runtime/peer_exits") == 1);
+  CHECK(b.metrics().value("runtime/remote_resolutions") == 1);
+  CHECK(a.metrics().value("runtime/processes") == 1);
   // The name is free again once the process is gone.
   CHECK(a.find("probe") == caf::actor{});
 }
