@@ -310,11 +310,15 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
     forget_peer(to, peer_exit{exit_kind::unreachable, result.error().message});
     return;
   }
+  if (!state.handle && !node_.is_local(to))
+    node_.runtime_counters().remote_resolutions.increment();
+  attach(to, state, std::move(*result));
+}
+
+void process::attach(const address& to, peer_state& state, caf::actor handle) {
   if (!state.handle) {
-    state.handle = std::move(*result);
+    state.handle = std::move(handle);
     state.remote = !node_.is_local(to);
-    if (state.remote)
-      node_.runtime_counters().remote_resolutions.increment();
     if (to != *self_) {
       monitor(state.handle);
       peer_by_actor_.emplace(state.handle.address(), to);
@@ -335,15 +339,8 @@ void process::adopt_sender(const address& from) {
   auto i = peers_.find(from);
   if (i != peers_.end() && i->second.handle)
     return;
-  auto& state = i != peers_.end() ? i->second : peers_[from];
-  state.handle = caf::actor_cast<caf::actor>(sender);
-  state.remote = !node_.is_local(from);
-  monitor(state.handle);
-  peer_by_actor_.emplace(state.handle.address(), from);
-  auto pending = std::move(state.pending);
-  state.pending.clear();
-  for (auto& e : pending)
-    deliver(from, state, std::move(e));
+  attach(from, i != peers_.end() ? i->second : peers_[from],
+         caf::actor_cast<caf::actor>(sender));
 }
 
 // -- failure detection --------------------------------------------------------

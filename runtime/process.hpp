@@ -248,6 +248,7 @@ class process : public caf::event_based_actor {
   void flush_outbox(peer_state& state);
   void resolve(const address& to);
   void finish_resolve(const address& to, expected<caf::actor> result);
+  void attach(const address& to, peer_state& state, caf::actor handle);
   void adopt_sender(const address& from);
   void on_peer_down(const caf::down_msg& msg);
   void forget_peer(const address& peer, const peer_exit& why);
