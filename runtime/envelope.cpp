@@ -67,7 +67,9 @@ void envelope::write_wire(std::string& type, std::string& payload) const {
   if (!message_)
     return;
   type = message_->GetDescriptor()->full_name();
-  message_->SerializeToString(&payload);
+  // Partial: a message missing required fields is the receiver's to reject
+  // (it will not parse), never a reason to abort the sender.
+  message_->SerializePartialToString(&payload);
   serialized_envelopes.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/testing/harness.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "caf/detail/test_actor_clock.hpp"
 #include "caf/scheduler/test_coordinator.hpp"
@@ -47,6 +48,9 @@ node& harness::add_node(const std::string& ip, uint16_t port,
   cfg->port = port;
   cfg->simulated = true;
   cfg->seed = seed_ ^ (nodes_.size() + 1) * 0x9e3779b97f4a7c15ULL;
+  // Tests are quiet unless asked: MENSA_LOG_LEVEL=info (or debug).
+  auto* level = std::getenv("MENSA_LOG_LEVEL");
+  cfg->logging_level = level != nullptr ? level : "warning";
   if (configure)
     configure(*cfg);
   auto started = node::start(std::move(cfg),

@@ -56,7 +56,8 @@ class harness {
 
   /// Adds a node reachable at `ip:port`; `configure` may adjust its config
   /// (flow window, limits) before it starts. Throws `harness_error` if it
-  /// cannot start.
+  /// cannot start. Nodes log warnings and errors only, unless the
+  /// environment variable MENSA_LOG_LEVEL says otherwise.
   node& add_node(const std::string& ip, uint16_t port,
                  const std::function<void(node_config&)>& configure = {});
 

@@ -124,8 +124,12 @@ expected<caf::actor> simulated_network::connect(node& from, const address& to) {
                                 return !caf::actor_cast<caf::actor>(r.link);
                               }),
                links_.end());
+  // Actors of different harness nodes may share an ID (and CAF gives nodes
+  // without a middleman no node ID), so identity is the control block.
+  auto* target_block = caf::actor_cast<caf::actor_control_block*>(target);
   for (auto& record : links_)
-    if (record.from == from.endpoint() && record.target == target.address())
+    if (record.from == from.endpoint() &&
+        caf::actor_cast<caf::actor_control_block*>(record.target) == target_block)
       if (auto live = caf::actor_cast<caf::actor>(record.link))
         return live;
   auto link =

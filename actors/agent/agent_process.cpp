@@ -1,0 +1,371 @@
+#include "actors/agent/agent_process.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "actors/agent/command_executor_info.hpp"
+#include "actors/common/task_states.hpp"
+#include "actors/common/task_status.hpp"
+#include "runtime/dispatch.hpp"
+#include "runtime/node.hpp"
+
+namespace mensa::agent {
+
+namespace {
+
+v1::Attribute parse_attribute(const std::string& item) {
+  v1::Attribute attribute;
+  auto colon = item.find(':');
+  attribute.set_name(item.substr(0, colon));
+  auto value = colon == std::string::npos ? std::string{} : item.substr(colon + 1);
+  char* end = nullptr;
+  double number = std::strtod(value.c_str(), &end);
+  if (!value.empty() && end == value.c_str() + value.size()) {
+    attribute.set_type(v1::Value::SCALAR);
+    attribute.mutable_scalar()->set_value(number);
+  } else {
+    attribute.set_type(v1::Value::TEXT);
+    attribute.mutable_text()->set_value(value);
+  }
+  return attribute;
+}
+
+}  // namespace
+
+agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                             agent_options options)
+    : process(cfg, owner, std::move(self)),
+      options_(std::move(options)),
+      registration_backoff_(options_.registration_backoff),
+      updates_(status_update_manager::environment{
+                   [this](const internal::StatusUpdate& update) {
+                     if (registered_)
+                       send(options_.master, update);
+                   },
+                   [this](caf::timespan d, std::function<void()> fn) {
+                     return delay(d, std::move(fn));
+                   },
+                   [this](runtime::timer_id id) { cancel(id); }},
+               options_.status_update_backoff) {
+  info_.set_hostname(options_.hostname.empty() ? std::string(self_address().host())
+                                               : options_.hostname);
+  info_.set_port(self_address().port());
+  options_.resources.copy_to(info_.mutable_resources());
+  std::string attributes = options_.attributes;
+  for (std::size_t begin = 0; begin < attributes.size();) {
+    auto end = std::min(attributes.find(';', begin), attributes.size());
+    if (end > begin)
+      *info_.add_attributes() = parse_attribute(attributes.substr(begin, end - begin));
+    begin = end + 1;
+  }
+}
+
+void agent_process::on_start() {
+  install(&agent_process::on_registered);
+  install(&agent_process::on_reregistered);
+  install(&agent_process::on_ping);
+  install(&agent_process::on_shutdown_agent);
+  install(&agent_process::on_run_task);
+  install(&agent_process::on_kill_task);
+  install(&agent_process::on_acknowledgement);
+  install(&agent_process::on_shutdown_framework);
+  install(&agent_process::on_shutdown_executor);
+  install(&agent_process::on_framework_message);
+  install(&agent_process::on_executor_call);
+  // Terminations reach us as messages; the containerizer may call from any
+  // thread, and must not keep us alive.
+  auto self = caf::actor_cast<caf::actor_addr>(this);
+  containerizer_ = options_.containerizer([self](container_termination ended) {
+    if (auto agent = caf::actor_cast<caf::actor>(self))
+      runtime::dispatch<agent_process>(
+          agent, [ended](agent_process& a) { a.container_ended(ended); });
+  });
+  register_with_master();
+}
+
+void agent_process::on_stop() {
+  containerizer_.reset();
+}
+
+double agent_process::now_seconds() const {
+  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
+}
+
+bool agent_process::from_master(const address& from) const {
+  if (from == options_.master)
+    return true;
+  log(runtime::log_level::warning,
+      "ignored a message from " + from.str() + ", which is not the master");
+  return false;
+}
+
+// -- master -------------------------------------------------------------------
+
+void agent_process::register_with_master() {
+  if (registered_)
+    return;
+  link(options_.master);
+  if (!ever_registered_) {
+    internal::RegisterAgent msg;
+    *msg.mutable_agent_info() = info_;
+    msg.set_version(MENSA_VERSION);
+    send(options_.master, std::move(msg));
+  } else {
+    internal::ReregisterAgent msg;
+    *msg.mutable_agent_info() = info_;
+    msg.set_version(MENSA_VERSION);
+    for (auto& [framework_id, framework] : frameworks_) {
+      *msg.add_frameworks() = framework.info;
+      for (auto& [executor_id, executor] : framework.executors) {
+        *msg.add_executor_infos() = executor.info;
+        for (auto& [task_id, task] : executor.launched)
+          *msg.add_tasks() = task;
+      }
+    }
+    send(options_.master, std::move(msg));
+  }
+  auto wait = registration_backoff_;
+  registration_backoff_ =
+      std::min<caf::timespan>(registration_backoff_ * 2, std::chrono::minutes(1));
+  delay(wait, [this] { register_with_master(); });
+}
+
+void agent_process::on_registered(const address& from,
+                                  const internal::AgentRegistered& msg) {
+  if (!from_master(from) || registered_)
+    return;
+  *info_.mutable_id() = msg.agent_id();
+  registered_ = true;
+  ever_registered_ = true;
+  registration_backoff_ = options_.registration_backoff;
+  watch_master();
+  log(runtime::log_level::info,
+      "registered with " + from.str() + " as agent " + msg.agent_id().value());
+}
+
+void agent_process::on_reregistered(const address& from,
+                                    const internal::AgentReregistered& msg) {
+  if (!from_master(from) || registered_)
+    return;
+  registered_ = true;
+  registration_backoff_ = options_.registration_backoff;
+  watch_master();
+  updates_.flush();
+  log(runtime::log_level::info,
+      "reregistered with " + from.str() + " as agent " + msg.agent_id().value());
+}
+
+void agent_process::on_ping(const address& from, const internal::PingAgent&) {
+  if (!from_master(from))
+    return;
+  send(from, internal::PongAgent{});
+  if (registered_)
+    watch_master();
+}
+
+void agent_process::watch_master() {
+  if (master_watchdog_ != 0)
+    cancel(master_watchdog_);
+  master_watchdog_ = delay(options_.master_ping_timeout, [this] {
+    master_watchdog_ = 0;
+    log(runtime::log_level::warning,
+        "no ping from the master for a while; "
+        "registering again");
+    registered_ = false;
+    register_with_master();
+  });
+}
+
+void agent_process::on_shutdown_agent(const address& from,
+                                      const internal::ShutdownAgent& msg) {
+  if (!from_master(from))
+    return;
+  log(runtime::log_level::error, "the master shut this agent down: " + msg.message());
+  for (auto& [id, framework] : frameworks_)
+    for (auto& [executor_id, executor] : framework.executors)
+      containerizer_->destroy(executor.container_id);
+  quit();
+}
+
+void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
+  if (peer == options_.master) {
+    if (registered_)
+      log(runtime::log_level::warning, "lost the master (" +
+                                           std::string(to_string(why.kind)) + ": " +
+                                           why.detail + "); registering again");
+    registered_ = false;
+    if (master_watchdog_ != 0)
+      cancel(master_watchdog_);
+    master_watchdog_ = 0;
+    // The pending registration timer tries again; start one if none runs.
+    if (ever_registered_)
+      delay(options_.registration_backoff, [this] { register_with_master(); });
+    return;
+  }
+  for (auto& [framework_id, framework] : frameworks_)
+    for (auto& [executor_id, executor] : framework.executors)
+      if (executor.process == peer) {
+        // The container's end is what counts; make sure it comes.
+        containerizer_->destroy(executor.container_id);
+        return;
+      }
+}
+
+// -- tasks --------------------------------------------------------------------
+
+std::pair<agent_framework*, executor_record*> agent_process::find_executor(
+    const std::string& framework_id, const std::string& executor_id) {
+  auto framework = frameworks_.find(framework_id);
+  if (framework == frameworks_.end())
+    return {nullptr, nullptr};
+  auto executor = framework->second.executors.find(executor_id);
+  if (executor == framework->second.executors.end())
+    return {&framework->second, nullptr};
+  return {&framework->second, &executor->second};
+}
+
+void agent_process::send_status(const v1::FrameworkID& framework,
+                                const v1::ExecutorID& executor, v1::TaskStatus status) {
+  auto uuid = common::make_uuid(random(), random());
+  status.set_uuid(uuid);
+  *status.mutable_agent_id() = info_.id();
+  *status.mutable_executor_id() = executor;
+  if (!status.has_timestamp())
+    status.set_timestamp(now_seconds());
+  internal::StatusUpdate update;
+  *update.mutable_framework_id() = framework;
+  *update.mutable_executor_id() = executor;
+  *update.mutable_agent_id() = info_.id();
+  update.set_timestamp(status.timestamp());
+  update.set_uuid(uuid);
+  *update.mutable_status() = std::move(status);
+  updates_.update(std::move(update));
+}
+
+void agent_process::on_run_task(const address& from, const internal::RunTask& msg) {
+  if (!from_master(from))
+    return;
+  auto framework_id = msg.framework().id().value();
+  auto& framework = frameworks_[framework_id];
+  framework.info = msg.framework();
+  auto& task = msg.task();
+  auto info = task.has_executor() ? task.executor()
+                                  : command_executor_for(task, framework.info);
+  *info.mutable_framework_id() = framework.info.id();
+  auto executor_id = info.executor_id().value();
+  auto fail = [&](v1::TaskState state, v1::TaskStatus::Reason reason,
+                  const std::string& why) {
+    send_status(framework.info.id(), info.executor_id(),
+                common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
+                                    reason, now_seconds(), why));
+  };
+  auto [unused, executor] = find_executor(framework_id, executor_id);
+  if (executor != nullptr && executor->state == executor_state::terminating) {
+    fail(v1::TASK_LOST, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+         "executor " + executor_id + " is shutting down");
+    return;
+  }
+  if (executor == nullptr) {
+    executor = launch_executor(framework, info);
+    if (executor == nullptr) {
+      fail(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+           "cannot launch executor " + executor_id);
+      return;
+    }
+  }
+  if (executor->state == executor_state::running)
+    launch_task(*executor, task);
+  else
+    executor->queued[task.task_id().value()] = task;
+}
+
+void agent_process::on_kill_task(const address& from, const internal::KillTask& msg) {
+  if (!from_master(from))
+    return;
+  auto framework = frameworks_.find(msg.framework_id().value());
+  auto task_id = msg.task_id().value();
+  if (framework != frameworks_.end()) {
+    for (auto& [executor_id, executor] : framework->second.executors) {
+      if (executor.queued.erase(task_id) > 0) {
+        send_status(framework->second.info.id(), executor.info.executor_id(),
+                    common::make_status(
+                        msg.task_id(), v1::TASK_KILLED, v1::TaskStatus::SOURCE_AGENT,
+                        v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH, now_seconds(),
+                        "killed before it launched"));
+        if (executor.queued.empty() && executor.launched.empty())
+          shutdown_executor(framework->second, executor);
+        return;
+      }
+      if (executor.launched.count(task_id) > 0) {
+        v1::executor::Event kill;
+        kill.set_type(v1::executor::Event::KILL);
+        *kill.mutable_kill()->mutable_task_id() = msg.task_id();
+        if (msg.has_kill_policy())
+          *kill.mutable_kill()->mutable_kill_policy() = msg.kill_policy();
+        send_to_executor(executor, std::move(kill));
+        return;
+      }
+    }
+  }
+  v1::ExecutorID unknown;
+  unknown.set_value(task_id);
+  send_status(
+      msg.framework_id(), unknown,
+      common::make_status(msg.task_id(), v1::TASK_LOST, v1::TaskStatus::SOURCE_AGENT,
+                          v1::TaskStatus::REASON_TASK_UNKNOWN, now_seconds(),
+                          "the agent does not know the task"));
+}
+
+void agent_process::on_acknowledgement(
+    const address& from, const internal::StatusUpdateAcknowledgement& msg) {
+  if (!from_master(from))
+    return;
+  auto acked = updates_.acknowledge(msg.framework_id().value(), msg.task_id().value(),
+                                    msg.uuid());
+  if (!acked || !common::is_terminal(acked->status().state()))
+    return;
+  auto [framework, executor] =
+      find_executor(msg.framework_id().value(), acked->executor_id().value());
+  if (executor != nullptr)
+    executor->launched.erase(msg.task_id().value());
+}
+
+void agent_process::on_shutdown_framework(const address& from,
+                                          const internal::ShutdownFramework& msg) {
+  if (!from_master(from))
+    return;
+  auto framework = frameworks_.find(msg.framework_id().value());
+  updates_.remove_framework(msg.framework_id().value());
+  if (framework == frameworks_.end())
+    return;
+  for (auto& [executor_id, executor] : framework->second.executors) {
+    executor.queued.clear();
+    shutdown_executor(framework->second, executor);
+  }
+}
+
+void agent_process::on_shutdown_executor(const address& from,
+                                         const internal::ShutdownExecutor& msg) {
+  if (!from_master(from))
+    return;
+  auto [framework, executor] =
+      find_executor(msg.framework_id().value(), msg.executor_id().value());
+  if (executor != nullptr)
+    shutdown_executor(*framework, *executor);
+}
+
+void agent_process::on_framework_message(const address& from,
+                                         const internal::FrameworkToExecutor& msg) {
+  if (!from_master(from))
+    return;
+  auto [framework, executor] =
+      find_executor(msg.framework_id().value(), msg.executor_id().value());
+  if (executor == nullptr || executor->state != executor_state::running)
+    return;
+  v1::executor::Event event;
+  event.set_type(v1::executor::Event::MESSAGE);
+  event.mutable_message()->set_data(msg.data());
+  send_to_executor(*executor, std::move(event));
+}
+
+}  // namespace mensa::agent

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/agent/agent_options.hpp"
+#include "actors/agent/containerizer.hpp"
+#include "actors/agent/status_update_manager.hpp"
+#include "mensa/internal/cluster.pb.h"
+#include "mensa/v1/executor.pb.h"
+#include "runtime/process.hpp"
+
+namespace mensa::agent {
+
+/// Where an executor run stands.
+enum class executor_state {
+  /// Launched; not subscribed yet (tasks wait in its queue).
+  launching,
+  /// Subscribed; tasks go to it.
+  running,
+  /// Asked to shut down; killed if it does not exit in time.
+  terminating,
+};
+
+/// The agent's record of one executor run.
+struct executor_record {
+  v1::ExecutorInfo info;
+  std::string container_id;
+  std::string sandbox;
+  executor_state state = executor_state::launching;
+  /// The executor process, once subscribed.
+  runtime::address process;
+  /// Tasks waiting for the executor to subscribe, by task ID.
+  std::map<std::string, v1::TaskInfo> queued;
+  /// Tasks given to the executor and not yet done, by task ID.
+  std::map<std::string, v1::Task> launched;
+  runtime::timer_id registration_timer = 0;
+  runtime::timer_id shutdown_timer = 0;
+};
+
+/// The agent's record of a framework with executors here.
+struct agent_framework {
+  v1::FrameworkInfo info;
+  std::map<std::string, executor_record> executors;
+};
+
+/// The agent: registers with the master (and again after losing it), runs
+/// tasks by launching executors through its containerizer, kills them by
+/// their kill policy, and delivers their status updates reliably.
+class agent_process : public runtime::process {
+ public:
+  agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                agent_options options);
+
+  /// Returns the ID the master assigned (empty until registered).
+  const std::string& agent_id() const noexcept { return info_.id().value(); }
+
+  /// Returns whether the agent is registered with a master now.
+  bool registered() const noexcept { return registered_; }
+
+  /// Returns the frameworks with executors here, by ID.
+  const std::map<std::string, agent_framework>& frameworks() const noexcept {
+    return frameworks_;
+  }
+
+  /// Returns the status update manager (for views and tests).
+  const status_update_manager& updates() const noexcept { return updates_; }
+
+  /// Reports that a container ended (the containerizer's callback lands
+  /// here, in the agent's own context).
+  void container_ended(const container_termination& ended);
+
+ protected:
+  void on_start() override;
+  void on_stop() override;
+  void exited(const address& peer, const runtime::peer_exit& why) override;
+
+ private:
+  // -- master -----------------------------------------------------------------
+  void register_with_master();
+  void on_registered(const address& from, const internal::AgentRegistered& msg);
+  void on_reregistered(const address& from, const internal::AgentReregistered& msg);
+  void on_ping(const address& from, const internal::PingAgent& msg);
+  void on_shutdown_agent(const address& from, const internal::ShutdownAgent& msg);
+  void watch_master();
+  bool from_master(const address& from) const;
+
+  // -- tasks ------------------------------------------------------------------
+  void on_run_task(const address& from, const internal::RunTask& msg);
+  void on_kill_task(const address& from, const internal::KillTask& msg);
+  void on_acknowledgement(const address& from,
+                          const internal::StatusUpdateAcknowledgement& msg);
+  void on_shutdown_framework(const address& from,
+                             const internal::ShutdownFramework& msg);
+  void on_shutdown_executor(const address& from, const internal::ShutdownExecutor& msg);
+  void on_framework_message(const address& from,
+                            const internal::FrameworkToExecutor& msg);
+  void send_status(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
+                   v1::TaskStatus status);
+
+  // -- executors --------------------------------------------------------------
+  void on_executor_call(const address& from, const v1::executor::Call& call);
+  void subscribe_executor(const address& from, agent_framework& framework,
+                          executor_record& executor);
+  void executor_update(agent_framework& framework, executor_record& executor,
+                       const v1::executor::Call::Update& update);
+  executor_record* launch_executor(agent_framework& framework,
+                                   const v1::ExecutorInfo& info);
+  void launch_task(executor_record& executor, const v1::TaskInfo& task);
+  void send_to_executor(const executor_record& executor, v1::executor::Event event);
+  void shutdown_executor(agent_framework& framework, executor_record& executor);
+  void fail_queued_tasks(agent_framework& framework, executor_record& executor,
+                         v1::TaskStatus::Reason reason, const std::string& why);
+  v1::ExecutorInfo command_executor_for(const v1::TaskInfo& task,
+                                        const v1::FrameworkInfo& framework) const;
+  std::string sandbox_of(const std::string& framework_id,
+                         const std::string& executor_id,
+                         const std::string& container_id) const;
+  std::pair<agent_framework*, executor_record*> find_executor(
+      const std::string& framework_id, const std::string& executor_id);
+  double now_seconds() const;
+
+  agent_options options_;
+  v1::AgentInfo info_;
+  bool registered_ = false;
+  bool ever_registered_ = false;
+  caf::timespan registration_backoff_;
+  runtime::timer_id master_watchdog_ = 0;
+  std::unique_ptr<containerizer> containerizer_;
+  status_update_manager updates_;
+  std::map<std::string, agent_framework> frameworks_;
+  std::map<std::string, std::pair<std::string, std::string>> executor_by_container_;
+};
+
+}  // namespace mensa::agent

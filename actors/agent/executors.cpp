@@ -1,0 +1,276 @@
+// The agent's executors: launching them through the containerizer, their
+// subscription, their calls, shutting them down, and their end.
+
+#include "actors/agent/agent_process.hpp"
+#include "actors/agent/command_executor_info.hpp"
+#include "actors/common/task_states.hpp"
+#include "actors/common/task_status.hpp"
+
+namespace mensa::agent {
+
+v1::ExecutorInfo agent_process::command_executor_for(
+    const v1::TaskInfo& task, const v1::FrameworkInfo& framework) const {
+  return make_command_executor_info(task, framework);
+}
+
+std::string agent_process::sandbox_of(const std::string& framework_id,
+                                      const std::string& executor_id,
+                                      const std::string& container_id) const {
+  if (options_.work_dir.empty())
+    return {};
+  return options_.work_dir + "/agents/" + info_.id().value() + "/frameworks/" +
+         framework_id + "/executors/" + executor_id + "/runs/" + container_id;
+}
+
+executor_record* agent_process::launch_executor(agent_framework& framework,
+                                                const v1::ExecutorInfo& info) {
+  auto framework_id = framework.info.id().value();
+  auto executor_id = info.executor_id().value();
+  container_spec spec;
+  spec.container_id = common::format_uuid(common::make_uuid(random(), random()));
+  spec.framework = framework.info;
+  spec.executor = info;
+  spec.sandbox = sandbox_of(framework_id, executor_id, spec.container_id);
+  spec.agent = self_address();
+  spec.environment["MENSA_AGENT_ADDRESS"] = self_address().str();
+  spec.environment["MENSA_FRAMEWORK_ID"] = framework_id;
+  spec.environment["MENSA_EXECUTOR_ID"] = executor_id;
+  spec.environment["MENSA_CONTAINER_ID"] = spec.container_id;
+  spec.environment["MENSA_SANDBOX_DIRECTORY"] = spec.sandbox;
+  spec.environment["MENSA_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] =
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         options_.executor_shutdown_grace_period)
+                         .count()) +
+      "ms";
+  if (auto launched = containerizer_->launch(spec); !launched) {
+    log(runtime::log_level::warning,
+        "cannot launch executor " + executor_id + ": " + launched.error().message);
+    return nullptr;
+  }
+  auto& executor = framework.executors[executor_id];
+  executor.info = info;
+  executor.container_id = spec.container_id;
+  executor.sandbox = spec.sandbox;
+  executor.state = executor_state::launching;
+  executor_by_container_[spec.container_id] = {framework_id, executor_id};
+  auto container_id = spec.container_id;
+  executor.registration_timer = delay(
+      options_.executor_registration_timeout,
+      [this, framework_id, executor_id, container_id] {
+        auto [f, e] = find_executor(framework_id, executor_id);
+        if (e == nullptr || e->container_id != container_id ||
+            e->state != executor_state::launching)
+          return;
+        e->registration_timer = 0;
+        fail_queued_tasks(*f, *e, v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT,
+                          "the executor did not subscribe in time");
+        containerizer_->destroy(container_id);
+      });
+  log(runtime::log_level::info, "launched executor " + executor_id + " of framework " +
+                                    framework_id + " in container " + container_id);
+  return &executor;
+}
+
+void agent_process::launch_task(executor_record& executor, const v1::TaskInfo& task) {
+  v1::Task record;
+  record.set_name(task.name());
+  *record.mutable_task_id() = task.task_id();
+  *record.mutable_framework_id() = executor.info.framework_id();
+  *record.mutable_executor_id() = executor.info.executor_id();
+  *record.mutable_agent_id() = info_.id();
+  record.set_state(v1::TASK_STAGING);
+  *record.mutable_resources() = task.resources();
+  if (task.has_kill_policy())
+    *record.mutable_kill_policy() = task.kill_policy();
+  executor.launched[task.task_id().value()] = std::move(record);
+  v1::executor::Event launch;
+  launch.set_type(v1::executor::Event::LAUNCH);
+  *launch.mutable_launch()->mutable_task() = task;
+  send_to_executor(executor, std::move(launch));
+}
+
+void agent_process::send_to_executor(const executor_record& executor,
+                                     v1::executor::Event event) {
+  if (!executor.process.empty())
+    send(executor.process, std::move(event));
+}
+
+void agent_process::fail_queued_tasks(agent_framework& framework,
+                                      executor_record& executor,
+                                      v1::TaskStatus::Reason reason,
+                                      const std::string& why) {
+  for (auto& [task_id, task] : executor.queued)
+    send_status(
+        framework.info.id(), executor.info.executor_id(),
+        common::make_status(task.task_id(), v1::TASK_FAILED,
+                            v1::TaskStatus::SOURCE_AGENT, reason, now_seconds(), why));
+  executor.queued.clear();
+}
+
+void agent_process::shutdown_executor(agent_framework& framework,
+                                      executor_record& executor) {
+  if (executor.state == executor_state::terminating)
+    return;
+  if (executor.state == executor_state::launching) {
+    fail_queued_tasks(framework, executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                      "the executor was shut down before it subscribed");
+    containerizer_->destroy(executor.container_id);
+    return;
+  }
+  executor.state = executor_state::terminating;
+  v1::executor::Event shutdown;
+  shutdown.set_type(v1::executor::Event::SHUTDOWN);
+  send_to_executor(executor, std::move(shutdown));
+  auto container_id = executor.container_id;
+  executor.shutdown_timer =
+      delay(options_.executor_shutdown_grace_period,
+            [this, container_id] { containerizer_->destroy(container_id); });
+}
+
+// -- executor calls -----------------------------------------------------------
+
+void agent_process::on_executor_call(const address& from,
+                                     const v1::executor::Call& call) {
+  auto [framework, executor] =
+      find_executor(call.framework_id().value(), call.executor_id().value());
+  auto refuse = [&](const std::string& why) {
+    log(runtime::log_level::warning, "refused a call from " + from.str() + ": " + why);
+    v1::executor::Event error;
+    error.set_type(v1::executor::Event::ERROR);
+    error.mutable_error()->set_message(why);
+    send(from, std::move(error));
+  };
+  if (executor == nullptr) {
+    refuse("executor " + call.executor_id().value() + " of framework " +
+           call.framework_id().value() + " is not known here");
+    return;
+  }
+  switch (call.type()) {
+    case v1::executor::Call::SUBSCRIBE:
+      subscribe_executor(from, *framework, *executor);
+      break;
+    case v1::executor::Call::UPDATE:
+      if (executor->process != from)
+        return refuse("subscribe before sending updates");
+      if (!call.has_update())
+        return refuse("an UPDATE call needs 'update'");
+      executor_update(*framework, *executor, call.update());
+      break;
+    case v1::executor::Call::MESSAGE: {
+      if (executor->process != from || !call.has_message())
+        return refuse("a MESSAGE call needs a subscribed executor and 'message'");
+      internal::ExecutorToFramework forward;
+      *forward.mutable_agent_id() = info_.id();
+      *forward.mutable_framework_id() = framework->info.id();
+      *forward.mutable_executor_id() = executor->info.executor_id();
+      forward.set_data(call.message().data());
+      if (registered_)
+        send(options_.master, std::move(forward));
+      break;
+    }
+    default:
+      refuse("unsupported call type " + v1::executor::Call::Type_Name(call.type()));
+  }
+}
+
+void agent_process::subscribe_executor(const address& from, agent_framework& framework,
+                                       executor_record& executor) {
+  if (executor.state == executor_state::terminating) {
+    v1::executor::Event shutdown;
+    shutdown.set_type(v1::executor::Event::SHUTDOWN);
+    send(from, std::move(shutdown));
+    return;
+  }
+  executor.process = from;
+  executor.state = executor_state::running;
+  if (executor.registration_timer != 0)
+    cancel(executor.registration_timer);
+  executor.registration_timer = 0;
+  link(from);
+  v1::executor::Event subscribed;
+  subscribed.set_type(v1::executor::Event::SUBSCRIBED);
+  auto* body = subscribed.mutable_subscribed();
+  *body->mutable_executor_info() = executor.info;
+  *body->mutable_framework_info() = framework.info;
+  *body->mutable_agent_info() = info_;
+  body->mutable_container_id()->set_value(executor.container_id);
+  send(from, std::move(subscribed));
+  auto queued = std::move(executor.queued);
+  executor.queued.clear();
+  for (auto& [task_id, task] : queued)
+    launch_task(executor, task);
+}
+
+void agent_process::executor_update(agent_framework& framework,
+                                    executor_record& executor,
+                                    const v1::executor::Call::Update& update) {
+  auto status = update.status();
+  if (status.uuid().size() != 16) {
+    log(runtime::log_level::warning,
+        "dropped an update without a 16-byte uuid from " + executor.process.str());
+    return;
+  }
+  status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  *status.mutable_agent_id() = info_.id();
+  *status.mutable_executor_id() = executor.info.executor_id();
+  if (!status.has_timestamp())
+    status.set_timestamp(now_seconds());
+  auto task = executor.launched.find(status.task_id().value());
+  if (task != executor.launched.end())
+    task->second.set_state(status.state());
+  internal::StatusUpdate forwarded;
+  *forwarded.mutable_framework_id() = framework.info.id();
+  *forwarded.mutable_executor_id() = executor.info.executor_id();
+  *forwarded.mutable_agent_id() = info_.id();
+  forwarded.set_timestamp(status.timestamp());
+  forwarded.set_uuid(status.uuid());
+  *forwarded.mutable_status() = status;
+  updates_.update(std::move(forwarded));
+  v1::executor::Event acknowledged;
+  acknowledged.set_type(v1::executor::Event::ACKNOWLEDGED);
+  *acknowledged.mutable_acknowledged()->mutable_task_id() = status.task_id();
+  acknowledged.mutable_acknowledged()->set_uuid(status.uuid());
+  send_to_executor(executor, std::move(acknowledged));
+}
+
+// -- the end of a container ---------------------------------------------------
+
+void agent_process::container_ended(const container_termination& ended) {
+  auto i = executor_by_container_.find(ended.container_id);
+  if (i == executor_by_container_.end())
+    return;
+  auto [framework_id, executor_id] = i->second;
+  executor_by_container_.erase(i);
+  auto [framework, executor] = find_executor(framework_id, executor_id);
+  if (executor == nullptr || executor->container_id != ended.container_id)
+    return;
+  log(runtime::log_level::info, "executor " + executor_id + " of framework " +
+                                    framework_id + " ended: " + ended.message);
+  for (auto& [task_id, task] : executor->launched)
+    if (!common::is_terminal(task.state()))
+      send_status(framework->info.id(), executor->info.executor_id(),
+                  common::make_status(
+                      task.task_id(), v1::TASK_FAILED, v1::TaskStatus::SOURCE_AGENT,
+                      v1::TaskStatus::REASON_EXECUTOR_TERMINATED, now_seconds(),
+                      "the executor ended: " + ended.message));
+  fail_queued_tasks(*framework, *executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                    "the executor ended before it subscribed: " + ended.message);
+  for (auto timer : {executor->registration_timer, executor->shutdown_timer})
+    if (timer != 0)
+      cancel(timer);
+  if (!executor->process.empty())
+    unlink(executor->process);
+  if (registered_) {
+    internal::ExitedExecutor exited;
+    *exited.mutable_agent_id() = info_.id();
+    *exited.mutable_framework_id() = framework->info.id();
+    *exited.mutable_executor_id() = executor->info.executor_id();
+    exited.set_status(ended.status);
+    send(options_.master, std::move(exited));
+  }
+  framework->executors.erase(executor_id);
+  if (framework->executors.empty())
+    frameworks_.erase(framework_id);
+}
+
+}  // namespace mensa::agent

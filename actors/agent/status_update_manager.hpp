@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/timespan.hpp"
+#include "mensa/internal/cluster.pb.h"
+#include "runtime/process.hpp"
+
+namespace mensa::agent {
+
+/// How long to wait before resending an unacknowledged update: starts at
+/// `initial`, doubles per retry, stays at `max`.
+struct retry_backoff {
+  caf::timespan initial = std::chrono::seconds(10);
+  caf::timespan max = std::chrono::minutes(10);
+};
+
+/// Delivers status updates reliably, per task: updates of one task leave
+/// in order, one at a time, and the head is resent with backoff until the
+/// framework's acknowledgement (by uuid) comes back. Duplicate and stale
+/// acknowledgements change nothing. Plain C++: its owner supplies sending
+/// and timers, and calls it from its own context only.
+class status_update_manager {
+ public:
+  /// What the manager needs from its owner.
+  struct environment {
+    /// Sends an update toward the framework (through the master).
+    std::function<void(const internal::StatusUpdate&)> forward;
+    /// Starts a timer on the owner's clock.
+    std::function<runtime::timer_id(caf::timespan, std::function<void()>)> delay;
+    /// Cancels a timer.
+    std::function<void(runtime::timer_id)> cancel;
+  };
+
+  status_update_manager(environment env, retry_backoff backoff);
+
+  /// Queues an update; sends it at once if its task has nothing in flight.
+  void update(internal::StatusUpdate update);
+
+  /// Takes an acknowledgement. Returns the acknowledged update if it was
+  /// the head of its task's stream (the next one leaves), nothing otherwise.
+  std::optional<internal::StatusUpdate> acknowledge(const std::string& framework_id,
+                                                    const std::string& task_id,
+                                                    const std::string& uuid);
+
+  /// Resends every stream's head now (after reregistering with a master).
+  void flush();
+
+  /// Drops every stream of a framework.
+  void remove_framework(const std::string& framework_id);
+
+  /// Returns whether a task has updates not yet acknowledged.
+  bool pending(const std::string& framework_id, const std::string& task_id) const;
+
+  /// Returns the unacknowledged updates of a task, oldest first.
+  std::vector<internal::StatusUpdate> unacknowledged(const std::string& framework_id,
+                                                     const std::string& task_id) const;
+
+  /// Returns how many tasks have updates in flight.
+  std::size_t streams() const noexcept { return streams_.size(); }
+
+ private:
+  struct stream {
+    std::deque<internal::StatusUpdate> pending;
+    caf::timespan backoff{};
+    runtime::timer_id timer = 0;
+  };
+
+  using key = std::pair<std::string, std::string>;
+
+  void send_head(const key& k, stream& s);
+
+  environment env_;
+  retry_backoff backoff_;
+  std::map<key, stream> streams_;
+};
+
+}  // namespace mensa::agent

@@ -1,0 +1,162 @@
+#include "actors/executor/executor_process.hpp"
+
+#include "actors/common/task_states.hpp"
+#include "actors/common/task_status.hpp"
+
+namespace mensa::executor {
+
+executor_process::executor_process(caf::actor_config& cfg, runtime::node& owner,
+                                   address self, executor_context context)
+    : process(cfg, owner, std::move(self)), context_(std::move(context)) {}
+
+void executor_process::on_start() {
+  install(&executor_process::on_event);
+  subscribe();
+}
+
+double executor_process::now_seconds() const {
+  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
+}
+
+void executor_process::send_call(v1::executor::Call call) {
+  *call.mutable_framework_id() = context_.framework_id;
+  *call.mutable_executor_id() = context_.executor_id;
+  send(context_.agent, std::move(call));
+}
+
+void executor_process::subscribe() {
+  if (subscribed_)
+    return;
+  if (disconnected_since_ != caf::actor_clock::time_point{} &&
+      clock().now() - disconnected_since_ > context_.recovery_timeout) {
+    log(runtime::log_level::error, "the agent did not come back; exiting");
+    quit();
+    return;
+  }
+  link(context_.agent);
+  v1::executor::Call call;
+  call.set_type(v1::executor::Call::SUBSCRIBE);
+  for (auto& [task_id, task] : live_)
+    *call.mutable_subscribe()->add_unacknowledged_tasks() = task;
+  for (auto& [uuid, update] : unacknowledged_)
+    *call.mutable_subscribe()->add_unacknowledged_updates() = update;
+  send_call(std::move(call));
+  delay(context_.resubscribe_interval, [this] { subscribe(); });
+}
+
+void executor_process::exited(const address& peer, const runtime::peer_exit& why) {
+  if (peer != context_.agent)
+    return;
+  if (subscribed_)
+    log(runtime::log_level::warning,
+        "lost the agent (" + std::string(to_string(why.kind)) + "); subscribing again");
+  bool was_subscribed = subscribed_;
+  subscribed_ = false;
+  if (disconnected_since_ == caf::actor_clock::time_point{})
+    disconnected_since_ = clock().now();
+  // While subscribed no attempt is pending: start them again.
+  if (was_subscribed)
+    delay(context_.resubscribe_interval, [this] { subscribe(); });
+}
+
+void executor_process::on_event(const address& from, const v1::executor::Event& event) {
+  if (from != context_.agent)
+    return;
+  using event_type = v1::executor::Event;
+  switch (event.type()) {
+    case event_type::SUBSCRIBED:
+      subscribed_ = true;
+      disconnected_since_ = {};
+      framework_ = event.subscribed().framework_info();
+      for (auto& [uuid, pending] : unacknowledged_) {
+        v1::executor::Call call;
+        call.set_type(v1::executor::Call::UPDATE);
+        *call.mutable_update() = pending;
+        send_call(std::move(call));
+      }
+      subscribed(event.subscribed());
+      break;
+    case event_type::LAUNCH:
+      live_[event.launch().task().task_id().value()] = event.launch().task();
+      if (shutting_down_) {
+        update(common::make_status(event.launch().task().task_id(), v1::TASK_KILLED,
+                                   v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(),
+                                   "the executor is shutting down"));
+        break;
+      }
+      launch_task(event.launch().task());
+      break;
+    case event_type::KILL:
+      kill(event.kill().task_id(),
+           event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr);
+      break;
+    case event_type::ACKNOWLEDGED: {
+      auto i = unacknowledged_.find(event.acknowledged().uuid());
+      if (i == unacknowledged_.end())
+        break;
+      if (common::is_terminal(i->second.status().state()))
+        live_.erase(i->second.status().task_id().value());
+      unacknowledged_.erase(i);
+      check_done();
+      break;
+    }
+    case event_type::MESSAGE:
+      message(event.message().data());
+      break;
+    case event_type::ERROR:
+      error(event.error().message());
+      break;
+    case event_type::SHUTDOWN:
+      shutting_down_ = true;
+      shutdown();
+      check_done();
+      break;
+    default:
+      break;
+  }
+}
+
+void executor_process::check_done() {
+  if (!live_.empty() || !unacknowledged_.empty())
+    return;
+  if (shutting_down_)
+    quit();
+  else
+    all_tasks_done();
+}
+
+void executor_process::shutdown() {
+  auto live = live_;
+  for (auto& [task_id, task] : live)
+    kill(task.task_id(), nullptr);
+}
+
+void executor_process::error(const std::string& message) {
+  log(runtime::log_level::warning, "the agent says: " + message);
+}
+
+void executor_process::update(v1::TaskStatus status) {
+  status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  *status.mutable_executor_id() = context_.executor_id;
+  if (!status.has_timestamp())
+    status.set_timestamp(now_seconds());
+  status.set_uuid(common::make_uuid(random(), random()));
+  v1::executor::Call::Update pending;
+  *pending.mutable_status() = status;
+  unacknowledged_[status.uuid()] = pending;
+  if (!subscribed_)
+    return;
+  v1::executor::Call call;
+  call.set_type(v1::executor::Call::UPDATE);
+  *call.mutable_update() = std::move(pending);
+  send_call(std::move(call));
+}
+
+void executor_process::send_message(std::string data) {
+  v1::executor::Call call;
+  call.set_type(v1::executor::Call::MESSAGE);
+  call.mutable_message()->set_data(std::move(data));
+  send_call(std::move(call));
+}
+
+}  // namespace mensa::executor

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+
+#include "mensa/v1/executor.pb.h"
+#include "runtime/process.hpp"
+
+namespace mensa::executor {
+
+/// Who an executor is and where its agent is: what the agent passes to the
+/// executors it launches (as MENSA_* environment variables for OS
+/// processes).
+struct executor_context {
+  runtime::address agent;
+  v1::FrameworkID framework_id;
+  v1::ExecutorID executor_id;
+  /// Wait between subscription attempts.
+  caf::timespan resubscribe_interval = std::chrono::seconds(1);
+  /// How long to keep trying to reach a lost agent before giving up.
+  caf::timespan recovery_timeout = std::chrono::minutes(15);
+};
+
+/// The base of every executor, what Mesos's executor library is: it
+/// subscribes to its agent (again after losing it), turns the agent's
+/// events into callbacks, and sends status updates reliably: each is kept
+/// until the agent acknowledges it and resent after a resubscription.
+class executor_process : public runtime::process {
+ public:
+  executor_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                   executor_context context);
+
+ protected:
+  void on_start() final;
+  void exited(const address& peer, const runtime::peer_exit& why) override;
+
+  /// Called once subscribed (and after each resubscription).
+  virtual void subscribed(const v1::executor::Event::Subscribed&) {}
+
+  /// Launches a task; report it with `update`.
+  virtual void launch_task(const v1::TaskInfo& task) = 0;
+
+  /// Kills a task, with `policy` overriding the task's if set; report the
+  /// terminal state with `update`.
+  virtual void kill(const v1::TaskID& task, const v1::KillPolicy* policy) = 0;
+
+  /// The agent asks the executor to end: by default every live task is
+  /// killed, and the executor exits once their updates are acknowledged.
+  virtual void shutdown();
+
+  /// Data the framework sent.
+  virtual void message(const std::string&) {}
+
+  /// The agent refused a call.
+  virtual void error(const std::string& message);
+
+  /// Every launched task has ended and the agent acknowledged it. By
+  /// default nothing happens (custom executors may wait for more tasks).
+  virtual void all_tasks_done() {}
+
+  /// Sends a task's status: source, executor, timestamp and a fresh uuid
+  /// are filled in; it is resent until acknowledged.
+  void update(v1::TaskStatus status);
+
+  /// Sends data to the framework (unreliable).
+  void send_message(std::string data);
+
+  /// Returns the framework's description (once subscribed).
+  const v1::FrameworkInfo& framework_info() const noexcept { return framework_; }
+
+  /// Returns who the executor is and where its agent is.
+  const executor_context& identity() const noexcept { return context_; }
+
+  /// Returns the tasks launched and not yet finished, by task ID.
+  const std::map<std::string, v1::TaskInfo>& live_tasks() const noexcept {
+    return live_;
+  }
+
+  /// Returns the seconds since the epoch on the runtime clock.
+  double now_seconds() const;
+
+ private:
+  void on_event(const address& from, const v1::executor::Event& event);
+  void subscribe();
+  void send_call(v1::executor::Call call);
+  void check_done();
+
+  executor_context context_;
+  v1::FrameworkInfo framework_;
+  bool subscribed_ = false;
+  bool shutting_down_ = false;
+  caf::actor_clock::time_point disconnected_since_{};
+  std::map<std::string, v1::TaskInfo> live_;
+  std::map<std::string, v1::executor::Call::Update> unacknowledged_;
+};
+
+}  // namespace mensa::executor

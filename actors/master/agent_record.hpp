@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "actors/common/resources.hpp"
+#include "mensa/v1/mensa.pb.h"
+#include "runtime/address.hpp"
+
+namespace mensa::master {
+
+/// Where an agent stands with the master.
+enum class agent_state {
+  /// Admitted and connected.
+  registered,
+  /// Its connection was lost or it stopped answering pings.
+  unreachable,
+};
+
+/// The master's record of one agent.
+struct agent_record {
+  v1::AgentInfo info;
+  /// The agent process: `agent@host:port`.
+  runtime::address process;
+  agent_state state = agent_state::registered;
+  common::resources total;
+  /// Tasks on the agent: (framework ID, task ID).
+  std::set<std::pair<std::string, std::string>> tasks;
+  /// Outstanding offers of its resources, by offer ID.
+  std::set<std::string> offers;
+  /// Pings sent since the last pong.
+  uint32_t missed_pongs = 0;
+};
+
+/// An outstanding offer.
+struct offer_record {
+  v1::Offer offer;
+};
+
+}  // namespace mensa::master

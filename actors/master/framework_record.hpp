@@ -1,0 +1,44 @@
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+
+#include "actors/common/task_states.hpp"
+#include "mensa/v1/mensa.pb.h"
+#include "runtime/address.hpp"
+#include "runtime/process.hpp"
+
+namespace mensa::master {
+
+/// Where a framework stands with the master.
+enum class framework_state {
+  /// Subscribed; its scheduler is connected and gets offers.
+  active,
+  /// Its scheduler is gone; tasks keep running until `failover_timeout`.
+  disconnected,
+};
+
+/// The master's record of one framework.
+struct framework_record {
+  v1::FrameworkInfo info;
+  /// The scheduler process that events go to.
+  runtime::address scheduler;
+  framework_state state = framework_state::active;
+  /// Non-terminal tasks, by task ID.
+  std::map<std::string, v1::Task> tasks;
+  /// Tasks that ended, most recent last (bounded).
+  std::deque<v1::Task> completed_tasks;
+  /// Outstanding offers, by offer ID.
+  std::set<std::string> offers;
+  /// Pending teardown after a disconnection.
+  runtime::timer_id failover_timer = 0;
+
+  /// Returns whether the framework handles TASK_UNREACHABLE and friends.
+  bool partition_aware() const {
+    return common::has_capability(info, v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  }
+};
+
+}  // namespace mensa::master

@@ -1,0 +1,189 @@
+// The master's frameworks: subscription (and resubscription after a
+// failover), disconnection, teardown.
+
+#include <cmath>
+
+#include "actors/common/roles.hpp"
+#include "actors/master/master_process.hpp"
+
+namespace mensa::master {
+
+namespace {
+
+std::string validate_framework(const v1::FrameworkInfo& info) {
+  if (info.name().empty())
+    return "FrameworkInfo.name must not be empty";
+  if (!std::isfinite(info.failover_timeout()) || info.failover_timeout() < 0)
+    return "FrameworkInfo.failover_timeout must be finite and not negative";
+  for (auto& role : common::roles_of(info))
+    if (auto ok = common::validate_role(role); !ok)
+      return ok.error().message;
+  if (!common::has_capability(info, v1::FrameworkInfo::Capability::MULTI_ROLE) &&
+      info.roles_size() > 0)
+    return "FrameworkInfo.roles needs the MULTI_ROLE capability (or use 'role')";
+  return {};
+}
+
+}  // namespace
+
+void master_process::subscribe(const address& from,
+                               const v1::scheduler::Call::Subscribe& call) {
+  auto info = call.framework_info();
+  if (auto why = validate_framework(info); !why.empty()) {
+    send_error(from, "cannot subscribe: " + why);
+    return;
+  }
+  framework_record* framework = nullptr;
+  bool resubscribing = false;
+  if (info.has_id() && !info.id().value().empty()) {
+    auto id = info.id().value();
+    for (auto& gone : completed_frameworks_)
+      if (gone.info.id().value() == id) {
+        send_error(from, "framework " + id + " has been torn down");
+        return;
+      }
+    auto i = frameworks_.find(id);
+    if (i != frameworks_.end()) {
+      framework = &i->second;
+      resubscribing = true;
+    } else {
+      // Unknown to this master (it failed over): take the framework back.
+      framework = &frameworks_[id];
+    }
+  } else {
+    info.mutable_id()->set_value(next_id("", next_framework_));
+    framework = &frameworks_[info.id().value()];
+  }
+  auto id = info.id().value();
+  if (resubscribing) {
+    if (framework->scheduler != from) {
+      if (framework->state == framework_state::active)
+        send_error(framework->scheduler,
+                   "framework " + id + " failed over to " + from.str());
+      unlink(framework->scheduler);
+      framework_by_scheduler_.erase(framework->scheduler);
+    }
+    if (framework->failover_timer != 0)
+      cancel(framework->failover_timer);
+    framework->failover_timer = 0;
+  }
+  framework->info = info;
+  framework->scheduler = from;
+  framework->state = framework_state::active;
+  framework_by_scheduler_[from] = id;
+  link(from);
+
+  v1::scheduler::Event subscribed;
+  subscribed.set_type(v1::scheduler::Event::SUBSCRIBED);
+  *subscribed.mutable_subscribed()->mutable_framework_id() = info.id();
+  subscribed.mutable_subscribed()->set_heartbeat_interval_seconds(
+      std::chrono::duration<double>(options_.heartbeat_interval).count());
+  *subscribed.mutable_subscribed()->mutable_master_info() = master_info();
+  send_event(*framework, std::move(subscribed));
+
+  if (resubscribing) {
+    internal::AllocatorUpdateFramework update;
+    *update.mutable_framework_info() = info;
+    *update.mutable_suppressed_roles() = call.suppressed_roles();
+    send(allocator_, std::move(update));
+    internal::AllocatorActivateFramework activate;
+    *activate.mutable_framework_id() = info.id();
+    activate.set_active(true);
+    send(allocator_, std::move(activate));
+  } else {
+    internal::AllocatorAddFramework add;
+    *add.mutable_framework_info() = info;
+    *add.mutable_suppressed_roles() = call.suppressed_roles();
+    for (auto& [task_id, task] : framework->tasks) {
+      auto* used = add.add_used();
+      *used->mutable_framework_id() = info.id();
+      *used->mutable_agent_id() = task.agent_id();
+      *used->mutable_resources() = task.resources();
+    }
+    send(allocator_, std::move(add));
+  }
+  log(runtime::log_level::info,
+      std::string(resubscribing ? "resubscribed" : "subscribed") + " framework " + id +
+          " (" + info.name() + ") at " + from.str());
+}
+
+void master_process::rescind_offers(framework_record& framework) {
+  auto offer_ids = framework.offers;
+  for (auto& offer_id : offer_ids) {
+    auto offer = take_offer(offer_id);
+    if (!offer)
+      continue;
+    recover(framework.info.id().value(), offer->offer.agent_id().value(),
+            common::resources(offer->offer.resources()), std::nullopt);
+    v1::scheduler::Event rescind;
+    rescind.set_type(v1::scheduler::Event::RESCIND);
+    *rescind.mutable_rescind()->mutable_offer_id() = offer->offer.id();
+    send_event(framework, std::move(rescind));
+  }
+}
+
+void master_process::disconnect(framework_record& framework) {
+  if (framework.state == framework_state::disconnected)
+    return;
+  rescind_offers(framework);
+  framework.state = framework_state::disconnected;
+  internal::AllocatorActivateFramework deactivate;
+  *deactivate.mutable_framework_id() = framework.info.id();
+  deactivate.set_active(false);
+  send(allocator_, std::move(deactivate));
+  auto id = framework.info.id().value();
+  auto timeout = std::chrono::duration<double>(framework.info.failover_timeout());
+  if (timeout.count() <= 0) {
+    teardown(id, "its scheduler disconnected (failover_timeout 0)");
+    return;
+  }
+  framework.failover_timer =
+      delay(std::chrono::duration_cast<caf::timespan>(timeout), [this, id] {
+        auto i = frameworks_.find(id);
+        if (i != frameworks_.end() && i->second.state == framework_state::disconnected)
+          teardown(id, "its failover timeout passed");
+      });
+}
+
+void master_process::teardown(const std::string& framework_id, const std::string& why) {
+  auto i = frameworks_.find(framework_id);
+  if (i == frameworks_.end())
+    return;
+  auto& framework = i->second;
+  log(runtime::log_level::info, "tearing down framework " + framework_id + ": " + why);
+  rescind_offers(framework);
+  std::set<std::string> agents_with_tasks;
+  for (auto& [task_id, task] : framework.tasks) {
+    agents_with_tasks.insert(task.agent_id().value());
+    auto agent = agents_.find(task.agent_id().value());
+    if (agent != agents_.end())
+      agent->second.tasks.erase({framework_id, task_id});
+    auto ended = task;
+    ended.set_state(v1::TASK_KILLED);
+    framework.completed_tasks.push_back(std::move(ended));
+  }
+  framework.tasks.clear();
+  for (auto& agent_id : agents_with_tasks) {
+    auto agent = agents_.find(agent_id);
+    if (agent == agents_.end() || agent->second.state != agent_state::registered)
+      continue;
+    internal::ShutdownFramework shutdown;
+    *shutdown.mutable_framework_id() = framework.info.id();
+    send(agent->second.process, std::move(shutdown));
+  }
+  internal::AllocatorRemoveFramework remove;
+  *remove.mutable_framework_id() = framework.info.id();
+  send(allocator_, std::move(remove));
+  if (framework.failover_timer != 0)
+    cancel(framework.failover_timer);
+  unlink(framework.scheduler);
+  framework_by_scheduler_.erase(framework.scheduler);
+  while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
+    framework.completed_tasks.pop_front();
+  completed_frameworks_.push_back(std::move(framework));
+  while (completed_frameworks_.size() > options_.max_completed_frameworks)
+    completed_frameworks_.pop_front();
+  frameworks_.erase(i);
+}
+
+}  // namespace mensa::master

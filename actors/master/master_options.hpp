@@ -1,0 +1,25 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "caf/timespan.hpp"
+
+namespace mensa::master {
+
+/// How the master behaves; the `mensa master` flags set these.
+struct master_options {
+  /// Time between pings to each agent.
+  caf::timespan agent_ping_interval = std::chrono::seconds(15);
+  /// Pings an agent may leave unanswered before it counts as unreachable.
+  uint32_t max_missed_pongs = 5;
+  /// Completed frameworks kept for reconciliation and views.
+  std::size_t max_completed_frameworks = 50;
+  /// Completed tasks kept per framework.
+  std::size_t max_completed_tasks_per_framework = 1000;
+  /// Interval frameworks are told to expect heartbeats at (informational).
+  caf::timespan heartbeat_interval = std::chrono::seconds(15);
+};
+
+}  // namespace mensa::master

@@ -1,0 +1,196 @@
+#include "actors/master/master_process.hpp"
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "actors/common/task_status.hpp"
+#include "runtime/node.hpp"
+
+namespace mensa::master {
+
+master_process::master_process(caf::actor_config& cfg, runtime::node& owner,
+                               address self, address allocator, master_options options)
+    : process(cfg, owner, std::move(self)),
+      allocator_(std::move(allocator)),
+      options_(options) {
+  id_ = common::format_uuid(common::make_uuid(random(), random()));
+}
+
+void master_process::on_start() {
+  install(&master_process::on_call);
+  install(&master_process::on_register_agent);
+  install(&master_process::on_reregister_agent);
+  install(&master_process::on_pong);
+  install(&master_process::on_allocator_offers);
+  install(&master_process::on_status_update);
+  install(&master_process::on_exited_executor);
+  install(&master_process::on_executor_message);
+  delay(options_.agent_ping_interval, [this] { ping_agents(); });
+  log(runtime::log_level::info, "master " + id_ + " started");
+}
+
+std::string master_process::next_id(const char* kind, uint64_t& counter) {
+  char suffix[32];
+  std::snprintf(suffix, sizeof(suffix), "-%s%04llu", kind,
+                static_cast<unsigned long long>(counter++));
+  return id_ + suffix;
+}
+
+double master_process::now_seconds() const {
+  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
+}
+
+v1::MasterInfo master_process::master_info() const {
+  v1::MasterInfo info;
+  info.set_id(id_);
+  in_addr ip{};
+  info.set_ip(inet_pton(AF_INET, std::string(self_address().host()).c_str(), &ip) == 1
+                  ? ip.s_addr
+                  : 0);
+  info.set_port(self_address().port());
+  info.set_pid(self_address().str());
+  info.set_hostname(std::string(self_address().host()));
+  info.set_version(MENSA_VERSION);
+  auto* address = info.mutable_address();
+  address->set_ip(std::string(self_address().host()));
+  address->set_port(self_address().port());
+  return info;
+}
+
+// -- calls --------------------------------------------------------------------
+
+framework_record* master_process::caller(const address& from,
+                                         const v1::scheduler::Call& call) {
+  if (!call.has_framework_id()) {
+    send_error(from, "the call has no framework_id; subscribe first");
+    return nullptr;
+  }
+  auto i = frameworks_.find(call.framework_id().value());
+  if (i == frameworks_.end()) {
+    send_error(from, "framework " + call.framework_id().value() + " is not subscribed");
+    return nullptr;
+  }
+  if (i->second.scheduler != from) {
+    send_error(from, "framework " + i->first + " is subscribed by another scheduler (" +
+                         i->second.scheduler.str() + ")");
+    return nullptr;
+  }
+  return &i->second;
+}
+
+void master_process::on_call(const address& from, const v1::scheduler::Call& call) {
+  using call_type = v1::scheduler::Call;
+  if (call.type() == call_type::SUBSCRIBE) {
+    if (!call.has_subscribe()) {
+      send_error(from, "a SUBSCRIBE call needs 'subscribe'");
+      return;
+    }
+    subscribe(from, call.subscribe());
+    return;
+  }
+  auto* framework = caller(from, call);
+  if (framework == nullptr)
+    return;
+  auto missing = [&](const char* field) {
+    send_error(from, std::string("a ") + call_type::Type_Name(call.type()) +
+                         " call needs '" + field + "'");
+  };
+  switch (call.type()) {
+    case call_type::TEARDOWN:
+      teardown(framework->info.id().value(), "the framework asked for it");
+      break;
+    case call_type::ACCEPT:
+      if (!call.has_accept())
+        return missing("accept");
+      accept(*framework, call.accept());
+      break;
+    case call_type::DECLINE:
+      if (!call.has_decline())
+        return missing("decline");
+      decline(*framework, call.decline());
+      break;
+    case call_type::REVIVE: {
+      internal::AllocatorReviveOffers revive;
+      *revive.mutable_framework_id() = framework->info.id();
+      *revive.mutable_roles() = call.revive().roles();
+      send(allocator_, std::move(revive));
+      break;
+    }
+    case call_type::SUPPRESS: {
+      internal::AllocatorSuppressOffers suppress;
+      *suppress.mutable_framework_id() = framework->info.id();
+      *suppress.mutable_roles() = call.suppress().roles();
+      send(allocator_, std::move(suppress));
+      break;
+    }
+    case call_type::KILL:
+      if (!call.has_kill())
+        return missing("kill");
+      kill(*framework, call.kill());
+      break;
+    case call_type::SHUTDOWN:
+      if (!call.has_shutdown())
+        return missing("shutdown");
+      shutdown_executor(*framework, call.shutdown());
+      break;
+    case call_type::ACKNOWLEDGE:
+      if (!call.has_acknowledge())
+        return missing("acknowledge");
+      acknowledge(*framework, call.acknowledge());
+      break;
+    case call_type::RECONCILE:
+      reconcile(*framework, call.reconcile());
+      break;
+    case call_type::MESSAGE:
+      if (!call.has_message())
+        return missing("message");
+      message(*framework, call.message());
+      break;
+    case call_type::REQUEST:
+      // Like Mesos's allocator, ours takes no requests; nothing to do.
+      break;
+    default:
+      send_error(from, "unsupported call type " + call_type::Type_Name(call.type()));
+  }
+}
+
+// -- events -------------------------------------------------------------------
+
+void master_process::send_event(const framework_record& framework,
+                                v1::scheduler::Event event) {
+  if (framework.state != framework_state::active)
+    return;
+  send(framework.scheduler, std::move(event));
+}
+
+void master_process::send_error(const address& to, const std::string& message) {
+  log(runtime::log_level::warning, "error to " + to.str() + ": " + message);
+  v1::scheduler::Event event;
+  event.set_type(v1::scheduler::Event::ERROR);
+  event.mutable_error()->set_message(message);
+  send(to, std::move(event));
+}
+
+// -- failure detection --------------------------------------------------------
+
+void master_process::exited(const address& peer, const runtime::peer_exit& why) {
+  if (auto i = framework_by_scheduler_.find(peer); i != framework_by_scheduler_.end()) {
+    auto framework = frameworks_.find(i->second);
+    framework_by_scheduler_.erase(i);
+    if (framework != frameworks_.end() && framework->second.scheduler == peer) {
+      log(runtime::log_level::info, "scheduler of framework " + framework->first + " " +
+                                        to_string(why.kind) + ": " + why.detail);
+      disconnect(framework->second);
+    }
+    return;
+  }
+  if (auto i = agent_by_process_.find(peer); i != agent_by_process_.end()) {
+    auto agent_id = i->second;
+    agent_by_process_.erase(i);
+    mark_unreachable(agent_id, std::string(to_string(why.kind)) + ": " + why.detail);
+  }
+}
+
+}  // namespace mensa::master

@@ -1,0 +1,127 @@
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/common/resources.hpp"
+#include "actors/master/agent_record.hpp"
+#include "actors/master/framework_record.hpp"
+#include "actors/master/master_options.hpp"
+#include "mensa/internal/allocator.pb.h"
+#include "mensa/internal/cluster.pb.h"
+#include "mensa/v1/scheduler.pb.h"
+#include "runtime/process.hpp"
+
+namespace mensa::master {
+
+/// The master: admits agents, subscribes frameworks, turns the allocator's
+/// decisions into offers, validates what frameworks do with them, launches
+/// tasks on agents and carries status updates and acknowledgements between
+/// agents and frameworks.
+///
+/// Frameworks talk to it with v1 scheduler `Call`s and hear back `Event`s,
+/// whether their scheduler is an actor or, later, an HTTP client. The
+/// implementation is split by concern: master_process.cpp (the handler
+/// table, calls, events), frameworks.cpp, agents.cpp, offers.cpp,
+/// accept.cpp and tasks.cpp.
+class master_process : public runtime::process {
+ public:
+  master_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                 address allocator, master_options options = {});
+
+  /// Returns the master's ID (a UUID; prefix of every ID it assigns).
+  const std::string& id() const noexcept { return id_; }
+
+  /// Returns the subscribed frameworks (active or disconnected), by ID.
+  const std::map<std::string, framework_record>& frameworks() const noexcept {
+    return frameworks_;
+  }
+
+  /// Returns frameworks that were torn down, most recent last (bounded).
+  const std::deque<framework_record>& completed_frameworks() const noexcept {
+    return completed_frameworks_;
+  }
+
+  /// Returns the admitted agents, by ID.
+  const std::map<std::string, agent_record>& agents() const noexcept { return agents_; }
+
+  /// Returns the outstanding offers, by ID.
+  const std::map<std::string, offer_record>& offers() const noexcept { return offers_; }
+
+ protected:
+  void on_start() override;
+  void exited(const address& peer, const runtime::peer_exit& why) override;
+
+ private:
+  // -- calls and events (master_process.cpp) ----------------------------------
+  void on_call(const address& from, const v1::scheduler::Call& call);
+  framework_record* caller(const address& from, const v1::scheduler::Call& call);
+  void send_event(const framework_record& framework, v1::scheduler::Event event);
+  void send_error(const address& to, const std::string& message);
+  std::string next_id(const char* kind, uint64_t& counter);
+  double now_seconds() const;
+  v1::MasterInfo master_info() const;
+
+  // -- frameworks (frameworks.cpp) --------------------------------------------
+  void subscribe(const address& from, const v1::scheduler::Call::Subscribe& subscribe);
+  void teardown(const std::string& framework_id, const std::string& why);
+  void disconnect(framework_record& framework);
+  void rescind_offers(framework_record& framework);
+
+  // -- agents (agents.cpp) ----------------------------------------------------
+  void on_register_agent(const address& from, const internal::RegisterAgent& msg);
+  void on_reregister_agent(const address& from, const internal::ReregisterAgent& msg);
+  void on_pong(const address& from, const internal::PongAgent& msg);
+  void admit(const address& from, const v1::AgentInfo& info);
+  void ping_agents();
+  void mark_unreachable(const std::string& agent_id, const std::string& why);
+  agent_record* agent_at(const address& process);
+
+  // -- offers (offers.cpp) ----------------------------------------------------
+  void on_allocator_offers(const address& from, const internal::AllocatorOffers& msg);
+  void decline(framework_record& framework, const v1::scheduler::Call::Decline& call);
+  std::optional<offer_record> take_offer(const std::string& offer_id);
+  void rescind(const std::string& offer_id);
+  void recover(const std::string& framework_id, const std::string& agent_id,
+               const common::resources& resources,
+               const std::optional<v1::Filters>& filters);
+
+  // -- accept and launch (accept.cpp) -----------------------------------------
+  void accept(framework_record& framework, const v1::scheduler::Call::Accept& call);
+
+  // -- tasks (tasks.cpp) ------------------------------------------------------
+  void on_status_update(const address& from, const internal::StatusUpdate& msg);
+  void on_exited_executor(const address& from, const internal::ExitedExecutor& msg);
+  void on_executor_message(const address& from,
+                           const internal::ExecutorToFramework& msg);
+  void acknowledge(framework_record& framework,
+                   const v1::scheduler::Call::Acknowledge& call);
+  void kill(framework_record& framework, const v1::scheduler::Call::Kill& call);
+  void reconcile(framework_record& framework,
+                 const v1::scheduler::Call::Reconcile& call);
+  void message(framework_record& framework, const v1::scheduler::Call::Message& call);
+  void shutdown_executor(framework_record& framework,
+                         const v1::scheduler::Call::Shutdown& call);
+  void send_update(const framework_record& framework, const v1::TaskStatus& status);
+  void complete_task(framework_record& framework, const std::string& task_id);
+  void lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
+                  const std::string& why);
+
+  address allocator_;
+  master_options options_;
+  std::string id_;
+  uint64_t next_framework_ = 0;
+  uint64_t next_agent_ = 0;
+  uint64_t next_offer_ = 0;
+  std::map<std::string, framework_record> frameworks_;
+  std::deque<framework_record> completed_frameworks_;
+  std::map<std::string, agent_record> agents_;
+  std::map<std::string, offer_record> offers_;
+  std::unordered_map<address, std::string> framework_by_scheduler_;
+  std::unordered_map<address, std::string> agent_by_process_;
+};
+
+}  // namespace mensa::master

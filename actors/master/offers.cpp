@@ -1,0 +1,105 @@
+// The master's offers: made from the allocator's decisions, declined,
+// rescinded, and their resources recovered.
+
+#include "actors/master/master_process.hpp"
+
+namespace mensa::master {
+
+void master_process::on_allocator_offers(const address& from,
+                                         const internal::AllocatorOffers& msg) {
+  if (from != allocator_) {
+    log(runtime::log_level::warning, "ignored offers from " + from.str());
+    return;
+  }
+  std::map<std::string, v1::scheduler::Event> events;
+  for (auto& allocation : msg.allocations()) {
+    auto framework_id = allocation.framework_id().value();
+    auto agent_id = allocation.agent_id().value();
+    auto framework = frameworks_.find(framework_id);
+    auto agent = agents_.find(agent_id);
+    common::resources resources(allocation.resources());
+    if (framework == frameworks_.end() ||
+        framework->second.state != framework_state::active || agent == agents_.end() ||
+        agent->second.state != agent_state::registered) {
+      // Things changed since the allocator decided: give them back.
+      recover(framework_id, agent_id, resources, std::nullopt);
+      continue;
+    }
+    auto offer_id = next_id("O", next_offer_);
+    auto& offer = offers_[offer_id].offer;
+    offer.mutable_id()->set_value(offer_id);
+    *offer.mutable_framework_id() = allocation.framework_id();
+    *offer.mutable_agent_id() = allocation.agent_id();
+    offer.set_hostname(agent->second.info.hostname());
+    *offer.mutable_resources() = allocation.resources();
+    *offer.mutable_attributes() = agent->second.info.attributes();
+    offer.mutable_allocation_info()->set_role(allocation.role());
+    framework->second.offers.insert(offer.id().value());
+    agent->second.offers.insert(offer.id().value());
+    auto& event = events[framework_id];
+    event.set_type(v1::scheduler::Event::OFFERS);
+    *event.mutable_offers()->add_offers() = offer;
+  }
+  for (auto& [framework_id, event] : events)
+    send_event(frameworks_[framework_id], std::move(event));
+}
+
+std::optional<offer_record> master_process::take_offer(const std::string& offer_id) {
+  auto i = offers_.find(offer_id);
+  if (i == offers_.end())
+    return std::nullopt;
+  auto record = std::move(i->second);
+  offers_.erase(i);
+  auto framework = frameworks_.find(record.offer.framework_id().value());
+  if (framework != frameworks_.end())
+    framework->second.offers.erase(offer_id);
+  auto agent = agents_.find(record.offer.agent_id().value());
+  if (agent != agents_.end())
+    agent->second.offers.erase(offer_id);
+  return record;
+}
+
+void master_process::rescind(const std::string& offer_id) {
+  auto offer = take_offer(offer_id);
+  if (!offer)
+    return;
+  auto framework = frameworks_.find(offer->offer.framework_id().value());
+  if (framework == frameworks_.end())
+    return;
+  v1::scheduler::Event event;
+  event.set_type(v1::scheduler::Event::RESCIND);
+  *event.mutable_rescind()->mutable_offer_id() = offer->offer.id();
+  send_event(framework->second, std::move(event));
+}
+
+void master_process::decline(framework_record& framework,
+                             const v1::scheduler::Call::Decline& call) {
+  // Declined resources are always filtered, for 5 s unless the call says.
+  auto filters = call.has_filters() ? call.filters() : v1::Filters{};
+  for (auto& offer_id : call.offer_ids()) {
+    auto i = offers_.find(offer_id.value());
+    if (i == offers_.end() ||
+        i->second.offer.framework_id().value() != framework.info.id().value())
+      continue;
+    auto offer = take_offer(offer_id.value());
+    recover(framework.info.id().value(), offer->offer.agent_id().value(),
+            common::resources(offer->offer.resources()), filters);
+  }
+}
+
+void master_process::recover(const std::string& framework_id,
+                             const std::string& agent_id,
+                             const common::resources& resources,
+                             const std::optional<v1::Filters>& filters) {
+  if (resources.empty() && !filters)
+    return;
+  internal::AllocatorRecoverResources recover;
+  recover.mutable_framework_id()->set_value(framework_id);
+  recover.mutable_agent_id()->set_value(agent_id);
+  resources.copy_to(recover.mutable_resources());
+  if (filters)
+    *recover.mutable_filters() = *filters;
+  send(allocator_, std::move(recover));
+}
+
+}  // namespace mensa::master

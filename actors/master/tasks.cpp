@@ -1,0 +1,243 @@
+// The master's tasks: status updates from agents to frameworks and
+// acknowledgements back, kills, reconciliation, executor messages.
+
+#include "actors/common/task_status.hpp"
+#include "actors/master/master_process.hpp"
+
+namespace mensa::master {
+
+namespace {
+
+constexpr int max_statuses_per_task = 10;
+
+}  // namespace
+
+void master_process::send_update(const framework_record& framework,
+                                 const v1::TaskStatus& status) {
+  v1::scheduler::Event event;
+  event.set_type(v1::scheduler::Event::UPDATE);
+  *event.mutable_update()->mutable_status() = status;
+  send_event(framework, std::move(event));
+}
+
+void master_process::complete_task(framework_record& framework,
+                                   const std::string& task_id) {
+  auto i = framework.tasks.find(task_id);
+  if (i == framework.tasks.end())
+    return;
+  auto agent_id = i->second.agent_id().value();
+  auto agent = agents_.find(agent_id);
+  if (agent != agents_.end()) {
+    agent->second.tasks.erase({framework.info.id().value(), task_id});
+    if (agent->second.state == agent_state::registered)
+      recover(framework.info.id().value(), agent_id,
+              common::resources(i->second.resources()), std::nullopt);
+  }
+  framework.completed_tasks.push_back(std::move(i->second));
+  framework.tasks.erase(i);
+  while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
+    framework.completed_tasks.pop_front();
+}
+
+void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
+                                const std::string& why) {
+  auto tasks = agent.tasks;
+  for (auto& [framework_id, task_id] : tasks) {
+    auto framework = frameworks_.find(framework_id);
+    if (framework == frameworks_.end())
+      continue;
+    auto task = framework->second.tasks.find(task_id);
+    if (task == framework->second.tasks.end())
+      continue;
+    auto state =
+        framework->second.partition_aware() ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
+    auto status =
+        common::make_status(task->second.task_id(), state,
+                            v1::TaskStatus::SOURCE_MASTER, reason, now_seconds(), why);
+    *status.mutable_agent_id() = agent.info.id();
+    if (state == v1::TASK_UNREACHABLE)
+      status.mutable_unreachable_time()->set_nanoseconds(
+          static_cast<int64_t>(now_seconds() * 1e9));
+    task->second.set_state(state);
+    send_update(framework->second, status);
+    framework->second.completed_tasks.push_back(std::move(task->second));
+    framework->second.tasks.erase(task);
+  }
+  agent.tasks.clear();
+}
+
+void master_process::on_status_update(const address& from,
+                                      const internal::StatusUpdate& msg) {
+  auto* agent = agent_at(from);
+  if (agent == nullptr) {
+    log(runtime::log_level::warning,
+        "ignored a status update from " + from.str() + ", which is not an agent");
+    return;
+  }
+  auto framework = frameworks_.find(msg.framework_id().value());
+  if (framework == frameworks_.end()) {
+    // The framework is gone: the agent should stop trying.
+    internal::ShutdownFramework shutdown;
+    *shutdown.mutable_framework_id() = msg.framework_id();
+    send(from, std::move(shutdown));
+    return;
+  }
+  auto status = msg.status();
+  status.set_uuid(msg.uuid());
+  *status.mutable_agent_id() = agent->info.id();
+  if (msg.has_executor_id())
+    *status.mutable_executor_id() = msg.executor_id();
+  auto task = framework->second.tasks.find(status.task_id().value());
+  if (task != framework->second.tasks.end()) {
+    auto latest = msg.has_latest_state() ? msg.latest_state() : status.state();
+    task->second.set_state(latest);
+    task->second.set_status_update_state(status.state());
+    task->second.set_status_update_uuid(msg.uuid());
+    *task->second.add_statuses() = status;
+    if (task->second.statuses_size() > max_statuses_per_task)
+      task->second.mutable_statuses()->DeleteSubrange(0, 1);
+    if (common::is_terminal(latest))
+      complete_task(framework->second, status.task_id().value());
+  }
+  send_update(framework->second, status);
+}
+
+void master_process::acknowledge(framework_record& framework,
+                                 const v1::scheduler::Call::Acknowledge& call) {
+  auto agent = agents_.find(call.agent_id().value());
+  if (agent == agents_.end() || agent->second.state != agent_state::registered) {
+    log(runtime::log_level::info, "dropped an acknowledgement for agent " +
+                                      call.agent_id().value() +
+                                      ", which is not connected");
+    return;
+  }
+  internal::StatusUpdateAcknowledgement ack;
+  *ack.mutable_agent_id() = call.agent_id();
+  *ack.mutable_framework_id() = framework.info.id();
+  *ack.mutable_task_id() = call.task_id();
+  ack.set_uuid(call.uuid());
+  send(agent->second.process, std::move(ack));
+}
+
+void master_process::kill(framework_record& framework,
+                          const v1::scheduler::Call::Kill& call) {
+  auto task = framework.tasks.find(call.task_id().value());
+  if (task == framework.tasks.end()) {
+    auto state = framework.partition_aware() ? v1::TASK_UNKNOWN : v1::TASK_LOST;
+    send_update(framework, common::make_status(
+                               call.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
+                               v1::TaskStatus::REASON_TASK_UNKNOWN, now_seconds(),
+                               "the master does not know the task"));
+    return;
+  }
+  auto agent = agents_.find(task->second.agent_id().value());
+  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+    return;
+  internal::KillTask kill;
+  *kill.mutable_framework_id() = framework.info.id();
+  *kill.mutable_task_id() = call.task_id();
+  if (call.has_kill_policy())
+    *kill.mutable_kill_policy() = call.kill_policy();
+  send(agent->second.process, std::move(kill));
+}
+
+void master_process::reconcile(framework_record& framework,
+                               const v1::scheduler::Call::Reconcile& call) {
+  auto latest = [&](const v1::Task& task) {
+    auto status =
+        common::make_status(task.task_id(), task.state(), v1::TaskStatus::SOURCE_MASTER,
+                            v1::TaskStatus::REASON_RECONCILIATION, now_seconds(),
+                            "reconciliation: the latest state");
+    *status.mutable_agent_id() = task.agent_id();
+    return status;
+  };
+  if (call.tasks_size() == 0) {
+    for (auto& [task_id, task] : framework.tasks)
+      send_update(framework, latest(task));
+    return;
+  }
+  bool aware = framework.partition_aware();
+  for (auto& wanted : call.tasks()) {
+    auto task = framework.tasks.find(wanted.task_id().value());
+    if (task != framework.tasks.end()) {
+      send_update(framework, latest(task->second));
+      continue;
+    }
+    // Unknown task: what it became depends on what we know of its agent.
+    v1::TaskState state = aware ? v1::TASK_UNKNOWN : v1::TASK_LOST;
+    std::string why = "the task is unknown";
+    if (wanted.has_agent_id()) {
+      auto agent = agents_.find(wanted.agent_id().value());
+      if (agent != agents_.end() && agent->second.state == agent_state::registered) {
+        state = aware ? v1::TASK_GONE : v1::TASK_LOST;
+        why = "the task is unknown to its agent's master record";
+      } else if (agent != agents_.end()) {
+        state = aware ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
+        why = "the task's agent is unreachable";
+      }
+    }
+    auto status =
+        common::make_status(wanted.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
+                            v1::TaskStatus::REASON_RECONCILIATION, now_seconds(), why);
+    if (wanted.has_agent_id())
+      *status.mutable_agent_id() = wanted.agent_id();
+    send_update(framework, status);
+  }
+}
+
+void master_process::message(framework_record& framework,
+                             const v1::scheduler::Call::Message& call) {
+  auto agent = agents_.find(call.agent_id().value());
+  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+    return;
+  internal::FrameworkToExecutor forward;
+  *forward.mutable_agent_id() = call.agent_id();
+  *forward.mutable_framework_id() = framework.info.id();
+  *forward.mutable_executor_id() = call.executor_id();
+  forward.set_data(call.data());
+  send(agent->second.process, std::move(forward));
+}
+
+void master_process::shutdown_executor(framework_record& framework,
+                                       const v1::scheduler::Call::Shutdown& call) {
+  auto agent = agents_.find(call.agent_id().value());
+  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+    return;
+  internal::ShutdownExecutor shutdown;
+  *shutdown.mutable_framework_id() = framework.info.id();
+  *shutdown.mutable_executor_id() = call.executor_id();
+  send(agent->second.process, std::move(shutdown));
+}
+
+void master_process::on_exited_executor(const address& from,
+                                        const internal::ExitedExecutor& msg) {
+  if (agent_at(from) == nullptr)
+    return;
+  auto framework = frameworks_.find(msg.framework_id().value());
+  if (framework == frameworks_.end())
+    return;
+  v1::scheduler::Event event;
+  event.set_type(v1::scheduler::Event::FAILURE);
+  *event.mutable_failure()->mutable_agent_id() = msg.agent_id();
+  *event.mutable_failure()->mutable_executor_id() = msg.executor_id();
+  if (msg.has_status())
+    event.mutable_failure()->set_status(msg.status());
+  send_event(framework->second, std::move(event));
+}
+
+void master_process::on_executor_message(const address& from,
+                                         const internal::ExecutorToFramework& msg) {
+  if (agent_at(from) == nullptr)
+    return;
+  auto framework = frameworks_.find(msg.framework_id().value());
+  if (framework == frameworks_.end())
+    return;
+  v1::scheduler::Event event;
+  event.set_type(v1::scheduler::Event::MESSAGE);
+  *event.mutable_message()->mutable_agent_id() = msg.agent_id();
+  *event.mutable_message()->mutable_executor_id() = msg.executor_id();
+  event.mutable_message()->set_data(msg.data());
+  send_event(framework->second, std::move(event));
+}
+
+}  // namespace mensa::master

@@ -1,0 +1,136 @@
+#pragma once
+
+// A whole cluster on the deterministic harness: one master node (master
+// and allocator), agent nodes whose executors are simulated (no OS
+// processes), and frameworks on a node of their own, so every message
+// between them crosses the simulated network.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/agent/agent_process.hpp"
+#include "actors/agent/in_process_containerizer.hpp"
+#include "actors/allocator/allocator_process.hpp"
+#include "actors/executor/simulated_executor.hpp"
+#include "actors/master/master_process.hpp"
+#include "runtime/dispatch.hpp"
+#include "runtime/testing/harness.hpp"
+#include "tests/cluster/test_scheduler.hpp"
+
+namespace mensa::test {
+
+using runtime::address;
+
+/// Builds a task that runs `command` with `resources` on `offer`'s agent.
+inline v1::TaskInfo make_task(const std::string& id, const v1::Offer& offer,
+                              const std::string& resources,
+                              const std::string& command) {
+  v1::TaskInfo task;
+  task.set_name(id);
+  task.mutable_task_id()->set_value(id);
+  *task.mutable_agent_id() = offer.agent_id();
+  auto parsed = common::resources::parse(resources);
+  parsed->copy_to(task.mutable_resources());
+  task.mutable_command()->set_value(command);
+  return task;
+}
+
+/// Makes a FrameworkInfo with a name, for the `*` role.
+inline v1::FrameworkInfo make_framework(const std::string& name) {
+  v1::FrameworkInfo info;
+  info.set_user("tester");
+  info.set_name(name);
+  return info;
+}
+
+/// A cluster on one harness.
+class test_cluster {
+ public:
+  explicit test_cluster(uint64_t seed = 1, master::master_options master_options = {},
+                        allocator::allocator_options allocator_options = {})
+      : h(seed) {
+    auto& n = h.add_node("10.0.0.1", 5050);
+    master_node = &n;
+    master_address = *n.address_of("master");
+    allocator_address = h.spawn<allocator::allocator_process>(
+        n, "allocator", master_address, allocator_options);
+    h.spawn<master::master_process>(n, "master", allocator_address, master_options);
+    framework_node = &h.add_node("10.0.0.200", 6060);
+  }
+
+  /// Adds an agent with `resources` on a node of its own; returns its
+  /// address. `configure` may adjust its options.
+  address add_agent(const std::string& resources,
+                    const std::function<void(agent::agent_options&)>& configure = {}) {
+    auto index = agent_nodes.size() + 1;
+    auto& n = h.add_node("10.0.1." + std::to_string(index), 5051);
+    agent_nodes.push_back(&n);
+    agent::agent_options options;
+    options.master = master_address;
+    options.resources = *common::resources::parse(resources);
+    options.status_update_backoff = {std::chrono::seconds(1), std::chrono::seconds(8)};
+    auto* node = &n;
+    options.containerizer = [node](agent::containerizer::termination_callback done) {
+      return std::make_unique<agent::in_process_containerizer>(
+          *node,
+          [](runtime::node& host, const std::string& name,
+             const agent::container_spec& spec) -> runtime::expected<caf::actor> {
+            executor::executor_context context{spec.agent, spec.framework.id(),
+                                               spec.executor.executor_id()};
+            auto spawned = host.spawn<executor::simulated_executor>(name, context);
+            if (!spawned)
+              return spawned.error();
+            return host.find(name);
+          },
+          std::move(done));
+    };
+    if (configure)
+      configure(options);
+    auto self = h.spawn<agent::agent_process>(n, "agent", std::move(options));
+    agents.push_back(self);
+    return self;
+  }
+
+  /// Adds a framework whose scheduler records into `log`.
+  address add_framework(const std::string& name, test_scheduler::journal* log,
+                        v1::FrameworkInfo info = {},
+                        scheduler::scheduler_options options = {}) {
+    if (!info.has_name())
+      info = make_framework(name);
+    return h.spawn<test_scheduler>(*framework_node, name, master_address, info, log,
+                                   options);
+  }
+
+  /// Runs `fn(test_scheduler&)` inside the scheduler `name`.
+  template <class F>
+  void on_framework(const std::string& name, F fn) {
+    runtime::dispatch<test_scheduler>(framework_node->find(name), std::move(fn));
+  }
+
+  /// Runs `fn(master_process&)` inside the master, right away.
+  template <class F>
+  void inspect_master(F fn) {
+    runtime::dispatch<master::master_process>(master_node->find("master"),
+                                              std::move(fn));
+    h.settle();
+  }
+
+  /// Runs `fn(agent_process&)` inside agent `index` (from 0), right away.
+  template <class F>
+  void inspect_agent(std::size_t index, F fn) {
+    runtime::dispatch<agent::agent_process>(agent_nodes.at(index)->find("agent"),
+                                            std::move(fn));
+    h.settle();
+  }
+
+  runtime::testing::harness h;
+  runtime::node* master_node = nullptr;
+  runtime::node* framework_node = nullptr;
+  address master_address;
+  address allocator_address;
+  std::vector<runtime::node*> agent_nodes;
+  std::vector<address> agents;
+};
+
+}  // namespace mensa::test
