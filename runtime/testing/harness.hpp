@@ -39,7 +39,9 @@ class harness_error : public std::runtime_error {
 /// with rules in the spirit of Mesos's DROP_PROTOBUF and FUTURE_PROTOBUF.
 ///
 /// Everything a test gets from a harness (nodes, futures) must be released
-/// before the harness.
+/// before the harness, and everything its processes point to (logs,
+/// journals) must outlive it: its destructor runs the processes to their
+/// end, and they may still handle messages on the way.
 class harness {
  public:
   /// Makes an empty cluster whose choices derive from `seed`.

@@ -1,0 +1,168 @@
+// What frameworks hear when executors, agents or their own schedulers fail.
+
+#include <doctest/doctest.h>
+
+#include "tests/cluster/cluster_fixture.hpp"
+
+using namespace mensa;
+using namespace std::chrono_literals;
+using test::make_task;
+
+namespace {
+
+struct running_task {
+  explicit running_task(v1::FrameworkInfo info = test::make_framework("alpha"),
+                        const std::function<void(agent::agent_options&)>& agent = {})
+      : c(9) {
+    c.add_agent("cpus:4;mem:4096", agent);
+    c.add_framework("alpha", &log, std::move(info));
+    REQUIRE(c.h.run_until([&] { return !log.offers.empty(); }));
+    c.on_framework("alpha", [](test::test_scheduler& s) {
+      auto o = s.take_offer();
+      s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "run")});
+    });
+  }
+
+  bool reaches(v1::TaskState state) {
+    return c.h.run_until([&] {
+      auto states = log.states_of("t1");
+      return !states.empty() && states.back() == state;
+    });
+  }
+
+  test::test_scheduler::journal log;
+  test::test_cluster c;
+};
+
+v1::FrameworkInfo partition_aware() {
+  auto info = test::make_framework("alpha");
+  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(running_task, "an executor that dies fails its task") {
+  REQUIRE(reaches(v1::TASK_RUNNING));
+  std::string container;
+  c.inspect_agent(0, [&](agent::agent_process& a) {
+    container = a.frameworks().begin()->second.executors.begin()->second.container_id;
+  });
+  caf::anon_send_exit(c.agent_nodes[0]->find("executor-" + container),
+                      caf::exit_reason::kill);
+  REQUIRE(reaches(v1::TASK_FAILED));
+  auto status = log.last_update_of("t1");
+  CHECK(status.reason() == v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  CHECK(status.source() == v1::TaskStatus::SOURCE_AGENT);
+  REQUIRE(log.failures.size() == 1);
+  CHECK(log.failures[0].executor_id().value() == "t1");
+}
+
+TEST_CASE("an executor that never subscribes times out and fails its task") {
+  running_task f(test::make_framework("alpha"), [](agent::agent_options& options) {
+    options.executor_registration_timeout = 30s;
+    options.containerizer = [](agent::containerizer::termination_callback done) {
+      struct mute : agent::containerizer {
+        explicit mute(termination_callback cb) : done(std::move(cb)) {}
+        runtime::expected<void> launch(const agent::container_spec&) override {
+          return {};
+        }
+        void destroy(const std::string& id) override { done({id, 9, "killed"}); }
+        termination_callback done;
+      };
+      return std::make_unique<mute>(std::move(done));
+    };
+  });
+  f.c.h.advance(29s);
+  CHECK(f.log.states_of("t1").empty());
+  f.c.h.advance(1s);
+  REQUIRE(f.reaches(v1::TASK_FAILED));
+  CHECK(f.log.last_update_of("t1").reason() ==
+        v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT);
+}
+
+TEST_CASE_FIXTURE(running_task,
+                  "a partitioned agent's tasks are LOST, its offers rescinded") {
+  REQUIRE(reaches(v1::TASK_RUNNING));
+  c.h.advance(6s);
+  REQUIRE_FALSE(log.outstanding.empty());
+  c.h.partition(*c.master_node, *c.agent_nodes[0]);
+  REQUIRE(reaches(v1::TASK_LOST));
+  CHECK(log.last_update_of("t1").reason() == v1::TaskStatus::REASON_AGENT_DISCONNECTED);
+  CHECK(log.outstanding.empty());
+  CHECK_FALSE(log.rescinded.empty());
+}
+
+TEST_CASE("a partition-aware framework hears TASK_UNREACHABLE instead") {
+  running_task f(partition_aware());
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  f.c.h.partition(*f.c.master_node, *f.c.agent_nodes[0]);
+  REQUIRE(f.reaches(v1::TASK_UNREACHABLE));
+  CHECK(f.log.last_update_of("t1").has_unreachable_time());
+}
+
+TEST_CASE_FIXTURE(running_task,
+                  "an agent that stops answering pings becomes unreachable") {
+  REQUIRE(reaches(v1::TASK_RUNNING));
+  c.h.drop_all<internal::PongAgent>(c.agents[0], c.master_address);
+  // Pings every 15 s; the 6th finds 5 unanswered.
+  c.h.advance(75s);
+  CHECK(log.states_of("t1").back() == v1::TASK_RUNNING);
+  c.h.advance(15s);
+  REQUIRE(reaches(v1::TASK_LOST));
+}
+
+TEST_CASE_FIXTURE(running_task,
+                  "a scheduler that disconnects with failover_timeout 0 is torn down") {
+  REQUIRE(reaches(v1::TASK_RUNNING));
+  c.on_framework("alpha", [](test::test_scheduler& s) { s.stop(); });
+  c.h.settle();
+  c.inspect_master([](master::master_process& m) {
+    CHECK(m.frameworks().empty());
+    CHECK(m.completed_frameworks().size() == 1);
+  });
+}
+
+TEST_CASE("a scheduler that comes back within its failover timeout keeps its tasks") {
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(60);
+  running_task f(info);
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  v1::FrameworkID id;
+  f.c.on_framework("alpha", [&](test::test_scheduler& s) {
+    id = *s.framework_id();
+    s.stop();
+  });
+  f.c.h.advance(30s);
+  f.c.inspect_master([](master::master_process& m) {
+    REQUIRE(m.frameworks().size() == 1);
+    CHECK(m.frameworks().begin()->second.state ==
+          master::framework_state::disconnected);
+  });
+  test::test_scheduler::journal second;
+  auto again = info;
+  *again.mutable_id() = id;
+  f.c.h.spawn<test::test_scheduler>(*f.c.framework_node, "alpha-2", f.c.master_address,
+                                    again, &second);
+  REQUIRE(f.c.h.run_until([&] { return second.subscriptions == 1; }));
+  f.c.on_framework("alpha-2", [](test::test_scheduler& s) { s.reconcile(); });
+  f.c.h.settle();
+  CHECK(second.last_update_of("t1").state() == v1::TASK_RUNNING);
+  f.c.h.advance(60s);
+  f.c.inspect_master(
+      [](master::master_process& m) { CHECK(m.frameworks().size() == 1); });
+}
+
+TEST_CASE("past its failover timeout a framework is torn down") {
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(60);
+  running_task f(info);
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  f.c.on_framework("alpha", [](test::test_scheduler& s) { s.stop(); });
+  f.c.h.advance(59s);
+  f.c.inspect_master(
+      [](master::master_process& m) { CHECK(m.frameworks().size() == 1); });
+  f.c.h.advance(2s);
+  f.c.inspect_master([](master::master_process& m) { CHECK(m.frameworks().empty()); });
+  f.c.inspect_agent(0, [](agent::agent_process& a) { CHECK(a.frameworks().empty()); });
+}
