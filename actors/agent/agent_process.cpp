@@ -224,8 +224,18 @@ std::pair<agent_framework*, executor_record*> agent_process::find_executor(
   return {&framework->second, &executor->second};
 }
 
+void label_sandbox(v1::TaskStatus& status, const std::string& sandbox) {
+  if (sandbox.empty())
+    return;
+  auto* label = status.mutable_labels()->add_labels();
+  label->set_key(sandbox_label);
+  label->set_value(sandbox);
+}
+
 void agent_process::send_status(const v1::FrameworkID& framework,
                                 const v1::ExecutorID& executor, v1::TaskStatus status) {
+  if (auto [f, e] = find_executor(framework.value(), executor.value()); e != nullptr)
+    label_sandbox(status, e->sandbox);
   auto uuid = common::make_uuid(random(), random());
   status.set_uuid(uuid);
   *status.mutable_agent_id() = info_.id();

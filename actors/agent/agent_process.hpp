@@ -14,6 +14,13 @@
 
 namespace mensa::agent {
 
+/// The label the agent puts on status updates: the task's sandbox directory,
+/// so a framework can point its user to the task's stdout and stderr.
+inline constexpr const char* sandbox_label = "mensa.sandbox";
+
+/// Adds the sandbox label to `status` (nothing for an empty sandbox).
+void label_sandbox(v1::TaskStatus& status, const std::string& sandbox);
+
 /// Where an executor run stands.
 enum class executor_state {
   /// Launched; not subscribed yet (tasks wait in its queue).

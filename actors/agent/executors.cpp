@@ -211,6 +211,7 @@ void agent_process::executor_update(agent_framework& framework,
     return;
   }
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  label_sandbox(status, executor.sandbox);
   *status.mutable_agent_id() = info_.id();
   *status.mutable_executor_id() = executor.info.executor_id();
   if (!status.has_timestamp())

@@ -52,6 +52,12 @@ void executor_process::exited(const address& peer, const runtime::peer_exit& why
         "lost the agent (" + std::string(to_string(why.kind)) + "); subscribing again");
   bool was_subscribed = subscribed_;
   subscribed_ = false;
+  if (was_subscribed && !framework_.checkpoint()) {
+    log(runtime::log_level::warning,
+        "lost the agent and the framework does not checkpoint: ending the tasks");
+    agent_lost();
+    return;
+  }
   if (disconnected_since_ == caf::actor_clock::time_point{})
     disconnected_since_ = clock().now();
   // While subscribed no attempt is pending: start them again.

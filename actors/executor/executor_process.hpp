@@ -60,6 +60,11 @@ class executor_process : public runtime::process {
   /// default nothing happens (custom executors may wait for more tasks).
   virtual void all_tasks_done() {}
 
+  /// The agent is gone and the framework does not checkpoint, so no agent
+  /// will recover this executor: by default it quits. Executors that run
+  /// processes must end them here.
+  virtual void agent_lost() { quit(); }
+
   /// Sends a task's status: source, executor, timestamp and a fresh uuid
   /// are filled in; it is resent until acknowledged.
   void update(v1::TaskStatus status);

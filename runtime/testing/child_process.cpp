@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +12,6 @@
 #include <climits>
 #include <cstring>
 #include <utility>
-
-extern char** environ;
 
 namespace mensa::runtime::testing {
 
@@ -36,24 +34,28 @@ expected<child_process> child_process::start(const std::vector<std::string>& arg
   int in[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0)
     return failure{std::string("pipe: ") + std::strerror(errno)};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
   std::vector<char*> args;
   for (auto& arg : argv)
     args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   child_process child;
-  int rc = posix_spawn(&child.pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  child.pid_ = fork();
+  if (child.pid_ == 0) {
+    // In the child, async-signal-safe calls only. It dies with the test
+    // (or benchmark) that started it, even when that one crashes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(in[0], STDIN_FILENO);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
   close(out[1]);
   close(in[0]);
-  if (rc != 0) {
+  if (child.pid_ < 0) {
     close(out[0]);
     close(in[1]);
     child.pid_ = -1;
-    return failure{"cannot start " + argv[0] + ": " + std::strerror(rc)};
+    return failure{"cannot start " + argv[0] + ": " + std::strerror(errno)};
   }
   child.stdout_ = out[0];
   child.stdin_ = in[1];

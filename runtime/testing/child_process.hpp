@@ -19,6 +19,9 @@ class child_process {
   /// Starts `argv[0]` with `argv`; stderr stays the caller's.
   static expected<child_process> start(const std::vector<std::string>& argv);
 
+  /// No program (a placeholder to assign a started one to).
+  child_process() = default;
+
   child_process(child_process&& other) noexcept;
   child_process& operator=(child_process&& other) noexcept;
   child_process(const child_process&) = delete;
@@ -47,7 +50,6 @@ class child_process {
   expected<int> wait(std::chrono::milliseconds timeout);
 
  private:
-  child_process() = default;
   bool read_more(std::chrono::milliseconds timeout);
   void release();
 

@@ -20,8 +20,8 @@ struct accepting {
     if (partition_aware)
       info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
     c.add_framework("alpha", &log, info);
-    REQUIRE(c.h.run_until([&] { return !log.offers.empty(); }));
-    offer = log.offers.front();
+    REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+    offer = log.offers().front();
   }
 
   // Sends an ACCEPT built by `build` (given the held offer) from "alpha".
@@ -49,10 +49,10 @@ struct accepting {
 
   // The offers arriving after the filter on unused resources (5 s) passed.
   common::resources reoffered() {
-    auto seen = log.offers.size();
+    auto seen = log.offers().size();
     c.h.advance(6s);
-    REQUIRE(log.offers.size() > seen);
-    return common::resources(log.offers.back().resources());
+    REQUIRE(log.offers().size() > seen);
+    return common::resources(log.offers().back().resources());
   }
 
   void check_error(const std::string& task, const std::string& words) {
@@ -113,8 +113,8 @@ TEST_CASE_FIXTURE(accepting, "another framework's offer cannot be used") {
     filters.set_refuse_seconds(100);
     s.decline({s.take_offer().id()}, filters);
   });
-  REQUIRE(c.h.run_until([&] { return !beta_log.offers.empty(); }));
-  auto beta_offer = beta_log.offers.front();
+  REQUIRE(c.h.run_until([&] { return !beta_log.offers().empty(); }));
+  auto beta_offer = beta_log.offers().front();
   accept([&](auto& a) {
     *a.add_offer_ids() = beta_offer.id();
     *a.add_operations() =
@@ -188,8 +188,8 @@ TEST_CASE_FIXTURE(accepting, "a task ID already running cannot be launched again
   });
   REQUIRE(c.h.run_until([&] { return log.states_of("t1").size() == 2; }));
   c.h.advance(6s);
-  REQUIRE(log.offers.size() >= 2);
-  auto second = log.offers.back();
+  REQUIRE(log.offers().size() >= 2);
+  auto second = log.offers().back();
   accept([&](auto& a) {
     *a.add_offer_ids() = second.id();
     *a.add_operations() = launch({make_task("t1", second, "cpus:1;mem:64", "run")});

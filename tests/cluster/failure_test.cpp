@@ -16,7 +16,7 @@ struct running_task {
       : c(9) {
     c.add_agent("cpus:4;mem:4096", agent);
     c.add_framework("alpha", &log, std::move(info));
-    REQUIRE(c.h.run_until([&] { return !log.offers.empty(); }));
+    REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
     c.on_framework("alpha", [](test::test_scheduler& s) {
       auto o = s.take_offer();
       s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "run")});
@@ -54,8 +54,8 @@ TEST_CASE_FIXTURE(running_task, "an executor that dies fails its task") {
   auto status = log.last_update_of("t1");
   CHECK(status.reason() == v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
   CHECK(status.source() == v1::TaskStatus::SOURCE_AGENT);
-  REQUIRE(log.failures.size() == 1);
-  CHECK(log.failures[0].executor_id().value() == "t1");
+  REQUIRE(log.failures().size() == 1);
+  CHECK(log.failures()[0].executor_id().value() == "t1");
 }
 
 TEST_CASE("an executor that never subscribes times out and fails its task") {
@@ -85,12 +85,12 @@ TEST_CASE_FIXTURE(running_task,
                   "a partitioned agent's tasks are LOST, its offers rescinded") {
   REQUIRE(reaches(v1::TASK_RUNNING));
   c.h.advance(6s);
-  REQUIRE_FALSE(log.outstanding.empty());
+  REQUIRE_FALSE(log.outstanding().empty());
   c.h.partition(*c.master_node, *c.agent_nodes[0]);
   REQUIRE(reaches(v1::TASK_LOST));
   CHECK(log.last_update_of("t1").reason() == v1::TaskStatus::REASON_AGENT_DISCONNECTED);
-  CHECK(log.outstanding.empty());
-  CHECK_FALSE(log.rescinded.empty());
+  CHECK(log.outstanding().empty());
+  CHECK_FALSE(log.rescinded().empty());
 }
 
 TEST_CASE("a partition-aware framework hears TASK_UNREACHABLE instead") {
@@ -144,7 +144,7 @@ TEST_CASE("a scheduler that comes back within its failover timeout keeps its tas
   *again.mutable_id() = id;
   f.c.h.spawn<test::test_scheduler>(*f.c.framework_node, "alpha-2", f.c.master_address,
                                     again, &second);
-  REQUIRE(f.c.h.run_until([&] { return second.subscriptions == 1; }));
+  REQUIRE(f.c.h.run_until([&] { return second.subscriptions() == 1; }));
   f.c.on_framework("alpha-2", [](test::test_scheduler& s) { s.reconcile(); });
   f.c.h.settle();
   CHECK(second.last_update_of("t1").state() == v1::TASK_RUNNING);

@@ -13,9 +13,9 @@ TEST_CASE("a framework subscribes, gets an offer, runs a task to the end") {
   test::test_cluster c;
   c.add_agent("cpus:4;mem:4096;disk:1000;ports:[31000-32000]");
   c.add_framework("alpha", &log);
-  REQUIRE(c.h.run_until([&] { return !log.offers.empty(); }));
-  CHECK(log.subscriptions == 1);
-  auto offer = log.offers.front();
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  CHECK(log.subscriptions() == 1);
+  auto offer = log.offers().front();
   common::resources offered(offer.resources());
   CHECK(offered.scalar("cpus") == 4);
   CHECK(offered.scalar("mem") == 4096);
@@ -50,7 +50,7 @@ struct one_offer {
   explicit one_offer(v1::FrameworkInfo info = test::make_framework("alpha")) : c(3) {
     c.add_agent("cpus:4;mem:4096;disk:1000;ports:[31000-32000]");
     c.add_framework("alpha", &log, std::move(info));
-    REQUIRE(c.h.run_until([&] { return !log.offers.empty(); }));
+    REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
   }
 
   // Launches `command` as task `id` on the oldest outstanding offer.
@@ -136,22 +136,22 @@ TEST_CASE_FIXTURE(one_offer, "a declined offer comes back only after refuse_seco
     s.decline({s.take_offer().id()}, filters);
   });
   c.h.settle();
-  auto before = log.offers.size();
+  auto before = log.offers().size();
   c.h.advance(9s);
-  CHECK(log.offers.size() == before);
+  CHECK(log.offers().size() == before);
   c.h.advance(2s);
-  CHECK(log.offers.size() == before + 1);
+  CHECK(log.offers().size() == before + 1);
 }
 
 TEST_CASE_FIXTURE(one_offer, "a decline without filters refuses for the default 5 s") {
   c.on_framework("alpha",
                  [](test::test_scheduler& s) { s.decline({s.take_offer().id()}); });
   c.h.settle();
-  auto before = log.offers.size();
+  auto before = log.offers().size();
   c.h.advance(4s);
-  CHECK(log.offers.size() == before);
+  CHECK(log.offers().size() == before);
   c.h.advance(2s);
-  CHECK(log.offers.size() == before + 1);
+  CHECK(log.offers().size() == before + 1);
 }
 
 TEST_CASE_FIXTURE(one_offer, "revive clears filters at once") {
@@ -161,10 +161,10 @@ TEST_CASE_FIXTURE(one_offer, "revive clears filters at once") {
     s.decline({s.take_offer().id()}, filters);
   });
   c.h.advance(3s);
-  auto before = log.offers.size();
+  auto before = log.offers().size();
   c.on_framework("alpha", [](test::test_scheduler& s) { s.revive(); });
   c.h.settle();
-  CHECK(log.offers.size() == before + 1);
+  CHECK(log.offers().size() == before + 1);
 }
 
 TEST_CASE_FIXTURE(one_offer, "a suppressed framework gets no offers until it revives") {
@@ -175,29 +175,29 @@ TEST_CASE_FIXTURE(one_offer, "a suppressed framework gets no offers until it rev
     s.decline({s.take_offer().id()}, filters);
   });
   c.h.settle();
-  auto before = log.offers.size();
+  auto before = log.offers().size();
   c.h.advance(10s);
-  CHECK(log.offers.size() == before);
+  CHECK(log.offers().size() == before);
   c.on_framework("alpha", [](test::test_scheduler& s) { s.revive(); });
   c.h.settle();
-  CHECK(log.offers.size() == before + 1);
+  CHECK(log.offers().size() == before + 1);
 }
 
 TEST_CASE_FIXTURE(one_offer,
                   "reconciliation reports latest states, explicit and implicit") {
   launch("t1", "run");
   REQUIRE(reaches("t1", v1::TASK_RUNNING));
-  auto agent_id = log.offers.front().agent_id();
-  log.updates.clear();
+  auto agent_id = log.offers().front().agent_id();
+  log.clear_updates();
   c.on_framework("alpha", [](test::test_scheduler& s) { s.reconcile(); });
   c.h.settle();
-  REQUIRE(log.updates.size() == 1);
-  CHECK(log.updates[0].task_id().value() == "t1");
-  CHECK(log.updates[0].state() == v1::TASK_RUNNING);
-  CHECK(log.updates[0].reason() == v1::TaskStatus::REASON_RECONCILIATION);
-  CHECK_FALSE(log.updates[0].has_uuid());
+  REQUIRE(log.updates().size() == 1);
+  CHECK(log.updates()[0].task_id().value() == "t1");
+  CHECK(log.updates()[0].state() == v1::TASK_RUNNING);
+  CHECK(log.updates()[0].reason() == v1::TaskStatus::REASON_RECONCILIATION);
+  CHECK_FALSE(log.updates()[0].has_uuid());
 
-  log.updates.clear();
+  log.clear_updates();
   c.on_framework("alpha", [agent_id](test::test_scheduler& s) {
     std::vector<v1::scheduler::Call::Reconcile::Task> tasks(3);
     tasks[0].mutable_task_id()->set_value("t1");
@@ -207,7 +207,7 @@ TEST_CASE_FIXTURE(one_offer,
     s.reconcile(tasks);
   });
   c.h.settle();
-  REQUIRE(log.updates.size() == 3);
+  REQUIRE(log.updates().size() == 3);
   CHECK(log.last_update_of("t1").state() == v1::TASK_RUNNING);
   CHECK(log.last_update_of("ghost").state() == v1::TASK_LOST);
   CHECK(log.last_update_of("nowhere").state() == v1::TASK_LOST);
@@ -217,7 +217,7 @@ TEST_CASE("partition-aware frameworks hear GONE and UNKNOWN for unknown tasks") 
   auto info = test::make_framework("alpha");
   info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
   one_offer f(info);
-  auto agent_id = f.log.offers.front().agent_id();
+  auto agent_id = f.log.offers().front().agent_id();
   f.c.on_framework("alpha", [agent_id](test::test_scheduler& s) {
     std::vector<v1::scheduler::Call::Reconcile::Task> tasks(2);
     tasks[0].mutable_task_id()->set_value("ghost");

@@ -1,6 +1,11 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <type_traits>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,35 +19,107 @@ namespace mensa::test {
 /// harness's thread only.
 class test_scheduler : public scheduler::scheduler_process {
  public:
-  /// What the scheduler saw.
-  struct journal {
-    int subscriptions = 0;
-    std::vector<v1::Offer> offers;
-    std::vector<std::string> rescinded;
-    std::vector<v1::TaskStatus> updates;
-    std::vector<std::string> errors;
-    std::vector<v1::scheduler::Event::Failure> failures;
-    int disconnections = 0;
+  /// What the scheduler saw. Safe to read from any thread: tests on real
+  /// nodes read it while the scheduler runs on CAF's threads.
+  class journal {
+   public:
+    int subscriptions() const {
+      return read([&] { return subscriptions_; });
+    }
+    int disconnections() const {
+      return read([&] { return disconnections_; });
+    }
+    std::vector<v1::Offer> offers() const {
+      return read([&] { return offers_; });
+    }
+    std::vector<v1::Offer> outstanding() const {
+      return read([&] { return outstanding_; });
+    }
+    std::vector<std::string> rescinded() const {
+      return read([&] { return rescinded_; });
+    }
+    std::vector<v1::TaskStatus> updates() const {
+      return read([&] { return updates_; });
+    }
+    std::vector<std::string> errors() const {
+      return read([&] { return errors_; });
+    }
+    std::vector<v1::scheduler::Event::Failure> failures() const {
+      return read([&] { return failures_; });
+    }
 
     /// Returns the states `task` went through, in order.
     std::vector<v1::TaskState> states_of(const std::string& task) const {
-      std::vector<v1::TaskState> result;
-      for (auto& status : updates)
-        if (status.task_id().value() == task)
-          result.push_back(status.state());
-      return result;
+      return read([&] {
+        std::vector<v1::TaskState> result;
+        for (auto& status : updates_)
+          if (status.task_id().value() == task)
+            result.push_back(status.state());
+        return result;
+      });
     }
 
     /// Returns the last update of `task` (a default status if none).
     v1::TaskStatus last_update_of(const std::string& task) const {
-      for (auto i = updates.rbegin(); i != updates.rend(); ++i)
-        if (i->task_id().value() == task)
-          return *i;
-      return {};
+      return read([&] {
+        for (auto i = updates_.rbegin(); i != updates_.rend(); ++i)
+          if (i->task_id().value() == task)
+            return *i;
+        return v1::TaskStatus{};
+      });
     }
 
-    /// Returns the offers not yet used, declined or rescinded.
-    std::vector<v1::Offer> outstanding;
+    /// Forgets the updates seen so far.
+    void clear_updates() {
+      change([&] { updates_.clear(); });
+    }
+
+    /// Waits until `ready()` holds or `timeout` passes; returns `ready()`.
+    /// `ready` may call the accessors.
+    bool wait_for(const std::function<bool()>& ready,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      for (;;) {
+        auto seen = read([&] { return version_; });
+        if (ready())
+          return true;
+        std::unique_lock<std::mutex> guard(mutex_);
+        if (!changed_.wait_until(guard, deadline, [&] { return version_ != seen; }))
+          break;
+      }
+      return ready();
+    }
+
+   private:
+    friend class test_scheduler;
+
+    template <class F>
+    void change(F f) {
+      {
+        std::lock_guard<std::mutex> guard(mutex_);
+        f();
+        ++version_;
+      }
+      changed_.notify_all();
+    }
+
+    template <class F>
+    std::invoke_result_t<F> read(F f) const {
+      std::lock_guard<std::mutex> guard(mutex_);
+      return f();
+    }
+
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    uint64_t version_ = 0;
+    int subscriptions_ = 0;
+    int disconnections_ = 0;
+    std::vector<v1::Offer> offers_;
+    std::vector<v1::Offer> outstanding_;
+    std::vector<std::string> rescinded_;
+    std::vector<v1::TaskStatus> updates_;
+    std::vector<std::string> errors_;
+    std::vector<v1::scheduler::Event::Failure> failures_;
   };
 
   test_scheduler(caf::actor_config& cfg, runtime::node& owner, address self,
@@ -64,10 +141,13 @@ class test_scheduler : public scheduler::scheduler_process {
 
   /// Takes the oldest outstanding offer (a default one if there is none).
   v1::Offer take_offer() {
-    if (log_->outstanding.empty())
-      return {};
-    auto offer = log_->outstanding.front();
-    log_->outstanding.erase(log_->outstanding.begin());
+    v1::Offer offer;
+    log_->change([&] {
+      if (log_->outstanding_.empty())
+        return;
+      offer = log_->outstanding_.front();
+      log_->outstanding_.erase(log_->outstanding_.begin());
+    });
     return offer;
   }
 
@@ -75,28 +155,37 @@ class test_scheduler : public scheduler::scheduler_process {
 
  protected:
   void subscribed(const v1::scheduler::Event::Subscribed&) override {
-    ++log_->subscriptions;
+    log_->change([&] { ++log_->subscriptions_; });
   }
   void offers(const std::vector<v1::Offer>& offers) override {
-    log_->offers.insert(log_->offers.end(), offers.begin(), offers.end());
-    log_->outstanding.insert(log_->outstanding.end(), offers.begin(), offers.end());
+    log_->change([&] {
+      log_->offers_.insert(log_->offers_.end(), offers.begin(), offers.end());
+      log_->outstanding_.insert(log_->outstanding_.end(), offers.begin(), offers.end());
+    });
   }
   void rescind(const v1::OfferID& offer) override {
-    log_->rescinded.push_back(offer.value());
-    auto& out = log_->outstanding;
-    out.erase(std::remove_if(
-                  out.begin(), out.end(),
-                  [&](const v1::Offer& o) { return o.id().value() == offer.value(); }),
-              out.end());
+    log_->change([&] {
+      log_->rescinded_.push_back(offer.value());
+      auto& out = log_->outstanding_;
+      out.erase(std::remove_if(out.begin(), out.end(),
+                               [&](const v1::Offer& o) {
+                                 return o.id().value() == offer.value();
+                               }),
+                out.end());
+    });
   }
   void update(const v1::TaskStatus& status) override {
-    log_->updates.push_back(status);
+    log_->change([&] { log_->updates_.push_back(status); });
   }
-  void error(const std::string& message) override { log_->errors.push_back(message); }
+  void error(const std::string& message) override {
+    log_->change([&] { log_->errors_.push_back(message); });
+  }
   void failure(const v1::scheduler::Event::Failure& failure) override {
-    log_->failures.push_back(failure);
+    log_->change([&] { log_->failures_.push_back(failure); });
   }
-  void disconnected() override { ++log_->disconnections; }
+  void disconnected() override {
+    log_->change([&] { ++log_->disconnections_; });
+  }
 
  private:
   journal* log_;

@@ -13,6 +13,21 @@ struct command {
   int (*run)(int argc, char** argv);
 };
 
+/// `mensa local`: a master and agents in one process.
+int run_local(int argc, char** argv);
+
+/// `mensa master`: a master and its allocator.
+int run_master(int argc, char** argv);
+
+/// `mensa agent`: an agent that registers with a master.
+int run_agent(int argc, char** argv);
+
+/// `mensa execute`: runs a command on the cluster, K times.
+int run_execute(int argc, char** argv);
+
+/// `mensa executor`: the command executor (started by agents).
+int run_executor(int argc, char** argv);
+
 /// `mensa pong`: serves a `pong` process that answers pings.
 int run_pong(int argc, char** argv);
 

@@ -11,6 +11,14 @@ namespace {
 using mensa::tools::command;
 
 const command commands[] = {
+    {"local", "run a master and agents in this process (--agents=N)",
+     mensa::tools::run_local},
+    {"master", "run a master", mensa::tools::run_master},
+    {"agent", "run an agent: mensa agent --master=HOST:PORT --work_dir=DIR",
+     mensa::tools::run_agent},
+    {"execute", "run a command on the cluster: --master=HOST:PORT --command=CMD",
+     mensa::tools::run_execute},
+    {"executor", "the command executor (agents start it)", mensa::tools::run_executor},
     {"pong", "serve a 'pong' process that answers pings (a node to talk to)",
      mensa::tools::run_pong},
     {"ping", "measure round trips to a process: mensa ping pong@HOST:PORT",
@@ -22,7 +30,7 @@ void print_usage(std::FILE* out) {
                "Usage: mensa <command> [flags]\n\n"
                "Commands:\n");
   for (auto& cmd : commands)
-    std::fprintf(out, "  %-8s %s\n", cmd.name, cmd.summary);
+    std::fprintf(out, "  %-9s %s\n", cmd.name, cmd.summary);
   std::fprintf(out, "\nRun 'mensa <command> --help' for a command's flags.\n");
 }
 

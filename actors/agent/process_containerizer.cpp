@@ -1,0 +1,82 @@
+#include "actors/agent/process_containerizer.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "actors/agent/command_executor_info.hpp"
+
+namespace mensa::agent {
+
+runtime::expected<void> make_directories(const std::string& path) {
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    auto prefix = path.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+      return runtime::failure{"cannot create directory " + prefix + ": " +
+                              std::strerror(errno)};
+    if (slash == std::string::npos)
+      return {};
+  }
+}
+
+process_containerizer::process_containerizer(runtime::child_processes& children,
+                                             std::string mensa_program,
+                                             std::vector<std::string> environment,
+                                             termination_callback on_termination)
+    : children_(children),
+      mensa_program_(std::move(mensa_program)),
+      environment_(std::move(environment)),
+      on_termination_(std::move(on_termination)) {}
+
+runtime::expected<void> process_containerizer::launch(const container_spec& spec) {
+  if (spec.sandbox.empty())
+    return runtime::failure{"the agent has no work directory for sandboxes"};
+  if (auto made = make_directories(spec.sandbox); !made)
+    return made.error();
+  runtime::child_spec child;
+  auto& command = spec.executor.command();
+  if (is_command_executor(spec.executor)) {
+    child.argv = {mensa_program_, "executor"};
+  } else if (command.shell()) {
+    child.argv = {"/bin/sh", "-c", command.value()};
+  } else {
+    child.argv.push_back(command.value());
+    for (int i = 1; i < command.arguments_size(); ++i)
+      child.argv.push_back(command.arguments(i));
+  }
+  child.environment = environment_;
+  for (auto& [name, value] : spec.environment)
+    child.environment.push_back(name + "=" + value);
+  for (auto& variable : command.environment().variables())
+    child.environment.push_back(variable.name() + "=" + variable.value());
+  child.working_directory = spec.sandbox;
+  child.stdout_path = spec.sandbox + "/stdout";
+  child.stderr_path = spec.sandbox + "/stderr";
+  child.group = runtime::child_spec::grouping::new_session;
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto id = spec.container_id;
+  auto report = on_termination_;
+  auto pid =
+      children_.spawn(child, [this, id, report](pid_t, const runtime::child_exit& how) {
+        {
+          std::lock_guard<std::mutex> guard(mutex_);
+          containers_.erase(id);
+        }
+        report({id, how.status, "the executor " + how.describe()});
+      });
+  if (!pid)
+    return pid.error();
+  containers_[id] = *pid;
+  return {};
+}
+
+void process_containerizer::destroy(const std::string& container_id) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto i = containers_.find(container_id);
+  if (i != containers_.end())
+    runtime::child_processes::signal_session(i->second, SIGKILL);
+}
+
+}  // namespace mensa::agent

@@ -1,0 +1,68 @@
+// `mensa agent`: a node running an agent that registers with a master and
+// runs tasks as OS processes.
+
+#include <cstdio>
+#include <memory>
+
+#include "tools/mensa/cluster_flags.hpp"
+#include "tools/mensa/command.hpp"
+#include "tools/mensa/command_line.hpp"
+#include "tools/mensa/termination_signals.hpp"
+
+namespace mensa::tools {
+
+namespace {
+
+class agent_config : public runtime::node_config {
+ public:
+  agent_config() {
+    port = 5051;
+    usage =
+        "Usage: mensa agent --master=HOST:PORT --work_dir=DIR [flags]\n\n"
+        "Runs an agent on --ip:--port (127.0.0.1:5051 by default) that registers\n"
+        "with the master and runs tasks in sandboxes under --work_dir. Stop it\n"
+        "with Ctrl-C.";
+    declare_agent_flags(custom_options_, flags, true);
+  }
+
+  agent_flags flags;
+};
+
+}  // namespace
+
+int run_agent(int argc, char** argv) {
+  block_termination_signals();
+  auto cfg = std::make_unique<agent_config>();
+  if (auto code = parse_command_line(*cfg, "agent", argc, argv); code >= 0)
+    return code;
+  if (!cfg->positional.empty()) {
+    std::fprintf(stderr, "mensa agent: unexpected argument '%s'\n",
+                 cfg->positional.front().c_str());
+    return 2;
+  }
+  auto flags = cfg->flags;
+  auto master = master_address(flags.master);
+  if (!master) {
+    std::fprintf(stderr, "mensa agent: %s\n", master.error().message.c_str());
+    return 2;
+  }
+  runtime::event_loop loop;
+  runtime::child_processes children(loop);
+  auto started = runtime::node::start(std::move(cfg));
+  if (!started) {
+    std::fprintf(stderr, "mensa agent: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  auto agent = spawn_agent(**started, "agent", flags, *master, children);
+  if (!agent) {
+    std::fprintf(stderr, "mensa agent: %s\n", agent.error().message.c_str());
+    return 1;
+  }
+  std::printf("agent: listening at %s, registering with %s\n", agent->str().c_str(),
+              master->str().c_str());
+  std::fflush(stdout);
+  await_termination_signal();
+  return 0;
+}
+
+}  // namespace mensa::tools

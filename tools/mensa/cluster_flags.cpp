@@ -1,0 +1,134 @@
+#include "tools/mensa/cluster_flags.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "actors/agent/agent_process.hpp"
+#include "actors/agent/process_containerizer.hpp"
+#include "actors/agent/resource_detection.hpp"
+#include "actors/allocator/allocator_process.hpp"
+#include "actors/master/master_process.hpp"
+#include "caf/config_option_adder.hpp"
+
+namespace mensa::tools {
+
+void declare_master_flags(caf::config_option_set& options, master_flags& flags) {
+  caf::config_option_adder{options, "global"}
+      .add(flags.allocation_interval, "allocation_interval",
+           "time between allocation passes (1s)")
+      .add(flags.agent_ping_interval, "agent_ping_interval",
+           "time between the master's pings to each agent (15s)")
+      .add(flags.max_agent_ping_timeouts, "max_agent_ping_timeouts",
+           "pings an agent may miss before it is unreachable (5)")
+      .add(flags.max_completed_frameworks, "max_completed_frameworks",
+           "completed frameworks the master remembers (50)")
+      .add(flags.max_completed_tasks_per_framework, "max_completed_tasks_per_framework",
+           "completed tasks the master remembers per framework (1000)");
+}
+
+void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
+                         bool with_master) {
+  caf::config_option_adder adder{options, "global"};
+  if (with_master)
+    adder.add(flags.master, "master", "the master, HOST:PORT (required)");
+  adder
+      .add(flags.resources, "resources",
+           "resources to offer, e.g. cpus:4;mem:8192;disk:10000;ports:[31000-32000] "
+           "(what is left out is detected)")
+      .add(flags.attributes, "attributes", "attributes, e.g. rack:r1;zone:z2")
+      .add(flags.hostname, "hostname", "the name frameworks see (default: --ip)")
+      .add(flags.work_dir, "work_dir", "directory for sandboxes (required)")
+      .add(flags.executor_registration_timeout, "executor_registration_timeout",
+           "time an executor has to subscribe (1min)")
+      .add(flags.executor_shutdown_grace_period, "executor_shutdown_grace_period",
+           "time an executor has to exit after a shutdown (5s)")
+      .add(flags.master_ping_timeout, "master_ping_timeout",
+           "silence from the master after which the agent registers again (75s)");
+}
+
+runtime::expected<runtime::address> spawn_master(runtime::node& n,
+                                                 const master_flags& flags) {
+  auto master = n.address_of("master");
+  if (!master)
+    return master;
+  allocator::allocator_options allocation;
+  allocation.allocation_interval = flags.allocation_interval;
+  if (auto spawned =
+          n.spawn<allocator::allocator_process>("allocator", *master, allocation);
+      !spawned)
+    return spawned;
+  master::master_options options;
+  options.agent_ping_interval = flags.agent_ping_interval;
+  options.max_missed_pongs = static_cast<uint32_t>(flags.max_agent_ping_timeouts);
+  options.max_completed_frameworks = flags.max_completed_frameworks;
+  options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
+  return n.spawn<master::master_process>("master", *n.address_of("allocator"), options);
+}
+
+runtime::expected<runtime::address> spawn_agent(runtime::node& n,
+                                                const std::string& name,
+                                                const agent_flags& flags,
+                                                const runtime::address& master,
+                                                runtime::child_processes& children,
+                                                const std::string& resources) {
+  if (flags.work_dir.empty())
+    return runtime::failure{"--work_dir is required (a directory for sandboxes)"};
+  if (auto made = agent::make_directories(flags.work_dir); !made)
+    return runtime::failure{"invalid --work_dir: " + made.error().message};
+  auto detected = agent::agent_resources(
+      resources.empty() ? flags.resources : resources, flags.work_dir);
+  if (!detected)
+    return detected.error();
+  agent::agent_options options;
+  options.master = master;
+  options.resources = *detected;
+  options.attributes = flags.attributes;
+  options.hostname = flags.hostname;
+  options.work_dir = flags.work_dir;
+  options.executor_registration_timeout = flags.executor_registration_timeout;
+  options.executor_shutdown_grace_period = flags.executor_shutdown_grace_period;
+  options.master_ping_timeout = flags.master_ping_timeout;
+  // What every executor gets from its agent: how to reach the agent's node.
+  std::vector<std::string> environment;
+  auto path = std::getenv("PATH");
+  environment.push_back(std::string("PATH=") +
+                        (path ? path : "/usr/local/bin:/usr/bin:/bin"));
+  if (auto home = std::getenv("HOME"))
+    environment.push_back(std::string("HOME=") + home);
+  auto& cfg = n.config();
+  environment.push_back("MENSA_LOGGING_LEVEL=" + cfg.logging_level);
+  if (cfg.tls_enabled()) {
+    environment.push_back("MENSA_TLS_CERTIFICATE=" + cfg.tls_certificate);
+    environment.push_back("MENSA_TLS_KEY=" + cfg.tls_key);
+    environment.push_back("MENSA_TLS_CA=" + cfg.tls_ca);
+    if (!cfg.tls_key_passphrase.empty())
+      environment.push_back("MENSA_TLS_KEY_PASSPHRASE=" + cfg.tls_key_passphrase);
+  }
+  auto* children_ptr = &children;
+  options.containerizer =
+      [children_ptr, environment](agent::containerizer::termination_callback done) {
+        return std::make_unique<agent::process_containerizer>(
+            *children_ptr, mensa_program(), environment, std::move(done));
+      };
+  return n.spawn<agent::agent_process>(name, std::move(options));
+}
+
+runtime::expected<runtime::address> master_address(const std::string& text) {
+  if (text.empty())
+    return runtime::failure{"--master is required, e.g. --master=127.0.0.1:5050"};
+  auto full = text.find('@') == std::string::npos ? "master@" + text : text;
+  auto parsed = runtime::address::parse(full);
+  if (!parsed)
+    return runtime::failure{"invalid --master '" + text + "': expected HOST:PORT"};
+  return parsed;
+}
+
+std::string mensa_program() {
+  char path[PATH_MAX];
+  auto n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<std::size_t>(n)) : std::string("mensa");
+}
+
+}  // namespace mensa::tools

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "caf/config_option_set.hpp"
+#include "caf/timespan.hpp"
+#include "runtime/child_processes.hpp"
+#include "runtime/node.hpp"
+
+namespace mensa::tools {
+
+/// The flags of a master (`mensa master`, `mensa local`).
+struct master_flags {
+  caf::timespan allocation_interval = std::chrono::seconds(1);
+  caf::timespan agent_ping_interval = std::chrono::seconds(15);
+  std::size_t max_agent_ping_timeouts = 5;
+  std::size_t max_completed_frameworks = 50;
+  std::size_t max_completed_tasks_per_framework = 1000;
+};
+
+/// The flags of an agent (`mensa agent`, `mensa local`).
+struct agent_flags {
+  std::string master;
+  std::string resources;
+  std::string attributes;
+  std::string hostname;
+  std::string work_dir;
+  caf::timespan executor_registration_timeout = std::chrono::minutes(1);
+  caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
+  caf::timespan master_ping_timeout = std::chrono::seconds(75);
+};
+
+/// Declares the master's flags, bound to `flags`.
+void declare_master_flags(caf::config_option_set& options, master_flags& flags);
+
+/// Declares the agent's flags, bound to `flags`; `with_master` adds
+/// `--master` (not needed by `mensa local`).
+void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
+                         bool with_master);
+
+/// Spawns the allocator and the master on `n`; returns the master's address.
+runtime::expected<runtime::address> spawn_master(runtime::node& n,
+                                                 const master_flags& flags);
+
+/// Spawns an agent called `name` on `n` that registers with `master` and runs
+/// executors as OS processes through `children`; `resources` overrides
+/// `flags.resources` when set. Returns its address.
+runtime::expected<runtime::address> spawn_agent(runtime::node& n,
+                                                const std::string& name,
+                                                const agent_flags& flags,
+                                                const runtime::address& master,
+                                                runtime::child_processes& children,
+                                                const std::string& resources = {});
+
+/// Parses `HOST:PORT` (or a full `master@HOST:PORT`) as the master's address.
+runtime::expected<runtime::address> master_address(const std::string& text);
+
+/// Returns the path of the running `mensa` program.
+std::string mensa_program();
+
+}  // namespace mensa::tools

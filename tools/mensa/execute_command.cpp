@@ -1,0 +1,240 @@
+// `mensa execute`: a small framework that runs a command K times and shows
+// how it goes.
+
+#include <cstdio>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/agent/agent_process.hpp"
+#include "actors/common/resources.hpp"
+#include "actors/common/task_states.hpp"
+#include "actors/scheduler/scheduler_process.hpp"
+#include "tools/mensa/cluster_flags.hpp"
+#include "tools/mensa/command.hpp"
+#include "tools/mensa/command_line.hpp"
+
+namespace mensa::tools {
+
+namespace {
+
+class execute_config : public runtime::node_config {
+ public:
+  execute_config() {
+    usage =
+        "Usage: mensa execute --master=HOST:PORT --command=CMD [flags]\n\n"
+        "Runs CMD (through /bin/sh -c) as --instances tasks on the cluster, shows\n"
+        "their progress, prints each failure with its sandbox, and exits non-zero\n"
+        "if any task did not finish successfully.";
+    opt_group{custom_options_, "global"}
+        .add(master, "master", "the master, HOST:PORT (required)")
+        .add(command, "command", "the shell command each task runs (required)")
+        .add(instances, "instances", "how many tasks (1)")
+        .add(cpus, "cpus", "cpus per task (0.1)")
+        .add(mem, "mem", "memory per task, MB (32)")
+        .add(name, "name", "the framework's name (mensa-execute)")
+        .add(role, "role", "the role to run under (*)");
+  }
+
+  std::string master;
+  std::string command;
+  std::size_t instances = 1;
+  double cpus = 0.1;
+  double mem = 32;
+  std::string name = "mensa-execute";
+  std::string role = "*";
+};
+
+struct plan {
+  std::string command;
+  std::size_t instances;
+  double cpus;
+  double mem;
+};
+
+// Launches the tasks as offers allow and reports their progress.
+class execute_scheduler : public scheduler::scheduler_process {
+ public:
+  execute_scheduler(caf::actor_config& cfg, runtime::node& owner, address self,
+                    address master, v1::FrameworkInfo info, plan p,
+                    std::shared_ptr<std::promise<int>> done)
+      : scheduler_process(cfg, owner, std::move(self), std::move(master),
+                          std::move(info)),
+        plan_(std::move(p)),
+        done_(std::move(done)) {}
+
+ protected:
+  void subscribed(const v1::scheduler::Event::Subscribed& event) override {
+    std::printf("subscribed as framework %s\n", event.framework_id().value().c_str());
+    std::fflush(stdout);
+  }
+
+  void offers(const std::vector<v1::Offer>& offers) override {
+    for (auto& offer : offers) {
+      common::resources left(offer.resources());
+      std::vector<v1::TaskInfo> tasks;
+      while (launched_ < plan_.instances && left.scalar("cpus") >= plan_.cpus &&
+             left.scalar("mem") >= plan_.mem) {
+        auto task = make_task(offer);
+        left -= common::resources(task.resources());
+        tasks.push_back(std::move(task));
+      }
+      if (tasks.empty()) {
+        decline({offer.id()});
+        continue;
+      }
+      launch_tasks(offer.id(), tasks);
+      progress();
+    }
+    if (launched_ == plan_.instances && !suppressed_) {
+      suppressed_ = true;
+      suppress();
+    }
+  }
+
+  void update(const v1::TaskStatus& status) override {
+    auto id = status.task_id().value();
+    auto& state = states_[id];
+    if (common::is_terminal(state))
+      return;
+    state = status.state();
+    if (state != v1::TASK_FINISHED && common::is_terminal(state)) {
+      std::string sandbox;
+      for (auto& label : status.labels().labels())
+        if (label.key() == agent::sandbox_label)
+          sandbox = label.value();
+      std::printf("%s %s: %s%s\n", id.c_str(), v1::TaskState_Name(state).c_str(),
+                  status.message().c_str(),
+                  sandbox.empty() ? "" : (" (sandbox: " + sandbox + ")").c_str());
+    }
+    progress();
+    if (ended() == plan_.instances)
+      finish();
+  }
+
+  void error(const std::string& message) override {
+    std::printf("the master refused us: %s\n", message.c_str());
+    finish(2);
+  }
+
+  void exited(const address& peer, const runtime::peer_exit& why) override {
+    if (peer == master() && !framework_id()) {
+      std::printf("cannot reach the master at %s: %s\n", peer.str().c_str(),
+                  why.detail.c_str());
+      finish(2);
+      return;
+    }
+    scheduler_process::exited(peer, why);
+  }
+
+ private:
+  v1::TaskInfo make_task(const v1::Offer& offer) {
+    v1::TaskInfo task;
+    auto id = "task-" + std::to_string(++launched_);
+    task.set_name(id);
+    task.mutable_task_id()->set_value(id);
+    *task.mutable_agent_id() = offer.agent_id();
+    auto resources = common::resources::parse("cpus:" + std::to_string(plan_.cpus) +
+                                              ";mem:" + std::to_string(plan_.mem));
+    resources->copy_to(task.mutable_resources());
+    task.mutable_command()->set_value(plan_.command);
+    states_[id] = v1::TASK_STAGING;
+    return task;
+  }
+
+  std::size_t count(v1::TaskState state) const {
+    std::size_t n = 0;
+    for (auto& [id, s] : states_)
+      n += s == state ? 1 : 0;
+    return n;
+  }
+
+  std::size_t ended() const {
+    std::size_t n = 0;
+    for (auto& [id, s] : states_)
+      n += common::is_terminal(s) ? 1 : 0;
+    return n;
+  }
+
+  void progress() {
+    auto line = "staged " + std::to_string(launched_) + "/" +
+                std::to_string(plan_.instances) + " | running " +
+                std::to_string(count(v1::TASK_RUNNING)) + " | finished " +
+                std::to_string(count(v1::TASK_FINISHED)) + " | failed " +
+                std::to_string(ended() - count(v1::TASK_FINISHED));
+    if (line == last_line_)
+      return;
+    last_line_ = line;
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+
+  void finish(int code = -1) {
+    if (finished_)
+      return;
+    finished_ = true;
+    if (code < 0)
+      code = count(v1::TASK_FINISHED) == plan_.instances ? 0 : 1;
+    std::printf("done: %zu finished, %zu did not\n", count(v1::TASK_FINISHED),
+                plan_.instances - count(v1::TASK_FINISHED));
+    std::fflush(stdout);
+    if (framework_id())
+      teardown();
+    done_->set_value(code);
+    quit();
+  }
+
+  plan plan_;
+  std::shared_ptr<std::promise<int>> done_;
+  std::map<std::string, v1::TaskState> states_;
+  std::size_t launched_ = 0;
+  bool suppressed_ = false;
+  bool finished_ = false;
+  std::string last_line_;
+};
+
+}  // namespace
+
+int run_execute(int argc, char** argv) {
+  auto cfg = std::make_unique<execute_config>();
+  if (auto code = parse_command_line(*cfg, "execute", argc, argv); code >= 0)
+    return code;
+  auto master = master_address(cfg->master);
+  if (!master) {
+    std::fprintf(stderr, "mensa execute: %s\n", master.error().message.c_str());
+    return 2;
+  }
+  if (cfg->command.empty() || cfg->instances == 0 || !(cfg->cpus > 0) ||
+      !(cfg->mem > 0)) {
+    std::fprintf(stderr, "mensa execute: %s\n",
+                 cfg->command.empty()  ? "--command is required"
+                 : cfg->instances == 0 ? "--instances must be at least 1"
+                                       : "--cpus and --mem must be positive");
+    return 2;
+  }
+  v1::FrameworkInfo info;
+  info.set_user(std::getenv("USER") ? std::getenv("USER") : "root");
+  info.set_name(cfg->name);
+  info.set_role(cfg->role);
+  plan p{cfg->command, cfg->instances, cfg->cpus, cfg->mem};
+  std::printf("running %zu x '%s' (cpus %g, mem %g MB) on %s\n", p.instances,
+              p.command.c_str(), p.cpus, p.mem, master->str().c_str());
+  std::fflush(stdout);
+  auto started = runtime::node::start(std::move(cfg));
+  if (!started) {
+    std::fprintf(stderr, "mensa execute: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  auto done = std::make_shared<std::promise<int>>();
+  auto result = done->get_future();
+  auto spawned = (*started)->spawn<execute_scheduler>("execute", *master, info,
+                                                      std::move(p), done);
+  if (!spawned) {
+    std::fprintf(stderr, "mensa execute: %s\n", spawned.error().message.c_str());
+    return 1;
+  }
+  return result.get();
+}
+
+}  // namespace mensa::tools
