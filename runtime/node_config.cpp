@@ -117,20 +117,33 @@ node_config::node_config() {
            "threads that run actors; 0 means one per core");
 }
 
+bool node_config::takes_separate_value(const std::string& word) const {
+  if (word.size() < 3 || word.compare(0, 2, "--") != 0 ||
+      word.find('=') != std::string::npos)
+    return false;
+  auto option = custom_options_.cli_long_name_lookup(word.substr(2));
+  return option != nullptr && !option->is_flag();
+}
+
 expected<void> node_config::parse_flags(int argc, char** argv) {
   if (std::any_of(argv + std::min(argc, 1), argv + argc, is_help_flag)) {
     help_requested = true;
     return {};
   }
-  // CAF stops at the first word that is not a flag; mensa takes positional
-  // arguments anywhere, as users of other command-line tools expect.
+  // CAF stops at the first word that is not a flag and only reads
+  // `--flag=value`; mensa takes positional arguments anywhere and also
+  // `--flag value`, as users of other command-line tools expect.
   string_list flags;
   positional.clear();
   for (int i = 1; i < argc; ++i) {
-    if (argv[i][0] == '-')
-      flags.emplace_back(argv[i]);
-    else
-      positional.emplace_back(argv[i]);
+    std::string word = argv[i];
+    if (word[0] != '-') {
+      positional.emplace_back(std::move(word));
+      continue;
+    }
+    if (i + 1 < argc && takes_separate_value(word))
+      word += std::string("=") + argv[++i];
+    flags.emplace_back(std::move(word));
   }
   if (auto err = parse(std::move(flags)))
     return failure{describe_parse_error(err)};

@@ -21,7 +21,8 @@ class node_config : public caf::actor_system_config {
   /// Declares the node's flags with their defaults.
   node_config();
 
-  /// Parses flags and the config file. Unknown flags, malformed values and
+  /// Parses flags (`--name=value` or `--name value`) and the config file.
+  /// Positional arguments may come anywhere. Unknown flags, malformed values and
   /// invalid combinations fail with a message that names the flag. On
   /// `--help` it parses nothing and sets `help_requested`; the program then
   /// prints `flags_help()` (CAF has printed `--long-help` itself).
@@ -107,6 +108,11 @@ class node_config : public caf::actor_system_config {
 
   /// A one-line description of the program for the help text.
   std::string usage;
+
+ private:
+  // True when `word` is `--name` (no `=`) of an option that needs a value,
+  // which then comes in the next word.
+  bool takes_separate_value(const std::string& word) const;
 };
 
 }  // namespace mensa::runtime

@@ -205,8 +205,17 @@ void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
   for (auto& [framework_id, framework] : frameworks_)
     for (auto& [executor_id, executor] : framework.executors)
       if (executor.process == peer) {
-        // The container's end is what counts; make sure it comes.
-        containerizer_->destroy(executor.container_id);
+        // The container's end is what counts; make sure it comes. An
+        // executor whose tasks have all ended is on its way out: give it the
+        // grace period to exit by itself.
+        if (executor.has_live_tasks()) {
+          containerizer_->destroy(executor.container_id);
+        } else if (executor.shutdown_timer == 0) {
+          auto container_id = executor.container_id;
+          executor.shutdown_timer =
+              delay(options_.executor_shutdown_grace_period,
+                    [this, container_id] { containerizer_->destroy(container_id); });
+        }
         return;
       }
 }

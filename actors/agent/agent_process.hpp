@@ -45,6 +45,9 @@ struct executor_record {
   std::map<std::string, v1::Task> launched;
   runtime::timer_id registration_timer = 0;
   runtime::timer_id shutdown_timer = 0;
+
+  /// True while a task is queued or launched and not yet terminal.
+  bool has_live_tasks() const;
 };
 
 /// The agent's record of a framework with executors here.

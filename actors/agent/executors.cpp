@@ -1,6 +1,8 @@
 // The agent's executors: launching them through the containerizer, their
 // subscription, their calls, shutting them down, and their end.
 
+#include <algorithm>
+
 #include "actors/agent/agent_process.hpp"
 #include "actors/agent/command_executor_info.hpp"
 #include "actors/common/task_states.hpp"
@@ -69,6 +71,13 @@ executor_record* agent_process::launch_executor(agent_framework& framework,
   log(runtime::log_level::info, "launched executor " + executor_id + " of framework " +
                                     framework_id + " in container " + container_id);
   return &executor;
+}
+
+bool executor_record::has_live_tasks() const {
+  return !queued.empty() ||
+         std::any_of(launched.begin(), launched.end(), [](const auto& entry) {
+           return !common::is_terminal(entry.second.state());
+         });
 }
 
 void agent_process::launch_task(executor_record& executor, const v1::TaskInfo& task) {

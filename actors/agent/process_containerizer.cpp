@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -21,6 +22,19 @@ runtime::expected<void> make_directories(const std::string& path) {
   }
 }
 
+void point_latest_at(const std::string& sandbox) {
+  auto slash = sandbox.rfind('/');
+  if (slash == std::string::npos)
+    return;
+  auto latest = sandbox.substr(0, slash) + "/latest";
+  auto temporary = latest + ".new";
+  ::unlink(temporary.c_str());
+  // Relative, so the work directory can move; renamed over the old link so
+  // that `latest` always exists once a run has.
+  if (::symlink(sandbox.c_str() + slash + 1, temporary.c_str()) == 0)
+    ::rename(temporary.c_str(), latest.c_str());
+}
+
 process_containerizer::process_containerizer(runtime::child_processes& children,
                                              std::string mensa_program,
                                              std::vector<std::string> environment,
@@ -35,6 +49,7 @@ runtime::expected<void> process_containerizer::launch(const container_spec& spec
     return runtime::failure{"the agent has no work directory for sandboxes"};
   if (auto made = make_directories(spec.sandbox); !made)
     return made.error();
+  point_latest_at(spec.sandbox);
   runtime::child_spec child;
   auto& command = spec.executor.command();
   if (is_command_executor(spec.executor)) {

@@ -15,7 +15,7 @@ namespace mensa::agent {
 /// Runs each executor as an OS process in a session of its own, in its
 /// sandbox, with stdout and stderr going to files there; mensa's command
 /// executor is the `mensa executor` program itself. Destroying a container
-/// kills every process of its session.
+/// kills every process of its session. `runs/latest` links to the newest run.
 class process_containerizer : public containerizer {
  public:
   /// `mensa_program` runs the command executor; `environment` (entries
@@ -39,5 +39,9 @@ class process_containerizer : public containerizer {
 
 /// Creates `path` and its parents; fails with the reason.
 runtime::expected<void> make_directories(const std::string& path);
+
+/// Points the `latest` link beside a run's sandbox (`.../runs/latest`) at
+/// that run, as Mesos does.
+void point_latest_at(const std::string& sandbox);
 
 }  // namespace mensa::agent

@@ -105,6 +105,8 @@ void scheduler_process::error(const std::string& message) {
 }
 
 void scheduler_process::call(v1::scheduler::Call call) {
+  if (torn_down_)
+    return;  // The master has forgotten the framework.
   if (framework_id_)
     *call.mutable_framework_id() = *framework_id_;
   send(master_, std::move(call));
@@ -219,6 +221,7 @@ void scheduler_process::teardown() {
   c.set_type(v1::scheduler::Call::TEARDOWN);
   call(std::move(c));
   aborted_ = true;
+  torn_down_ = true;
 }
 
 }  // namespace mensa::scheduler

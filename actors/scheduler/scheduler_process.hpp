@@ -110,7 +110,8 @@ class scheduler_process : public runtime::process {
   /// Shuts an executor down.
   void shutdown_executor(const v1::AgentID& agent, const v1::ExecutorID& executor);
 
-  /// Ends the framework: the master kills its tasks and forgets it.
+  /// Ends the framework: the master kills its tasks and forgets it. Calls
+  /// after this one are not sent.
   void teardown();
 
   /// Returns the framework's description.
@@ -131,6 +132,7 @@ class scheduler_process : public runtime::process {
   bool subscribed_ = false;
   bool subscribing_ = false;
   bool aborted_ = false;
+  bool torn_down_ = false;
   caf::timespan backoff_;
 };
 

@@ -139,6 +139,8 @@ TEST_CASE("mensa execute runs real commands and reports failures with their sand
   auto sandbox = failure.substr(at + 10, failure.size() - at - 11);
   CHECK(sandbox.rfind(c.dir, 0) == 0);
   CHECK(read_file(sandbox + "/stderr").find("broken") != std::string::npos);
+  auto runs = sandbox.substr(0, sandbox.rfind('/'));
+  CHECK(read_file(runs + "/latest/stderr").find("broken") != std::string::npos);
 }
 
 TEST_CASE("a framework kills a real task, politely and forcibly") {

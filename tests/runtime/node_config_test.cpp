@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "caf/config_option_adder.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -47,6 +49,22 @@ TEST_CASE("node flags parse from the command line, positional words anywhere") {
   CHECK(cfg.port == 5050);
   CHECK(cfg.heartbeat_interval == std::chrono::milliseconds(200));
   CHECK(cfg.positional == std::vector<std::string>{"first", "second"});
+}
+
+TEST_CASE("a flag's value may come in the next word; switches take none") {
+  struct with_switch : node_config {
+    with_switch() {
+      caf::config_option_adder{custom_options_, "global"}.add(verbose, "verbose", "a switch");
+    }
+    bool verbose = false;
+  };
+  with_switch cfg;
+  REQUIRE(parse(cfg, {"--port", "5050", "--verbose", "word", "--ip", "10.1.2.3"}));
+  CHECK(cfg.port == 5050);
+  CHECK(cfg.verbose);
+  CHECK(cfg.ip == "10.1.2.3");
+  CHECK(cfg.positional == std::vector<std::string>{"word"});
+  CHECK(parse_error({"--port", "abc"}).find("--port=abc") != std::string::npos);
 }
 
 TEST_CASE("node flags are read from an INI file") {

@@ -1,6 +1,9 @@
 // `mensa execute`: a small framework that runs a command K times and shows
 // how it goes.
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <map>
@@ -66,13 +69,12 @@ class execute_scheduler : public scheduler::scheduler_process {
 
  protected:
   void subscribed(const v1::scheduler::Event::Subscribed& event) override {
-    std::printf("subscribed as framework %s\n", event.framework_id().value().c_str());
-    std::fflush(stdout);
+    say("subscribed as framework " + event.framework_id().value());
   }
 
   void offers(const std::vector<v1::Offer>& offers) override {
     for (auto& offer : offers) {
-      common::resources left(offer.resources());
+      auto left = common::resources(offer.resources()).unallocated();
       std::vector<v1::TaskInfo> tasks;
       while (launched_ < plan_.instances && left.scalar("cpus") >= plan_.cpus &&
              left.scalar("mem") >= plan_.mem) {
@@ -104,9 +106,8 @@ class execute_scheduler : public scheduler::scheduler_process {
       for (auto& label : status.labels().labels())
         if (label.key() == agent::sandbox_label)
           sandbox = label.value();
-      std::printf("%s %s: %s%s\n", id.c_str(), v1::TaskState_Name(state).c_str(),
-                  status.message().c_str(),
-                  sandbox.empty() ? "" : (" (sandbox: " + sandbox + ")").c_str());
+      say(id + " " + v1::TaskState_Name(state) + ": " + status.message() +
+          (sandbox.empty() ? "" : " (sandbox: " + sandbox + ")"));
     }
     progress();
     if (ended() == plan_.instances)
@@ -114,14 +115,13 @@ class execute_scheduler : public scheduler::scheduler_process {
   }
 
   void error(const std::string& message) override {
-    std::printf("the master refused us: %s\n", message.c_str());
+    say("the master refused us: " + message);
     finish(2);
   }
 
   void exited(const address& peer, const runtime::peer_exit& why) override {
     if (peer == master() && !framework_id()) {
-      std::printf("cannot reach the master at %s: %s\n", peer.str().c_str(),
-                  why.detail.c_str());
+      say("cannot reach the master at " + peer.str() + ": " + why.detail);
       finish(2);
       return;
     }
@@ -166,8 +166,26 @@ class execute_scheduler : public scheduler::scheduler_process {
     if (line == last_line_)
       return;
     last_line_ = line;
+    if (terminal_) {
+      // One line, redrawn in place.
+      std::printf("\r\033[K%s", line.c_str());
+      std::fflush(stdout);
+      return;
+    }
+    // Into a file or pipe: at most one line a second, and the last one.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_print_ < std::chrono::seconds(1) && ended() < plan_.instances)
+      return;
+    last_print_ = now;
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
+  }
+
+  // Prints a line of its own above the progress line.
+  void say(const std::string& text) {
+    std::printf("%s%s\n", terminal_ ? "\r\033[K" : "", text.c_str());
+    std::fflush(stdout);
+    last_line_.clear();
   }
 
   void finish(int code = -1) {
@@ -176,6 +194,8 @@ class execute_scheduler : public scheduler::scheduler_process {
     finished_ = true;
     if (code < 0)
       code = count(v1::TASK_FINISHED) == plan_.instances ? 0 : 1;
+    if (terminal_)
+      std::printf("\n");
     std::printf("done: %zu finished, %zu did not\n", count(v1::TASK_FINISHED),
                 plan_.instances - count(v1::TASK_FINISHED));
     std::fflush(stdout);
@@ -192,6 +212,8 @@ class execute_scheduler : public scheduler::scheduler_process {
   bool suppressed_ = false;
   bool finished_ = false;
   std::string last_line_;
+  bool terminal_ = isatty(STDOUT_FILENO) != 0;
+  std::chrono::steady_clock::time_point last_print_;
 };
 
 }  // namespace
