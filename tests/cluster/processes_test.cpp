@@ -5,69 +5,23 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "runtime/node.hpp"
-#include "runtime/testing/child_process.hpp"
-#include "runtime/testing/test_certificate_authority.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
+#include "tests/cluster/process_cluster.hpp"
 
 using namespace mensa;
 using namespace std::chrono_literals;
-using runtime::testing::child_process;
 using test::make_task;
 
 namespace {
 
-constexpr auto generous = std::chrono::milliseconds(60000);
-
-std::string mensa_program() {
-  auto* path = std::getenv("MENSA_PROGRAM");
-  REQUIRE_MESSAGE(path != nullptr, "MENSA_PROGRAM is not set (run through meson test)");
-  return path;
-}
-
-child_process start(std::vector<std::string> argv) {
-  argv.insert(argv.begin(), mensa_program());
-  auto child = child_process::start(argv);
-  REQUIRE_MESSAGE(child, (child ? "" : child.error().message));
-  return std::move(*child);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// A master and two agents, each its own OS process, on ephemeral ports.
-struct process_cluster {
-  process_cluster() {
-    dir = *runtime::testing::make_temporary_directory("cluster");
-    master = start({"master", "--port=0", "--logging_level=warning"});
-    auto address = master.wait_for_line("master: listening at ", generous);
-    REQUIRE_MESSAGE(address, (address ? "" : address.error().message));
-    master_address = *runtime::address::parse(*address);
-    for (int k = 1; k <= 2; ++k) {
-      agents.push_back(
-          start({"agent", "--port=0", "--logging_level=warning",
-                 "--master=" + std::string(master_address.endpoint()),
-                 "--work_dir=" + dir + "/agent-" + std::to_string(k),
-                 "--resources=cpus:2;mem:512;disk:100;ports:[31000-31010]"}));
-      REQUIRE(agents.back().wait_for_line("agent: listening at ", generous));
-    }
-  }
-
-  std::string dir;
-  child_process master;
-  runtime::address master_address;
-  std::vector<child_process> agents;
-};
+using test::generous;
+using test::process_cluster;
+using test::read_file;
 
 // A scheduler in this process, on a real node.
 struct framework_here {
@@ -116,15 +70,17 @@ struct framework_here {
 
 TEST_CASE("mensa execute runs real commands and reports failures with their sandbox") {
   process_cluster c;
-  auto ok = start({"execute", "--master=" + std::string(c.master_address.endpoint()),
-                   "--command=echo hello from $MENSA_TASK_ID", "--instances=3"});
+  auto ok = test::start_mensa(
+      {"execute", "--master=" + std::string(c.master_address.endpoint()),
+       "--command=echo hello from $MENSA_TASK_ID", "--instances=3"});
   auto ok_code = ok.wait(generous);
   REQUIRE(ok_code);
   CHECK(*ok_code == 0);
   CHECK(ok.lines().back() == "done: 3 finished, 0 did not");
 
-  auto bad = start({"execute", "--master=" + std::string(c.master_address.endpoint()),
-                    "--command=echo broken >&2; exit 3", "--instances=1"});
+  auto bad = test::start_mensa({"execute",
+                                "--master=" + std::string(c.master_address.endpoint()),
+                                "--command=echo broken >&2; exit 3", "--instances=1"});
   auto bad_code = bad.wait(generous);
   REQUIRE(bad_code);
   CHECK(*bad_code == 1);

@@ -9,6 +9,7 @@
 #include "actors/agent/process_containerizer.hpp"
 #include "actors/agent/resource_detection.hpp"
 #include "actors/allocator/allocator_process.hpp"
+#include "actors/common/master_address.hpp"
 #include "actors/master/master_process.hpp"
 #include "caf/config_option_adder.hpp"
 
@@ -118,8 +119,7 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
 runtime::expected<runtime::address> master_address(const std::string& text) {
   if (text.empty())
     return runtime::failure{"--master is required, e.g. --master=127.0.0.1:5050"};
-  auto full = text.find('@') == std::string::npos ? "master@" + text : text;
-  auto parsed = runtime::address::parse(full);
+  auto parsed = common::parse_master_address(text);
   if (!parsed)
     return runtime::failure{"invalid --master '" + text + "': expected HOST:PORT"};
   return parsed;

@@ -1,0 +1,71 @@
+#pragma once
+
+// The cluster as separate OS processes on 127.0.0.1, for tests that need
+// real sockets and real tasks.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/address.hpp"
+#include "runtime/testing/child_process.hpp"
+#include "runtime/testing/test_certificate_authority.hpp"
+
+namespace mensa::test {
+
+/// How long a real-process test waits for an event before it fails.
+inline constexpr auto generous = std::chrono::milliseconds(60000);
+
+/// Returns the `mensa` program under test (meson sets MENSA_PROGRAM).
+inline std::string mensa_program() {
+  auto* path = std::getenv("MENSA_PROGRAM");
+  REQUIRE_MESSAGE(path != nullptr, "MENSA_PROGRAM is not set (run through meson test)");
+  return path;
+}
+
+/// Starts `mensa` with `argv` as a child process.
+inline runtime::testing::child_process start_mensa(std::vector<std::string> argv) {
+  argv.insert(argv.begin(), mensa_program());
+  auto child = runtime::testing::child_process::start(argv);
+  REQUIRE_MESSAGE(child, (child ? "" : child.error().message));
+  return std::move(*child);
+}
+
+/// Returns the contents of the file at `path` (empty if unreadable).
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+/// A master and two agents, each its own OS process, on ephemeral ports.
+struct process_cluster {
+  process_cluster() {
+    dir = *runtime::testing::make_temporary_directory("cluster");
+    master = start_mensa({"master", "--port=0", "--logging_level=warning"});
+    auto address = master.wait_for_line("master: listening at ", generous);
+    REQUIRE_MESSAGE(address, (address ? "" : address.error().message));
+    master_address = *runtime::address::parse(*address);
+    for (int k = 1; k <= 2; ++k) {
+      agents.push_back(
+          start_mensa({"agent", "--port=0", "--logging_level=warning",
+                       "--master=" + std::string(master_address.endpoint()),
+                       "--work_dir=" + dir + "/agent-" + std::to_string(k),
+                       "--resources=cpus:2;mem:512;disk:100;ports:[31000-31010]"}));
+      REQUIRE(agents.back().wait_for_line("agent: listening at ", generous));
+    }
+  }
+
+  std::string dir;
+  runtime::testing::child_process master;
+  runtime::address master_address;
+  std::vector<runtime::testing::child_process> agents;
+};
+
+}  // namespace mensa::test
