@@ -190,8 +190,8 @@ std::string node_config::flags_help() const {
   std::ostringstream out;
   if (!usage.empty())
     out << usage << "\n\n";
-  out << "Flags (also settable in an INI file given by --config-file=FILE, "
-         "under [global]):\n";
+  out << "Flags, as --name=value or --name value (also settable in an INI file\n"
+         "given by --config-file=FILE, under [global]):\n";
   std::vector<std::pair<std::string, std::string>> rows;
   std::size_t width = 0;
   for (auto& opt : custom_options_) {

@@ -31,16 +31,21 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
 
 void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
                          bool with_master) {
+  std::string resources_help =
+      with_master ? "resources to offer, e.g. cpus:4;mem:8192;disk:10000;"
+                    "ports:[31000-32000] (what is left out is detected)"
+                  : "resources each agent offers, e.g. cpus:1;mem:1024 (default: the "
+                    "machine shared equally)";
+  std::string work_dir_help =
+      with_master ? "directory for sandboxes (required)"
+                  : "directory for sandboxes, a folder per agent (/tmp/mensa-local)";
   caf::config_option_adder adder{options, "global"};
   if (with_master)
     adder.add(flags.master, "master", "the master, HOST:PORT (required)");
-  adder
-      .add(flags.resources, "resources",
-           "resources to offer, e.g. cpus:4;mem:8192;disk:10000;ports:[31000-32000] "
-           "(what is left out is detected)")
+  adder.add(flags.resources, "resources", resources_help)
       .add(flags.attributes, "attributes", "attributes, e.g. rack:r1;zone:z2")
       .add(flags.hostname, "hostname", "the name frameworks see (default: --ip)")
-      .add(flags.work_dir, "work_dir", "directory for sandboxes (required)")
+      .add(flags.work_dir, "work_dir", work_dir_help)
       .add(flags.executor_registration_timeout, "executor_registration_timeout",
            "time an executor has to subscribe (1min)")
       .add(flags.executor_shutdown_grace_period, "executor_shutdown_grace_period",
