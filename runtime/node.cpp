@@ -67,16 +67,20 @@ void configure_actor_system(node_config& cfg) {
 }  // namespace
 
 node::node(std::unique_ptr<node_config> cfg)
-    : runtime_metrics_{
-        metrics_.gauge("runtime/processes", "processes running on this node"),
-        metrics_.counter("runtime/remote_resolutions",
-                         "addresses resolved to a process on another node"),
-        metrics_.counter("runtime/failed_resolutions",
-                         "addresses that could not be resolved"),
-        metrics_.counter("runtime/peer_exits",
-                         "linked peers that exited, lost their connection or were "
-                         "unreachable")},
-      config_(std::move(cfg)) {
+    : runtime_metrics_{metrics_.gauge("runtime/processes",
+                                      "processes running on this node"),
+                       metrics_.counter(
+                           "runtime/remote_resolutions",
+                           "addresses resolved to a process on another node"),
+                       metrics_.counter("runtime/failed_resolutions",
+                                        "addresses that could not be resolved"),
+                       metrics_.counter(
+                           "runtime/peer_exits",
+                           "linked peers that exited, lost their connection or were "
+                           "unreachable")},
+      config_(std::move(cfg)),
+      fresh_seed_((static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                  std::random_device{}()) {
   for (std::size_t i = 0; i < drop_reason_count; ++i) {
     auto reason = static_cast<drop_reason>(i);
     dropped_[i] =
@@ -194,9 +198,10 @@ void node::await_processes() {
 }
 
 uint64_t node::seed_for(std::string_view name) const {
+  // Fresh: a counter mixed with a seed drawn once (a random_device per
+  // spawn cost more than the rest of spawning a process).
   if (!config_->simulated)
-    return (static_cast<uint64_t>(std::random_device{}()) << 32) ^
-           std::random_device{}();
+    return mix(fresh_seed_ ^ mix(spawned_.fetch_add(1, std::memory_order_relaxed)));
   return mix(config_->seed ^ mix(std::hash<std::string_view>{}(name)) ^
              mix(std::hash<std::string>{}(endpoint_)));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -166,6 +167,8 @@ class node {
   std::string endpoint_;
   uint16_t port_ = 0;
   caf::actor_clock::time_point clock_start_;
+  uint64_t fresh_seed_;
+  mutable std::atomic<uint64_t> spawned_{0};
   mutable std::mutex mutex_;
   std::unordered_map<std::string, caf::actor> processes_;
   std::unordered_map<std::string, std::unique_ptr<const address>> interned_;

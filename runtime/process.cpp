@@ -64,7 +64,9 @@ caf::behavior process::make_behavior() {
       },
       [this](flush_atom) { flush_outboxes(); },
       [this](deliver_atom, envelope& e) { handle(e); },
-      [this](timer_atom, timer_id id) { fire_timer(id); },
+      [this](timer_atom, caf::actor_clock::time_point::rep woken_for) {
+        fire_due_timers(woken_for);
+      },
       [this](dispatch_atom, const dispatch_call& call) { call.fn(*this); },
       [](start_atom) {
         // Spawned lazily: this message only starts the process.
@@ -80,6 +82,8 @@ void process::on_exit() {
   peers_.clear();
   peer_by_actor_.clear();
   timers_.clear();
+  deadlines_.clear();
+  wake_ups_.clear();
 }
 
 void process::exited(const address& peer, const peer_exit& why) {
@@ -444,22 +448,55 @@ void process::on_flow_ack(const address& from, const google::protobuf::Message& 
 
 timer_id process::delay(caf::timespan d, std::function<void()> fn) {
   auto id = ++next_timer_;
-  timers_.emplace(id, std::move(fn));
-  delayed_send(caf::actor_cast<caf::actor>(this), d, timer_atom::value, id);
+  auto at = clock().now() + d;
+  timers_.emplace(id, pending_timer{at, std::move(fn)});
+  deadlines_.emplace(at, id);
+  wake_at(at);
   return id;
 }
 
 bool process::cancel(timer_id id) {
-  return timers_.erase(id) > 0;
-}
-
-void process::fire_timer(timer_id id) {
   auto i = timers_.find(id);
   if (i == timers_.end())
-    return;
-  auto fn = std::move(i->second);
+    return false;
+  deadlines_.erase({i->second.at, id});
   timers_.erase(i);
-  fn();
+  return true;
+}
+
+void process::wake_at(caf::actor_clock::time_point at) {
+  if (!wake_ups_.empty() && *wake_ups_.begin() <= at)
+    return;
+  wake_ups_.insert(at);
+  scheduled_send(caf::actor_cast<caf::actor>(this), at, timer_atom::value,
+                 at.time_since_epoch().count());
+}
+
+void process::fire_due_timers(caf::actor_clock::time_point::rep woken_for) {
+  auto woken = wake_ups_.find(
+      caf::actor_clock::time_point(caf::actor_clock::duration_type(woken_for)));
+  if (woken != wake_ups_.end())
+    wake_ups_.erase(woken);
+  // The timers due now; those their callbacks start wait for the next
+  // wake-up, even if due at once, so that none can starve the mailbox.
+  auto now = clock().now();
+  std::vector<timer_id> due;
+  for (auto& [at, id] : deadlines_) {
+    if (at > now)
+      break;
+    due.push_back(id);
+  }
+  for (auto id : due) {
+    auto i = timers_.find(id);
+    if (i == timers_.end())
+      continue;
+    deadlines_.erase({i->second.at, id});
+    auto fn = std::move(i->second.fn);
+    timers_.erase(i);
+    fn();
+  }
+  if (!deadlines_.empty())
+    wake_at(deadlines_.begin()->first);
 }
 
 std::chrono::system_clock::time_point process::wall_now() const {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
@@ -253,7 +254,8 @@ class process : public caf::event_based_actor {
   void on_peer_down(const caf::down_msg& msg);
   void forget_peer(const address& peer, const peer_exit& why);
   void on_flow_ack(const address& from, const google::protobuf::Message& ack);
-  void fire_timer(timer_id id);
+  void wake_at(caf::actor_clock::time_point at);
+  void fire_due_timers(caf::actor_clock::time_point::rep woken_for);
   void drop(drop_reason reason, const envelope& e, std::string_view detail);
   peer_state& peer(const address& to);
 
@@ -270,7 +272,18 @@ class process : public caf::event_based_actor {
 
   std::vector<address> unflushed_;
   bool flush_pending_ = false;
-  std::unordered_map<timer_id, std::function<void()>> timers_;
+  // Timers live here, not in CAF's clock: one scheduled message per
+  // process stands for the earliest deadline, so starting and cancelling a
+  // timer (a status update's retry, say, mostly cancelled) costs no
+  // message and no wake-up of the clock thread.
+  struct pending_timer {
+    caf::actor_clock::time_point at;
+    std::function<void()> fn;
+  };
+  std::unordered_map<timer_id, pending_timer> timers_;
+  std::set<std::pair<caf::actor_clock::time_point, timer_id>> deadlines_;
+  // Deadlines a scheduled message is on its way for.
+  std::multiset<caf::actor_clock::time_point> wake_ups_;
   timer_id next_timer_ = 0;
   const address* sender_ = nullptr;
   message_ptr current_;

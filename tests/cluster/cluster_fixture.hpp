@@ -10,9 +10,8 @@
 #include <vector>
 
 #include "actors/agent/agent_process.hpp"
-#include "actors/agent/in_process_containerizer.hpp"
 #include "actors/allocator/allocator_process.hpp"
-#include "actors/executor/simulated_executor.hpp"
+#include "actors/executor/simulated_containerizer.hpp"
 #include "actors/master/master_process.hpp"
 #include "runtime/dispatch.hpp"
 #include "runtime/testing/harness.hpp"
@@ -70,21 +69,7 @@ class test_cluster {
     options.master = master_address;
     options.resources = *common::resources::parse(resources);
     options.status_update_backoff = {std::chrono::seconds(1), std::chrono::seconds(8)};
-    auto* node = &n;
-    options.containerizer = [node](agent::containerizer::termination_callback done) {
-      return std::make_unique<agent::in_process_containerizer>(
-          *node,
-          [](runtime::node& host, const std::string& name,
-             const agent::container_spec& spec) -> runtime::expected<caf::actor> {
-            executor::executor_context context{spec.agent, spec.framework.id(),
-                                               spec.executor.executor_id()};
-            auto spawned = host.spawn<executor::simulated_executor>(name, context);
-            if (!spawned)
-              return spawned.error();
-            return host.find(name);
-          },
-          std::move(done));
-    };
+    options.containerizer = executor::simulated_containerizer(n);
     if (configure)
       configure(options);
     auto self = h.spawn<agent::agent_process>(n, "agent", std::move(options));

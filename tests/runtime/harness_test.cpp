@@ -153,3 +153,64 @@ TEST_CASE_FIXTURE(pair_of_nodes,
   CHECK(pongs.back().sequence == 100);
   CHECK(first_ack.discard());
 }
+
+namespace {
+
+// Starts and cancels timers on request and records which fired, in order.
+class timer_process : public runtime::process {
+ public:
+  using process::process;
+
+  runtime::timer_id start(caf::timespan d, const std::string& label) {
+    return delay(d, [this, label] {
+      fired.push_back(label);
+      if (label == "chain")
+        delay(0s, [this] { fired.push_back("chained"); });
+    });
+  }
+
+  using process::cancel;
+
+  std::vector<std::string> fired;
+
+ protected:
+  void on_start() override {}
+};
+
+}  // namespace
+
+TEST_CASE("timers fire in deadline order on simulated time; cancelled ones never") {
+  harness h(3);
+  auto& n = h.add_node("10.0.0.1", 5050);
+  h.spawn<timer_process>(n, "timers");
+  std::vector<std::string> fired;
+  runtime::timer_id early = 0;
+  auto with_timers = [&](auto fn) {
+    runtime::dispatch<timer_process>(n.find("timers"), fn);
+    h.settle();
+  };
+  with_timers([&](timer_process& p) {
+    p.start(10s, "late");
+    early = p.start(2s, "early");  // earlier than the deadline already scheduled
+    for (int k = 0; k < 100; ++k)
+      p.cancel(p.start(1s, "cancelled"));
+    p.start(2s, "early-too");
+    p.start(5s, "chain");
+  });
+  h.advance(1s);
+  with_timers([&](timer_process& p) { CHECK(p.fired.empty()); });
+  h.advance(1s);
+  with_timers([&](timer_process& p) {
+    CHECK(p.fired == std::vector<std::string>{"early", "early-too"});
+    CHECK_FALSE(p.cancel(early));  // a fired timer is gone
+  });
+  h.advance(3s);
+  with_timers([&](timer_process& p) {
+    CHECK(p.fired ==
+          std::vector<std::string>{"early", "early-too", "chain", "chained"});
+  });
+  h.advance(5s);
+  with_timers([&](timer_process& p) { fired = p.fired; });
+  CHECK(fired.back() == "late");
+  CHECK(fired.size() == 5);
+}

@@ -17,7 +17,7 @@
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/test_certificate_authority.hpp"
 #include "tools/bench/runtime_bench/bench_payload.pb.h"
-#include "tools/bench/runtime_bench/bench_report.hpp"
+#include "tools/bench/bench_report.hpp"
 #include "tools/bench/runtime_bench/mensa_workloads.hpp"
 #include "tools/bench/runtime_bench/raw_caf_workloads.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "runtime/process.hpp"
-#include "tools/bench/runtime_bench/bench_report.hpp"
+#include "tools/bench/bench_report.hpp"
 
 namespace mensa::bench {
 

@@ -11,7 +11,7 @@
 #include "caf/actor.hpp"
 #include "caf/atom.hpp"
 #include "caf/stateful_actor.hpp"
-#include "tools/bench/runtime_bench/bench_report.hpp"
+#include "tools/bench/bench_report.hpp"
 
 namespace mensa::bench {
 

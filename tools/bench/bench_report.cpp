@@ -1,4 +1,4 @@
-#include "tools/bench/runtime_bench/bench_report.hpp"
+#include "tools/bench/bench_report.hpp"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>

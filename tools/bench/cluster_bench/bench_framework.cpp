@@ -1,0 +1,79 @@
+#include "tools/bench/cluster_bench/bench_framework.hpp"
+
+#include <algorithm>
+
+#include "actors/common/task_states.hpp"
+
+namespace mensa::bench {
+
+namespace {
+
+v1::FrameworkInfo framework_named(const std::string& name) {
+  v1::FrameworkInfo info;
+  info.set_user("bench");
+  info.set_name(name);
+  return info;
+}
+
+v1::Filters refuse_for(double seconds) {
+  v1::Filters filters;
+  filters.set_refuse_seconds(seconds);
+  return filters;
+}
+
+}  // namespace
+
+bench_framework::bench_framework(caf::actor_config& cfg, runtime::node& owner,
+                                 address self, address master, std::string name,
+                                 workload work, v1::TaskState target,
+                                 std::shared_ptr<workload_progress> progress)
+    : scheduler_process(cfg, owner, std::move(self), std::move(master),
+                        framework_named(name)),
+      work_(std::move(work)),
+      task_resources_(*common::resources::parse(work_.task_resources)),
+      target_(target),
+      progress_(std::move(progress)) {}
+
+void bench_framework::offers(const std::vector<v1::Offer>& offers) {
+  std::vector<v1::OfferID> unwanted;
+  for (auto& offer : offers) {
+    auto& placed = placed_[offer.agent_id().value()];
+    auto room = work_.per_agent == 0 ? work_.tasks : work_.per_agent - placed;
+    auto wanted = std::min(work_.tasks - launched_, room);
+    auto left = common::resources(offer.resources()).unallocated();
+    std::vector<v1::TaskInfo> tasks;
+    while (tasks.size() < wanted && left.contains(task_resources_)) {
+      left -= task_resources_;
+      v1::TaskInfo task;
+      auto id = "t" + std::to_string(++launched_);
+      task.set_name(id);
+      task.mutable_task_id()->set_value(id);
+      *task.mutable_agent_id() = offer.agent_id();
+      task_resources_.allocated_to(offer.resources(0).allocation_info().role())
+          .copy_to(task.mutable_resources());
+      task.mutable_command()->set_value(work_.command);
+      tasks.push_back(std::move(task));
+    }
+    placed += tasks.size();
+    if (tasks.empty())
+      unwanted.push_back(offer.id());
+    else
+      launch_tasks(offer.id(), tasks, refuse_for(0));
+  }
+  if (!unwanted.empty())
+    decline(unwanted, refuse_for(3600));
+}
+
+void bench_framework::update(const v1::TaskStatus& status) {
+  if (status.state() == target_) {
+    progress_->reached.count_down();
+  } else if (common::is_terminal(status.state())) {
+    if (progress_->failed++ == 0)
+      progress_->first_failure = status.task_id().value() + ": " +
+                                 v1::TaskState_Name(status.state()) + " " +
+                                 status.message();
+    progress_->reached.count_down();
+  }
+}
+
+}  // namespace mensa::bench

@@ -1,0 +1,304 @@
+// tools/bench/cluster: the cluster's control plane with 1,000 emulated
+// agents in one process, and real tasks through `mensa local` against a
+// plain posix_spawn loop. Prints one JSON object per case.
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "actors/common/master_address.hpp"
+#include "runtime/testing/child_process.hpp"
+#include "runtime/testing/test_certificate_authority.hpp"
+#include "tools/bench/bench_report.hpp"
+#include "tools/bench/cluster_bench/emulated_cluster.hpp"
+
+extern char** environ;
+
+namespace mensa::bench {
+
+namespace {
+
+using namespace std::chrono_literals;
+using runtime::testing::child_process;
+
+class cluster_bench_config : public runtime::node_config {
+ public:
+  cluster_bench_config() {
+    // Tearing 1,000 agents down makes a warning each: errors only.
+    logging_level = "error";
+    usage =
+        "Usage: tools/bench/cluster [flags]\n\n"
+        "Measures the cluster: launches per second through the control plane\n"
+        "with emulated agents in one process, at several occupancies, with the\n"
+        "master's memory per agent and per task (measured in a master process\n"
+        "of its own); and real tasks through `mensa local` against a plain\n"
+        "posix_spawn loop. Prints one JSON object per case.";
+    opt_group{custom_options_, "global"}
+        .add(cases, "cases",
+             "comma-separated subset of control_plane, real_processes (all)")
+        .add(agents, "agents", "emulated agents (1000)")
+        .add(frameworks, "frameworks", "frameworks launching tasks (10)")
+        .add(tasks, "tasks", "tasks launched per control-plane run (100000)")
+        .add(occupancies, "occupancies",
+             "comma-separated shares of the cluster held by long-running tasks "
+             "(0,0.5,0.9)")
+        .add(real_tasks, "real_tasks", "tasks of the real_processes case (500)")
+        .add(mensa, "mensa", "the mensa program (next to this build's bench)")
+        .add(serve_master, "serve_master",
+             "internal: run a master and print its address");
+  }
+
+  std::string cases = "control_plane,real_processes";
+  std::size_t agents = 1000;
+  std::size_t frameworks = 10;
+  std::size_t tasks = 100'000;
+  std::string occupancies = "0,0.5,0.9";
+  std::size_t real_tasks = 500;
+  std::string mensa;
+  bool serve_master = false;
+};
+
+// Every emulated agent offers 10 slots of the tasks' size.
+constexpr const char* agent_resources = "cpus:10;mem:10240";
+constexpr const char* task_resources = "cpus:1;mem:1024";
+constexpr std::size_t slots_per_agent = 10;
+
+[[noreturn]] void fail(const std::string& why) {
+  std::fprintf(stderr, "bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty())
+      parts.push_back(part);
+  return parts;
+}
+
+bool wanted(const cluster_bench_config& cfg, const std::string& name) {
+  for (auto& part : split(cfg.cases))
+    if (part == name)
+      return true;
+  return false;
+}
+
+// Returns the anonymous resident memory of process `pid` in bytes: its
+// heap and stacks, without the program's mapped files.
+double anonymous_memory_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("RssAnon:", 0) == 0)
+      return std::stod(line.substr(8)) * 1024;
+  fail("cannot read the memory of process " + std::to_string(pid));
+}
+
+std::string self_program() {
+  return runtime::testing::executable_directory() + "/mensa-bench-cluster";
+}
+
+// --serve_master: a master and its allocator, alone in this process, until
+// stdin closes.
+int serve_master(const node_settings& settings) {
+  auto n = start_node(settings);
+  auto master = spawn_master(*n);
+  std::printf("master: %s\n", master.str().c_str());
+  std::fflush(stdout);
+  std::string ignored;
+  while (std::getline(std::cin, ignored)) {
+  }
+  return 0;
+}
+
+// Fills `occupancy` of every agent with tasks that run until killed, by a
+// framework of their own; returns how many it started.
+std::size_t fill(runtime::node& n, const runtime::address& master, std::size_t agents,
+                 double occupancy) {
+  auto per_agent = static_cast<std::size_t>(std::lround(occupancy * slots_per_agent));
+  if (per_agent == 0)
+    return 0;
+  workload filler{agents * per_agent, "run until killed", task_resources, per_agent};
+  run_frameworks(n, master, "filler", 1, filler, v1::TASK_RUNNING, 5min);
+  return filler.tasks;
+}
+
+// Launches per second, end to end, with everything in one process.
+double launches_per_second(const cluster_bench_config& cfg,
+                           const node_settings& settings, double occupancy) {
+  auto n = start_node(settings);
+  auto master = spawn_master(*n);
+  emulated_agents agents(*n, master, cfg.agents, agent_resources);
+  if (!agents.await_registration(2min))
+    fail("the emulated agents did not register");
+  fill(*n, master, cfg.agents, occupancy);
+  workload work{cfg.tasks, "true", task_resources, 0};
+  auto seconds = run_frameworks(*n, master, "bench", cfg.frameworks, work,
+                                v1::TASK_FINISHED, 10min);
+  // End to end means acknowledged: every agent saw the last acknowledgement.
+  auto deadline = std::chrono::steady_clock::now() + 1min;
+  while (agents.unacknowledged_streams() > 0) {
+    if (std::chrono::steady_clock::now() > deadline)
+      fail("status updates stayed unacknowledged");
+    std::this_thread::sleep_for(10ms);
+  }
+  return static_cast<double>(cfg.tasks) / seconds;
+}
+
+struct master_memory {
+  double per_agent = 0;
+  double per_task = 0;
+  std::size_t tasks = 0;
+};
+
+// The master's memory: a master process of its own, its anonymous memory
+// before the agents, after they registered, and with the tasks of
+// `occupancy` running.
+master_memory measure_master_memory(const cluster_bench_config& cfg,
+                                    const node_settings& settings, double occupancy) {
+  auto child = child_process::start(
+      {self_program(), "--serve_master",
+       "--worker_threads=" + std::to_string(settings.worker_threads),
+       "--logging_level=" + settings.logging_level});
+  if (!child)
+    fail(child.error().message);
+  auto line = child->wait_for_line("master: ", 30s);
+  if (!line)
+    fail("the master process did not start: " + line.error().message);
+  auto master = common::parse_master_address(*line);
+  if (!master)
+    fail(master.error().message);
+  auto before = anonymous_memory_of(child->pid());
+  auto n = start_node(settings);
+  emulated_agents agents(*n, *master, cfg.agents, agent_resources);
+  if (!agents.await_registration(2min))
+    fail("the emulated agents did not register with the master process");
+  auto with_agents = anonymous_memory_of(child->pid());
+  master_memory result;
+  result.per_agent = (with_agents - before) / static_cast<double>(cfg.agents);
+  result.tasks = fill(*n, *master, cfg.agents, occupancy);
+  if (result.tasks > 0)
+    result.per_task = (anonymous_memory_of(child->pid()) - with_agents) /
+                      static_cast<double>(result.tasks);
+  return result;
+}
+
+void control_plane(const cluster_bench_config& cfg, const node_settings& settings) {
+  for (auto& text : split(cfg.occupancies)) {
+    auto occupancy = std::stod(text);
+    if (occupancy < 0 || occupancy >= 1)
+      fail("occupancies are shares from 0 to below 1, not " + text);
+    auto rate = launches_per_second(cfg, settings, occupancy);
+    auto memory = measure_master_memory(cfg, settings, occupancy);
+    std::vector<std::pair<std::string, double>> figures{
+        {"launches_per_s", rate}, {"bytes_per_agent", memory.per_agent}};
+    if (memory.tasks > 0)
+      figures.emplace_back("bytes_per_task", memory.per_task);
+    print_result("control_plane",
+                 {number("agents", static_cast<double>(cfg.agents)),
+                  number("frameworks", static_cast<double>(cfg.frameworks)),
+                  number("occupancy", occupancy),
+                  number("tasks", static_cast<double>(cfg.tasks))},
+                 figures);
+  }
+}
+
+// posix_spawn and wait for `true`, `count` times, one after another.
+double posix_spawn_per_second(std::size_t count) {
+  char arg0[] = "true";
+  char* argv[] = {arg0, nullptr};
+  stopwatch watch;
+  for (std::size_t i = 0; i < count; ++i) {
+    pid_t pid = -1;
+    if (posix_spawnp(&pid, "true", nullptr, nullptr, argv, environ) != 0)
+      fail("posix_spawn of true failed");
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  return static_cast<double>(count) / watch.wall_seconds();
+}
+
+std::string mensa_program(const cluster_bench_config& cfg) {
+  if (!cfg.mensa.empty())
+    return cfg.mensa;
+  return runtime::testing::executable_directory() + "/../../mensa";
+}
+
+// `count` tasks running `true` through `mensa local --agents 2` and
+// `mensa execute`, as a user runs them; tasks per second from the start of
+// `mensa execute` to its end.
+double real_tasks_per_second(const cluster_bench_config& cfg, std::size_t count) {
+  auto made = runtime::testing::make_temporary_directory("cluster-bench");
+  if (!made)
+    fail(made.error().message);
+  auto work_dir = *made;
+  auto local =
+      child_process::start({mensa_program(cfg), "local", "--agents=2", "--port=0",
+                            "--logging_level=warning", "--work_dir=" + work_dir});
+  if (!local)
+    fail(local.error().message);
+  auto master = local->wait_for_line("master: listening at ", 30s);
+  if (!master)
+    fail("mensa local did not start: " + master.error().message);
+  stopwatch watch;
+  auto execute = child_process::start(
+      {mensa_program(cfg), "execute", "--master=" + *master, "--command=true",
+       "--instances=" + std::to_string(count), "--logging_level=warning"});
+  if (!execute)
+    fail(execute.error().message);
+  auto code = execute->wait(10min);
+  auto seconds = watch.wall_seconds();
+  if (!code || *code != 0)
+    fail("mensa execute failed: " +
+         (code ? "exit code " + std::to_string(*code) : code.error().message));
+  std::string cleanup = "rm -rf '" + work_dir + "'";
+  if (std::system(cleanup.c_str()) != 0)
+    std::fprintf(stderr, "bench: could not remove %s\n", work_dir.c_str());
+  return static_cast<double>(count) / seconds;
+}
+
+void real_processes(const cluster_bench_config& cfg) {
+  auto spawns = posix_spawn_per_second(cfg.real_tasks);
+  auto tasks = real_tasks_per_second(cfg, cfg.real_tasks);
+  print_result(
+      "real_processes",
+      {number("tasks", static_cast<double>(cfg.real_tasks)), number("agents", 2)},
+      {{"tasks_per_s", tasks},
+       {"posix_spawn_per_s", spawns},
+       {"ratio_vs_posix_spawn", tasks / spawns}});
+}
+
+}  // namespace
+
+}  // namespace mensa::bench
+
+int main(int argc, char** argv) {
+  using namespace mensa::bench;
+  cluster_bench_config cfg;
+  auto parsed = cfg.parse_flags(argc, argv);
+  if (cfg.help_requested) {
+    if (!cfg.cli_helptext_printed)
+      std::fputs(cfg.flags_help().c_str(), stdout);
+    return 0;
+  }
+  if (!parsed) {
+    std::fprintf(stderr, "bench: %s\n", parsed.error().message.c_str());
+    return 2;
+  }
+  node_settings settings{cfg.worker_threads, cfg.logging_level};
+  if (cfg.serve_master)
+    return serve_master(settings);
+  if (wanted(cfg, "control_plane"))
+    control_plane(cfg, settings);
+  if (wanted(cfg, "real_processes"))
+    real_processes(cfg);
+  return 0;
+}
