@@ -13,6 +13,7 @@
 #include "runtime/openssl_error_queue.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler_defaults.hpp"
+#include "runtime/splitmix64.hpp"
 
 namespace mensa::runtime {
 
@@ -21,12 +22,9 @@ namespace {
 // 2026-01-01T00:00:00Z, where simulated wall-clock time begins.
 constexpr std::chrono::seconds simulated_epoch{1767225600};
 
+// Spreads nearby seeds over the whole range.
 uint64_t mix(uint64_t x) {
-  // splitmix64: spreads nearby seeds over the whole range.
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
+  return splitmix64(x)();
 }
 
 // Answers other nodes' lookups of this node's processes by name.

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -26,6 +25,7 @@
 #include "runtime/flow_control.hpp"
 #include "runtime/handler_table.hpp"
 #include "runtime/log.hpp"
+#include "runtime/splitmix64.hpp"
 
 namespace mensa::runtime {
 
@@ -294,7 +294,7 @@ class process : public caf::event_based_actor {
   // The handler used last, to skip the table lookup for runs of one type.
   const std::type_info* last_class_ = nullptr;
   const handler_table::entry* last_entry_ = nullptr;
-  std::mt19937_64 random_;
+  splitmix64 random_;
   log_throttle drop_logs_[drop_reason_count];
 };
 
