@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "caf/config_option.hpp"
@@ -123,6 +124,20 @@ bool node_config::takes_separate_value(const std::string& word) const {
     return false;
   auto option = custom_options_.cli_long_name_lookup(word.substr(2));
   return option != nullptr && !option->is_flag();
+}
+
+int node_config::parse_command_line(const std::string& program, int argc, char** argv) {
+  auto parsed = parse_flags(argc, argv);
+  if (help_requested) {
+    if (!cli_helptext_printed)
+      std::fputs(flags_help().c_str(), stdout);
+    return 0;
+  }
+  if (!parsed) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), parsed.error().message.c_str());
+    return 2;
+  }
+  return -1;
 }
 
 expected<void> node_config::parse_flags(int argc, char** argv) {

@@ -28,6 +28,11 @@ class node_config : public caf::actor_system_config {
   /// prints `flags_help()` (CAF has printed `--long-help` itself).
   expected<void> parse_flags(int argc, char** argv);
 
+  /// Parses a program's flags as its `main` wants them: returns the exit
+  /// code to stop with (0 after printing the help, 2 after printing
+  /// "<program>: what is wrong"), or -1 when the program should go on.
+  int parse_command_line(const std::string& program, int argc, char** argv);
+
   /// Set by `parse_flags` when the user asked for help.
   bool help_requested = false;
 

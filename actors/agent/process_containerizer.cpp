@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "actors/agent/command_executor_info.hpp"
+#include "actors/common/command_info.hpp"
 
 namespace mensa::agent {
 
@@ -52,20 +53,13 @@ runtime::expected<void> process_containerizer::launch(const container_spec& spec
   point_latest_at(spec.sandbox);
   runtime::child_spec child;
   auto& command = spec.executor.command();
-  if (is_command_executor(spec.executor)) {
-    child.argv = {mensa_program_, "executor"};
-  } else if (command.shell()) {
-    child.argv = {"/bin/sh", "-c", command.value()};
-  } else {
-    child.argv.push_back(command.value());
-    for (int i = 1; i < command.arguments_size(); ++i)
-      child.argv.push_back(command.arguments(i));
-  }
+  child.argv = is_command_executor(spec.executor)
+                   ? std::vector<std::string>{mensa_program_, "executor"}
+                   : common::command_argv(command);
   child.environment = environment_;
   for (auto& [name, value] : spec.environment)
     child.environment.push_back(name + "=" + value);
-  for (auto& variable : command.environment().variables())
-    child.environment.push_back(variable.name() + "=" + variable.value());
+  common::append_environment(command, child.environment);
   child.working_directory = spec.sandbox;
   child.stdout_path = spec.sandbox + "/stdout";
   child.stderr_path = spec.sandbox + "/stderr";

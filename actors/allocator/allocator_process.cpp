@@ -81,16 +81,22 @@ void allocator_process::on_add_framework(const address& from,
   request_pass();
 }
 
+allocator_process::framework_entry* allocator_process::framework_from_master(
+    const address& from, const std::string& framework_id) {
+  if (!from_master(from))
+    return nullptr;
+  auto i = frameworks_.find(framework_id);
+  return i == frameworks_.end() ? nullptr : &i->second;
+}
+
 void allocator_process::on_update_framework(
     const address& from, const internal::AllocatorUpdateFramework& msg) {
-  if (!from_master(from))
+  auto* framework = framework_from_master(from, msg.framework_info().id().value());
+  if (framework == nullptr)
     return;
-  auto id = msg.framework_info().id().value();
-  auto i = frameworks_.find(id);
-  if (i == frameworks_.end())
-    return;
-  i->second.info = msg.framework_info();
-  i->second.suppressed = {msg.suppressed_roles().begin(), msg.suppressed_roles().end()};
+  framework->info = msg.framework_info();
+  framework->suppressed = {msg.suppressed_roles().begin(),
+                           msg.suppressed_roles().end()};
   request_pass();
 }
 
@@ -121,44 +127,38 @@ void allocator_process::on_remove_framework(
 
 void allocator_process::on_activate_framework(
     const address& from, const internal::AllocatorActivateFramework& msg) {
-  if (!from_master(from))
+  auto* framework = framework_from_master(from, msg.framework_id().value());
+  if (framework == nullptr)
     return;
-  auto i = frameworks_.find(msg.framework_id().value());
-  if (i == frameworks_.end())
-    return;
-  i->second.active = msg.active();
-  for (auto& role : i->second.roles)
-    framework_sorters_[role].activate(i->first, msg.active());
+  framework->active = msg.active();
+  for (auto& role : framework->roles)
+    framework_sorters_[role].activate(msg.framework_id().value(), msg.active());
   if (msg.active())
     request_pass();
 }
 
 void allocator_process::on_revive(const address& from,
                                   const internal::AllocatorReviveOffers& msg) {
-  if (!from_master(from))
-    return;
-  auto i = frameworks_.find(msg.framework_id().value());
-  if (i == frameworks_.end())
+  auto* framework = framework_from_master(from, msg.framework_id().value());
+  if (framework == nullptr)
     return;
   if (msg.roles().empty())
-    i->second.suppressed.clear();
+    framework->suppressed.clear();
   for (auto& role : msg.roles())
-    i->second.suppressed.erase(role);
-  i->second.refusals.clear();
+    framework->suppressed.erase(role);
+  framework->refusals.clear();
   request_pass();
 }
 
 void allocator_process::on_suppress(const address& from,
                                     const internal::AllocatorSuppressOffers& msg) {
-  if (!from_master(from))
-    return;
-  auto i = frameworks_.find(msg.framework_id().value());
-  if (i == frameworks_.end())
+  auto* framework = framework_from_master(from, msg.framework_id().value());
+  if (framework == nullptr)
     return;
   if (msg.roles().empty())
-    i->second.suppressed.insert(i->second.roles.begin(), i->second.roles.end());
+    framework->suppressed.insert(framework->roles.begin(), framework->roles.end());
   for (auto& role : msg.roles())
-    i->second.suppressed.insert(role);
+    framework->suppressed.insert(role);
 }
 
 // -- agents -------------------------------------------------------------------

@@ -62,6 +62,9 @@ class allocator_process : public runtime::process {
   };
 
   bool from_master(const address& from) const;
+  /// Returns the framework if `from` is the master and knows it, else null.
+  framework_entry* framework_from_master(const address& from,
+                                         const std::string& framework_id);
   void on_add_framework(const address& from,
                         const internal::AllocatorAddFramework& msg);
   void on_update_framework(const address& from,

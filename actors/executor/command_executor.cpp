@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "actors/common/command_info.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "runtime/dispatch.hpp"
@@ -38,17 +39,10 @@ void command_executor::launch_task(const v1::TaskInfo& task) {
                              v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
   auto& command = task.command();
   runtime::child_spec child;
-  if (command.shell()) {
-    child.argv = {"/bin/sh", "-c", command.value()};
-  } else {
-    child.argv.push_back(command.value());
-    for (int i = 1; i < command.arguments_size(); ++i)
-      child.argv.push_back(command.arguments(i));
-  }
+  child.argv = common::command_argv(command);
   child.environment = environment_;
   child.environment.push_back("MENSA_TASK_ID=" + task.task_id().value());
-  for (auto& variable : command.environment().variables())
-    child.environment.push_back(variable.name() + "=" + variable.value());
+  common::append_environment(command, child.environment);
   child.working_directory = sandbox_;
   child.stdout_path = sandbox_.empty() ? "" : sandbox_ + "/stdout";
   child.stderr_path = sandbox_.empty() ? "" : sandbox_ + "/stderr";

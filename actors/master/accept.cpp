@@ -88,9 +88,8 @@ void master_process::accept(framework_record& framework,
       offer_error = "the offers are from more than one agent";
     taken.push_back(*take_offer(id));
   }
-  auto agent = agents_.find(agent_id);
-  if (offer_error.empty() &&
-      (agent == agents_.end() || agent->second.state != agent_state::registered))
+  auto* agent = registered_agent(agent_id);
+  if (offer_error.empty() && agent == nullptr)
     offer_error = "agent " + agent_id + " is gone";
   if (!offer_error.empty()) {
     fail_all_tasks(framework.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST,
@@ -201,12 +200,12 @@ void master_process::accept(framework_record& framework,
       if (task.has_kill_policy())
         *record.mutable_kill_policy() = task.kill_policy();
       framework.tasks[task_id] = std::move(record);
-      agent->second.tasks.insert({framework_id, task_id});
+      agent->tasks.insert({framework_id, task_id});
 
       internal::RunTask run;
       *run.mutable_framework() = framework.info;
       *run.mutable_task() = std::move(task);
-      send(agent->second.process, std::move(run));
+      send(agent->process, std::move(run));
     }
   }
   recover(framework_id, agent_id, available, filters);

@@ -14,6 +14,13 @@ agent_record* master_process::agent_at(const address& process) {
   return agent == agents_.end() ? nullptr : &agent->second;
 }
 
+agent_record* master_process::registered_agent(const std::string& agent_id) {
+  auto agent = agents_.find(agent_id);
+  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+    return nullptr;
+  return &agent->second;
+}
+
 void master_process::on_register_agent(const address& from,
                                        const internal::RegisterAgent& msg) {
   if (auto* known = agent_at(from)) {

@@ -164,12 +164,12 @@ void master_process::teardown(const std::string& framework_id, const std::string
   }
   framework.tasks.clear();
   for (auto& agent_id : agents_with_tasks) {
-    auto agent = agents_.find(agent_id);
-    if (agent == agents_.end() || agent->second.state != agent_state::registered)
+    auto* agent = registered_agent(agent_id);
+    if (agent == nullptr)
       continue;
     internal::ShutdownFramework shutdown;
     *shutdown.mutable_framework_id() = framework.info.id();
-    send(agent->second.process, std::move(shutdown));
+    send(agent->process, std::move(shutdown));
   }
   internal::AllocatorRemoveFramework remove;
   *remove.mutable_framework_id() = framework.info.id();

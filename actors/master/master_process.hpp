@@ -79,6 +79,8 @@ class master_process : public runtime::process {
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
   agent_record* agent_at(const address& process);
+  /// Returns the agent `agent_id` if it is registered (connected), else null.
+  agent_record* registered_agent(const std::string& agent_id);
 
   // -- offers (offers.cpp) ----------------------------------------------------
   void on_allocator_offers(const address& from, const internal::AllocatorOffers& msg);

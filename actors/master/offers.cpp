@@ -16,11 +16,10 @@ void master_process::on_allocator_offers(const address& from,
     auto framework_id = allocation.framework_id().value();
     auto agent_id = allocation.agent_id().value();
     auto framework = frameworks_.find(framework_id);
-    auto agent = agents_.find(agent_id);
+    auto* agent = registered_agent(agent_id);
     common::resources resources(allocation.resources());
     if (framework == frameworks_.end() ||
-        framework->second.state != framework_state::active || agent == agents_.end() ||
-        agent->second.state != agent_state::registered) {
+        framework->second.state != framework_state::active || agent == nullptr) {
       // Things changed since the allocator decided: give them back.
       recover(framework_id, agent_id, resources, std::nullopt);
       continue;
@@ -30,12 +29,12 @@ void master_process::on_allocator_offers(const address& from,
     offer.mutable_id()->set_value(offer_id);
     *offer.mutable_framework_id() = allocation.framework_id();
     *offer.mutable_agent_id() = allocation.agent_id();
-    offer.set_hostname(agent->second.info.hostname());
+    offer.set_hostname(agent->info.hostname());
     *offer.mutable_resources() = allocation.resources();
-    *offer.mutable_attributes() = agent->second.info.attributes();
+    *offer.mutable_attributes() = agent->info.attributes();
     offer.mutable_allocation_info()->set_role(allocation.role());
     framework->second.offers.insert(offer.id().value());
-    agent->second.offers.insert(offer.id().value());
+    agent->offers.insert(offer.id().value());
     auto& event = events[framework_id];
     event.set_type(v1::scheduler::Event::OFFERS);
     *event.mutable_offers()->add_offers() = offer;

@@ -104,8 +104,8 @@ void master_process::on_status_update(const address& from,
 
 void master_process::acknowledge(framework_record& framework,
                                  const v1::scheduler::Call::Acknowledge& call) {
-  auto agent = agents_.find(call.agent_id().value());
-  if (agent == agents_.end() || agent->second.state != agent_state::registered) {
+  auto* agent = registered_agent(call.agent_id().value());
+  if (agent == nullptr) {
     log(runtime::log_level::info, "dropped an acknowledgement for agent " +
                                       call.agent_id().value() +
                                       ", which is not connected");
@@ -116,7 +116,7 @@ void master_process::acknowledge(framework_record& framework,
   *ack.mutable_framework_id() = framework.info.id();
   *ack.mutable_task_id() = call.task_id();
   ack.set_uuid(call.uuid());
-  send(agent->second.process, std::move(ack));
+  send(agent->process, std::move(ack));
 }
 
 void master_process::kill(framework_record& framework,
@@ -130,15 +130,15 @@ void master_process::kill(framework_record& framework,
                                "the master does not know the task"));
     return;
   }
-  auto agent = agents_.find(task->second.agent_id().value());
-  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+  auto* agent = registered_agent(task->second.agent_id().value());
+  if (agent == nullptr)
     return;
   internal::KillTask kill;
   *kill.mutable_framework_id() = framework.info.id();
   *kill.mutable_task_id() = call.task_id();
   if (call.has_kill_policy())
     *kill.mutable_kill_policy() = call.kill_policy();
-  send(agent->second.process, std::move(kill));
+  send(agent->process, std::move(kill));
 }
 
 void master_process::reconcile(framework_record& framework,
@@ -187,26 +187,26 @@ void master_process::reconcile(framework_record& framework,
 
 void master_process::message(framework_record& framework,
                              const v1::scheduler::Call::Message& call) {
-  auto agent = agents_.find(call.agent_id().value());
-  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+  auto* agent = registered_agent(call.agent_id().value());
+  if (agent == nullptr)
     return;
   internal::FrameworkToExecutor forward;
   *forward.mutable_agent_id() = call.agent_id();
   *forward.mutable_framework_id() = framework.info.id();
   *forward.mutable_executor_id() = call.executor_id();
   forward.set_data(call.data());
-  send(agent->second.process, std::move(forward));
+  send(agent->process, std::move(forward));
 }
 
 void master_process::shutdown_executor(framework_record& framework,
                                        const v1::scheduler::Call::Shutdown& call) {
-  auto agent = agents_.find(call.agent_id().value());
-  if (agent == agents_.end() || agent->second.state != agent_state::registered)
+  auto* agent = registered_agent(call.agent_id().value());
+  if (agent == nullptr)
     return;
   internal::ShutdownExecutor shutdown;
   *shutdown.mutable_framework_id() = framework.info.id();
   *shutdown.mutable_executor_id() = call.executor_id();
-  send(agent->second.process, std::move(shutdown));
+  send(agent->process, std::move(shutdown));
 }
 
 void master_process::on_exited_executor(const address& from,

@@ -1,16 +1,12 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <mutex>
-#include <type_traits>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "actors/scheduler/scheduler_process.hpp"
+#include "runtime/testing/watched_state.hpp"
 
 namespace mensa::test {
 
@@ -21,7 +17,7 @@ class test_scheduler : public scheduler::scheduler_process {
  public:
   /// What the scheduler saw. Safe to read from any thread: tests on real
   /// nodes read it while the scheduler runs on CAF's threads.
-  class journal {
+  class journal : public runtime::testing::watched_state {
    public:
     int subscriptions() const {
       return read([&] { return subscriptions_; });
@@ -74,44 +70,9 @@ class test_scheduler : public scheduler::scheduler_process {
       change([&] { updates_.clear(); });
     }
 
-    /// Waits until `ready()` holds or `timeout` passes; returns `ready()`.
-    /// `ready` may call the accessors.
-    bool wait_for(const std::function<bool()>& ready,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-      auto deadline = std::chrono::steady_clock::now() + timeout;
-      for (;;) {
-        auto seen = read([&] { return version_; });
-        if (ready())
-          return true;
-        std::unique_lock<std::mutex> guard(mutex_);
-        if (!changed_.wait_until(guard, deadline, [&] { return version_ != seen; }))
-          break;
-      }
-      return ready();
-    }
-
    private:
     friend class test_scheduler;
 
-    template <class F>
-    void change(F f) {
-      {
-        std::lock_guard<std::mutex> guard(mutex_);
-        f();
-        ++version_;
-      }
-      changed_.notify_all();
-    }
-
-    template <class F>
-    std::invoke_result_t<F> read(F f) const {
-      std::lock_guard<std::mutex> guard(mutex_);
-      return f();
-    }
-
-    mutable std::mutex mutex_;
-    std::condition_variable changed_;
-    uint64_t version_ = 0;
     int subscriptions_ = 0;
     int disconnections_ = 0;
     std::vector<v1::Offer> offers_;

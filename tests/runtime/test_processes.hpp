@@ -5,24 +5,21 @@
 // safe to read from the test thread while the processes run on CAF's.
 
 #include <chrono>
-#include <condition_variable>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "mensa/internal/runtime.pb.h"
 #include "runtime/node.hpp"
 #include "runtime/process.hpp"
+#include "runtime/testing/watched_state.hpp"
 
 namespace mensa::test {
 
 using runtime::address;
 
 /// What a test process saw, readable from any thread.
-class process_log {
+class process_log : public runtime::testing::watched_state {
  public:
   struct pong_seen {
     uint64_t sequence;
@@ -67,47 +64,12 @@ class process_log {
     return read([&] { return last_ping_; });
   }
 
-  /// Waits until `ready()` holds or `timeout` passes; returns `ready()`.
-  /// `ready` may call the accessors above.
-  bool wait_for(const std::function<bool()>& ready,
-                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      auto seen = read([&] { return version_; });
-      if (ready())
-        return true;
-      std::unique_lock<std::mutex> guard(mutex_);
-      if (!changed_.wait_until(guard, deadline, [&] { return version_ != seen; }))
-        break;
-    }
-    return ready();
-  }
-
  private:
-  template <class F>
-  void change(F f) {
-    {
-      std::lock_guard<std::mutex> guard(mutex_);
-      f();
-      ++version_;
-    }
-    changed_.notify_all();
-  }
-
-  template <class F>
-  std::invoke_result_t<F> read(F f) const {
-    std::lock_guard<std::mutex> guard(mutex_);
-    return f();
-  }
-
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
   std::vector<pong_seen> pongs_;
   std::vector<exit_seen> exits_;
   std::vector<int> timers_;
   std::size_t pings_ = 0;
   const void* last_ping_ = nullptr;
-  uint64_t version_ = 0;
 };
 
 /// Answers every Ping with a Pong of the same sequence and payload.

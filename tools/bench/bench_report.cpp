@@ -123,4 +123,18 @@ double median(std::vector<double> xs) {
   return xs.size() % 2 == 1 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty())
+      items.push_back(item);
+  return items;
+}
+
+bool selected(const std::string& cases, const std::string& name) {
+  auto items = split_list(cases);
+  return std::find(items.begin(), items.end(), name) != items.end();
+}
+
 }  // namespace mensa::bench

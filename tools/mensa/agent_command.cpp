@@ -6,7 +6,6 @@
 
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 #include "tools/mensa/termination_signals.hpp"
 
 namespace mensa::tools {
@@ -33,7 +32,7 @@ class agent_config : public runtime::node_config {
 int run_agent(int argc, char** argv) {
   block_termination_signals();
   auto cfg = std::make_unique<agent_config>();
-  if (auto code = parse_command_line(*cfg, "agent", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa agent", argc, argv); code >= 0)
     return code;
   if (!cfg->positional.empty()) {
     std::fprintf(stderr, "mensa agent: unexpected argument '%s'\n",

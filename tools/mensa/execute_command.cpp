@@ -16,7 +16,6 @@
 #include "actors/scheduler/scheduler_process.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 
 namespace mensa::tools {
 
@@ -220,7 +219,7 @@ class execute_scheduler : public scheduler::scheduler_process {
 
 int run_execute(int argc, char** argv) {
   auto cfg = std::make_unique<execute_config>();
-  if (auto code = parse_command_line(*cfg, "execute", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa execute", argc, argv); code >= 0)
     return code;
   auto master = master_address(cfg->master);
   if (!master) {

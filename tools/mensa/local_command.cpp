@@ -8,7 +8,6 @@
 #include "actors/agent/resource_detection.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 #include "tools/mensa/termination_signals.hpp"
 
 namespace mensa::tools {
@@ -67,7 +66,7 @@ std::string share_of(const common::resources& machine, std::size_t n, std::size_
 int run_local(int argc, char** argv) {
   block_termination_signals();
   auto cfg = std::make_unique<local_config>();
-  if (auto code = parse_command_line(*cfg, "local", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa local", argc, argv); code >= 0)
     return code;
   if (!cfg->positional.empty() || cfg->agents == 0) {
     std::fprintf(

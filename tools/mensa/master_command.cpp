@@ -5,7 +5,6 @@
 
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 #include "tools/mensa/termination_signals.hpp"
 
 namespace mensa::tools {
@@ -32,7 +31,7 @@ class master_config : public runtime::node_config {
 int run_master(int argc, char** argv) {
   block_termination_signals();
   auto cfg = std::make_unique<master_config>();
-  if (auto code = parse_command_line(*cfg, "master", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa master", argc, argv); code >= 0)
     return code;
   if (!cfg->positional.empty()) {
     std::fprintf(stderr, "mensa master: unexpected argument '%s'\n",

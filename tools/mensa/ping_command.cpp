@@ -13,7 +13,6 @@
 #include "runtime/node.hpp"
 #include "runtime/process.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 
 namespace mensa::tools {
 
@@ -135,7 +134,7 @@ class ping_process : public runtime::process {
 
 int run_ping(int argc, char** argv) {
   auto cfg = std::make_unique<ping_config>();
-  if (auto code = parse_command_line(*cfg, "ping", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa ping", argc, argv); code >= 0)
     return code;
   if (cfg->positional.size() != 1) {
     std::fprintf(stderr,

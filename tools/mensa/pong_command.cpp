@@ -7,7 +7,6 @@
 #include "runtime/node.hpp"
 #include "runtime/process.hpp"
 #include "tools/mensa/command.hpp"
-#include "tools/mensa/command_line.hpp"
 #include "tools/mensa/termination_signals.hpp"
 
 namespace mensa::tools {
@@ -41,7 +40,7 @@ int run_pong(int argc, char** argv) {
       "Usage: mensa pong [flags]\n\n"
       "Starts a node with a process named 'pong' that answers pings, and\n"
       "prints its address. Stop it with Ctrl-C.";
-  if (auto code = parse_command_line(*cfg, "pong", argc, argv); code >= 0)
+  if (auto code = cfg->parse_command_line("mensa pong", argc, argv); code >= 0)
     return code;
   auto started = runtime::node::start(std::move(cfg));
   if (!started) {

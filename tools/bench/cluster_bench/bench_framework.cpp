@@ -41,6 +41,8 @@ void bench_framework::offers(const std::vector<v1::Offer>& offers) {
     auto room = work_.per_agent == 0 ? work_.tasks : work_.per_agent - placed;
     auto wanted = std::min(work_.tasks - launched_, room);
     auto left = common::resources(offer.resources()).unallocated();
+    auto allocated =
+        task_resources_.allocated_to(offer.resources(0).allocation_info().role());
     std::vector<v1::TaskInfo> tasks;
     while (tasks.size() < wanted && left.contains(task_resources_)) {
       left -= task_resources_;
@@ -49,8 +51,7 @@ void bench_framework::offers(const std::vector<v1::Offer>& offers) {
       task.set_name(id);
       task.mutable_task_id()->set_value(id);
       *task.mutable_agent_id() = offer.agent_id();
-      task_resources_.allocated_to(offer.resources(0).allocation_info().role())
-          .copy_to(task.mutable_resources());
+      allocated.copy_to(task.mutable_resources());
       task.mutable_command()->set_value(work_.command);
       tasks.push_back(std::move(task));
     }

@@ -8,9 +8,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -74,22 +74,6 @@ constexpr std::size_t slots_per_agent = 10;
 [[noreturn]] void fail(const std::string& why) {
   std::fprintf(stderr, "bench: %s\n", why.c_str());
   std::exit(1);
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, ',');)
-    if (!part.empty())
-      parts.push_back(part);
-  return parts;
-}
-
-bool wanted(const cluster_bench_config& cfg, const std::string& name) {
-  for (auto& part : split(cfg.cases))
-    if (part == name)
-      return true;
-  return false;
 }
 
 // Returns the anonymous resident memory of process `pid` in bytes: its
@@ -194,7 +178,7 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
 // Parses --occupancies: shares from 0 to below 1.
 std::vector<double> parse_occupancies(const std::string& text) {
   std::vector<double> result;
-  for (auto& part : split(text)) {
+  for (auto& part : split_list(text)) {
     std::size_t used = 0;
     double share = -1;
     try {
@@ -274,9 +258,8 @@ double real_tasks_per_second(const cluster_bench_config& cfg, std::size_t count)
   if (!code || *code != 0)
     fail("mensa execute failed: " +
          (code ? "exit code " + std::to_string(*code) : code.error().message));
-  std::string cleanup = "rm -rf '" + work_dir + "'";
-  if (std::system(cleanup.c_str()) != 0)
-    std::fprintf(stderr, "bench: could not remove %s\n", work_dir.c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(work_dir, ignored);
   return static_cast<double>(count) / seconds;
 }
 
@@ -298,22 +281,14 @@ void real_processes(const cluster_bench_config& cfg) {
 int main(int argc, char** argv) {
   using namespace mensa::bench;
   cluster_bench_config cfg;
-  auto parsed = cfg.parse_flags(argc, argv);
-  if (cfg.help_requested) {
-    if (!cfg.cli_helptext_printed)
-      std::fputs(cfg.flags_help().c_str(), stdout);
-    return 0;
-  }
-  if (!parsed) {
-    std::fprintf(stderr, "bench: %s\n", parsed.error().message.c_str());
-    return 2;
-  }
+  if (auto code = cfg.parse_command_line("bench", argc, argv); code >= 0)
+    return code;
   node_settings settings{cfg.worker_threads, cfg.logging_level};
   if (cfg.serve_master)
     return serve_master(settings);
-  if (wanted(cfg, "control_plane"))
+  if (selected(cfg.cases, "control_plane"))
     control_plane(cfg, settings);
-  if (wanted(cfg, "real_processes"))
+  if (selected(cfg.cases, "real_processes"))
     real_processes(cfg);
   return 0;
 }

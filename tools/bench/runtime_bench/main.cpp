@@ -414,28 +414,12 @@ int serve(std::unique_ptr<bench_config> cfg) {
   return 0;
 }
 
-bool selected(const std::string& cases, const std::string& name) {
-  std::istringstream in(cases);
-  for (std::string item; std::getline(in, item, ',');)
-    if (item == name)
-      return true;
-  return false;
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
   auto cfg = std::make_unique<bench_config>();
-  auto parsed = cfg->parse_flags(argc, argv);
-  if (cfg->help_requested) {
-    if (!cfg->cli_helptext_printed)
-      std::fputs(cfg->flags_help().c_str(), stdout);
-    return 0;
-  }
-  if (!parsed) {
-    std::fprintf(stderr, "bench: %s\n", parsed.error().message.c_str());
-    return 2;
-  }
+  if (auto code = cfg->parse_command_line("bench", argc, argv); code >= 0)
+    return code;
   if (cfg->serve)
     return serve(std::move(cfg));
   auto cases = cfg->cases;
