@@ -31,6 +31,9 @@ struct agent_options {
   retry_backoff status_update_backoff;
   /// Time an executor has to subscribe after its launch.
   caf::timespan executor_registration_timeout = std::chrono::minutes(1);
+  /// Time a default executor may stay without tasks before it is shut
+  /// down (it takes the framework's next task groups until then).
+  caf::timespan executor_idle_timeout = std::chrono::seconds(10);
   /// Time an executor has to exit after SHUTDOWN before it is killed.
   caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
   /// Silence from the master after which the agent registers again

@@ -66,6 +66,7 @@ void agent_process::on_start() {
   install(&agent_process::on_ping);
   install(&agent_process::on_shutdown_agent);
   install(&agent_process::on_run_task);
+  install(&agent_process::on_run_task_group);
   install(&agent_process::on_kill_task);
   install(&agent_process::on_acknowledgement);
   install(&agent_process::on_shutdown_framework);
@@ -244,7 +245,7 @@ void label_sandbox(v1::TaskStatus& status, const std::string& sandbox) {
 void agent_process::send_status(const v1::FrameworkID& framework,
                                 const v1::ExecutorID& executor, v1::TaskStatus status) {
   if (auto [f, e] = find_executor(framework.value(), executor.value()); e != nullptr)
-    label_sandbox(status, e->sandbox);
+    label_sandbox(status, e->task_sandbox(status.task_id().value()));
   auto uuid = common::make_uuid(random(), random());
   status.set_uuid(uuid);
   *status.mutable_agent_id() = info_.id();
@@ -264,19 +265,36 @@ void agent_process::send_status(const v1::FrameworkID& framework,
 void agent_process::on_run_task(const address& from, const internal::RunTask& msg) {
   if (!from_master(from))
     return;
-  auto framework_id = msg.framework().id().value();
-  auto& framework = frameworks_[framework_id];
-  framework.info = msg.framework();
   auto& task = msg.task();
-  auto info = task.has_executor() ? task.executor()
-                                  : command_executor_for(task, framework.info);
+  v1::TaskGroupInfo group;
+  *group.add_tasks() = task;
+  run(msg.framework(),
+      task.has_executor() ? task.executor()
+                          : command_executor_for(task, msg.framework()),
+      group);
+}
+
+void agent_process::on_run_task_group(const address& from,
+                                      const internal::RunTaskGroup& msg) {
+  if (!from_master(from))
+    return;
+  run(msg.framework(), msg.executor(), msg.task_group());
+}
+
+void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInfo info,
+                        const v1::TaskGroupInfo& group) {
+  auto framework_id = framework_info.id().value();
+  auto& framework = frameworks_[framework_id];
+  framework.info = framework_info;
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
   auto fail = [&](v1::TaskState state, v1::TaskStatus::Reason reason,
                   const std::string& why) {
-    send_status(framework.info.id(), info.executor_id(),
-                common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
-                                    reason, now_seconds(), why));
+    for (auto& task : group.tasks())
+      send_status(
+          framework.info.id(), info.executor_id(),
+          common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
+                              reason, now_seconds(), why));
   };
   auto [unused, executor] = find_executor(framework_id, executor_id);
   if (executor != nullptr && executor->state == executor_state::terminating) {
@@ -289,13 +307,26 @@ void agent_process::on_run_task(const address& from, const internal::RunTask& ms
     if (executor == nullptr) {
       fail(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
            "cannot launch executor " + executor_id);
+      // The master counted the executor's resources: they come back.
+      if (registered_) {
+        internal::ExitedExecutor exited;
+        *exited.mutable_agent_id() = info_.id();
+        *exited.mutable_framework_id() = framework.info.id();
+        *exited.mutable_executor_id() = info.executor_id();
+        send(options_.master, std::move(exited));
+      }
+      if (framework.executors.empty())
+        frameworks_.erase(framework_id);
       return;
     }
   }
+  if (executor->idle_timer != 0)
+    cancel(executor->idle_timer);
+  executor->idle_timer = 0;
   if (executor->state == executor_state::running)
-    launch_task(*executor, task);
+    launch_group(*executor, group);
   else
-    executor->queued[task.task_id().value()] = task;
+    executor->queued.push_back(group);
 }
 
 void agent_process::on_kill_task(const address& from, const internal::KillTask& msg) {
@@ -305,12 +336,22 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
   auto task_id = msg.task_id().value();
   if (framework != frameworks_.end()) {
     for (auto& [executor_id, executor] : framework->second.executors) {
-      if (executor.queued.erase(task_id) > 0) {
-        send_status(framework->second.info.id(), executor.info.executor_id(),
-                    common::make_status(
-                        msg.task_id(), v1::TASK_KILLED, v1::TaskStatus::SOURCE_AGENT,
-                        v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH, now_seconds(),
-                        "killed before it launched"));
+      // A queued task goes with its whole group (as the group would be
+      // killed once running).
+      auto group = std::find_if(
+          executor.queued.begin(), executor.queued.end(), [&](const auto& queued) {
+            return std::any_of(
+                queued.tasks().begin(), queued.tasks().end(),
+                [&](const auto& task) { return task.task_id().value() == task_id; });
+          });
+      if (group != executor.queued.end()) {
+        for (auto& task : group->tasks())
+          send_status(framework->second.info.id(), executor.info.executor_id(),
+                      common::make_status(
+                          task.task_id(), v1::TASK_KILLED, v1::TaskStatus::SOURCE_AGENT,
+                          v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+                          now_seconds(), "killed before it launched"));
+        executor.queued.erase(group);
         if (executor.queued.empty() && executor.launched.empty())
           shutdown_executor(framework->second, executor);
         return;
@@ -345,8 +386,10 @@ void agent_process::on_acknowledgement(
     return;
   auto [framework, executor] =
       find_executor(msg.framework_id().value(), acked->executor_id().value());
-  if (executor != nullptr)
-    executor->launched.erase(msg.task_id().value());
+  if (executor == nullptr)
+    return;
+  executor->launched.erase(msg.task_id().value());
+  watch_idleness(*framework, *executor);
 }
 
 void agent_process::on_shutdown_framework(const address& from,

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "actors/agent/agent_options.hpp"
@@ -39,15 +40,25 @@ struct executor_record {
   executor_state state = executor_state::launching;
   /// The executor process, once subscribed.
   runtime::address process;
-  /// Tasks waiting for the executor to subscribe, by task ID.
-  std::map<std::string, v1::TaskInfo> queued;
+  /// Launches waiting for the executor to subscribe, in arrival order: a
+  /// task group each for a default executor, one task each otherwise.
+  std::vector<v1::TaskGroupInfo> queued;
   /// Tasks given to the executor and not yet done, by task ID.
   std::map<std::string, v1::Task> launched;
   runtime::timer_id registration_timer = 0;
   runtime::timer_id shutdown_timer = 0;
+  /// Armed while a default executor has nothing to run.
+  runtime::timer_id idle_timer = 0;
 
   /// True while a task is queued or launched and not yet terminal.
   bool has_live_tasks() const;
+
+  /// Returns whether this is a default executor (it runs task groups).
+  bool is_default() const { return info.type() == v1::ExecutorInfo::DEFAULT; }
+
+  /// Returns the sandbox of one of its tasks: the executor's own, or
+  /// `tasks/<task ID>` in it for a default executor.
+  std::string task_sandbox(const std::string& task_id) const;
 };
 
 /// The agent's record of a framework with executors here.
@@ -99,6 +110,9 @@ class agent_process : public runtime::process {
 
   // -- tasks ------------------------------------------------------------------
   void on_run_task(const address& from, const internal::RunTask& msg);
+  void on_run_task_group(const address& from, const internal::RunTaskGroup& msg);
+  void run(const v1::FrameworkInfo& framework_info, v1::ExecutorInfo executor_info,
+           const v1::TaskGroupInfo& group);
   void on_kill_task(const address& from, const internal::KillTask& msg);
   void on_acknowledgement(const address& from,
                           const internal::StatusUpdateAcknowledgement& msg);
@@ -118,7 +132,8 @@ class agent_process : public runtime::process {
                        const v1::executor::Call::Update& update);
   executor_record* launch_executor(agent_framework& framework,
                                    const v1::ExecutorInfo& info);
-  void launch_task(executor_record& executor, const v1::TaskInfo& task);
+  void launch_group(executor_record& executor, const v1::TaskGroupInfo& group);
+  void watch_idleness(agent_framework& framework, executor_record& executor);
   void send_to_executor(const executor_record& executor, v1::executor::Event event);
   void shutdown_executor(agent_framework& framework, executor_record& executor);
   void fail_queued_tasks(agent_framework& framework, executor_record& executor,

@@ -80,22 +80,64 @@ bool executor_record::has_live_tasks() const {
          });
 }
 
-void agent_process::launch_task(executor_record& executor, const v1::TaskInfo& task) {
-  v1::Task record;
-  record.set_name(task.name());
-  *record.mutable_task_id() = task.task_id();
-  *record.mutable_framework_id() = executor.info.framework_id();
-  *record.mutable_executor_id() = executor.info.executor_id();
-  *record.mutable_agent_id() = info_.id();
-  record.set_state(v1::TASK_STAGING);
-  *record.mutable_resources() = task.resources();
-  if (task.has_kill_policy())
-    *record.mutable_kill_policy() = task.kill_policy();
-  executor.launched[task.task_id().value()] = std::move(record);
-  v1::executor::Event launch;
-  launch.set_type(v1::executor::Event::LAUNCH);
-  *launch.mutable_launch()->mutable_task() = task;
-  send_to_executor(executor, std::move(launch));
+std::string executor_record::task_sandbox(const std::string& task_id) const {
+  if (!is_default() || sandbox.empty())
+    return sandbox;
+  return sandbox + "/tasks/" + task_id;
+}
+
+void agent_process::launch_group(executor_record& executor,
+                                 const v1::TaskGroupInfo& group) {
+  for (auto& task : group.tasks()) {
+    v1::Task record;
+    record.set_name(task.name());
+    *record.mutable_task_id() = task.task_id();
+    *record.mutable_framework_id() = executor.info.framework_id();
+    *record.mutable_executor_id() = executor.info.executor_id();
+    *record.mutable_agent_id() = info_.id();
+    record.set_state(v1::TASK_STAGING);
+    *record.mutable_resources() = task.resources();
+    if (task.has_kill_policy())
+      *record.mutable_kill_policy() = task.kill_policy();
+    executor.launched[task.task_id().value()] = std::move(record);
+  }
+  if (executor.is_default()) {
+    v1::executor::Event launch;
+    launch.set_type(v1::executor::Event::LAUNCH_GROUP);
+    *launch.mutable_launch_group()->mutable_task_group() = group;
+    send_to_executor(executor, std::move(launch));
+    return;
+  }
+  for (auto& task : group.tasks()) {
+    v1::executor::Event launch;
+    launch.set_type(v1::executor::Event::LAUNCH);
+    *launch.mutable_launch()->mutable_task() = task;
+    send_to_executor(executor, std::move(launch));
+  }
+}
+
+void agent_process::watch_idleness(agent_framework& framework,
+                                   executor_record& executor) {
+  if (!executor.is_default() || executor.state != executor_state::running ||
+      !executor.queued.empty() || !executor.launched.empty() ||
+      executor.idle_timer != 0)
+    return;
+  auto framework_id = framework.info.id().value();
+  auto executor_id = executor.info.executor_id().value();
+  auto container_id = executor.container_id;
+  executor.idle_timer = delay(
+      options_.executor_idle_timeout, [this, framework_id, executor_id, container_id] {
+        auto [f, e] = find_executor(framework_id, executor_id);
+        if (e == nullptr || e->container_id != container_id)
+          return;
+        e->idle_timer = 0;
+        if (e->queued.empty() && e->launched.empty()) {
+          log(runtime::log_level::info,
+              "executor " + executor_id + " of framework " + framework_id +
+                  " has been idle for the idle timeout; shutting it down");
+          shutdown_executor(*f, *e);
+        }
+      });
 }
 
 void agent_process::send_to_executor(const executor_record& executor,
@@ -108,11 +150,12 @@ void agent_process::fail_queued_tasks(agent_framework& framework,
                                       executor_record& executor,
                                       v1::TaskStatus::Reason reason,
                                       const std::string& why) {
-  for (auto& [task_id, task] : executor.queued)
-    send_status(
-        framework.info.id(), executor.info.executor_id(),
-        common::make_status(task.task_id(), v1::TASK_FAILED,
-                            v1::TaskStatus::SOURCE_AGENT, reason, now_seconds(), why));
+  for (auto& group : executor.queued)
+    for (auto& task : group.tasks())
+      send_status(framework.info.id(), executor.info.executor_id(),
+                  common::make_status(task.task_id(), v1::TASK_FAILED,
+                                      v1::TaskStatus::SOURCE_AGENT, reason,
+                                      now_seconds(), why));
   executor.queued.clear();
 }
 
@@ -206,8 +249,8 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
   send(from, std::move(subscribed));
   auto queued = std::move(executor.queued);
   executor.queued.clear();
-  for (auto& [task_id, task] : queued)
-    launch_task(executor, task);
+  for (auto& group : queued)
+    launch_group(executor, group);
 }
 
 void agent_process::executor_update(agent_framework& framework,
@@ -220,7 +263,7 @@ void agent_process::executor_update(agent_framework& framework,
     return;
   }
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
-  label_sandbox(status, executor.sandbox);
+  label_sandbox(status, executor.task_sandbox(status.task_id().value()));
   *status.mutable_agent_id() = info_.id();
   *status.mutable_executor_id() = executor.info.executor_id();
   if (!status.has_timestamp())
@@ -265,7 +308,8 @@ void agent_process::container_ended(const container_termination& ended) {
                       "the executor ended: " + ended.message));
   fail_queued_tasks(*framework, *executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                     "the executor ended before it subscribed: " + ended.message);
-  for (auto timer : {executor->registration_timer, executor->shutdown_timer})
+  for (auto timer :
+       {executor->registration_timer, executor->shutdown_timer, executor->idle_timer})
     if (timer != 0)
       cancel(timer);
   if (!executor->process.empty())

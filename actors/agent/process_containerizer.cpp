@@ -53,7 +53,9 @@ runtime::expected<void> process_containerizer::launch(const container_spec& spec
   point_latest_at(spec.sandbox);
   runtime::child_spec child;
   auto& command = spec.executor.command();
-  child.argv = is_command_executor(spec.executor)
+  // mensa's own executors (command and default) are `mensa executor`.
+  child.argv = is_command_executor(spec.executor) ||
+                       spec.executor.type() == v1::ExecutorInfo::DEFAULT
                    ? std::vector<std::string>{mensa_program_, "executor"}
                    : common::command_argv(command);
   child.environment = environment_;

@@ -14,11 +14,11 @@ namespace mensa::agent {
 
 /// Runs each executor as an OS process in a session of its own, in its
 /// sandbox, with stdout and stderr going to files there; mensa's command
-/// executor is the `mensa executor` program itself. Destroying a container
-/// kills every process of its session. `runs/latest` links to the newest run.
+/// and default executors are the `mensa executor` program itself. Destroying a
+/// container kills every process of its session. `runs/latest` links to the newest run.
 class process_containerizer : public containerizer {
  public:
-  /// `mensa_program` runs the command executor; `environment` (entries
+  /// `mensa_program` runs the command and default executors; `environment` (entries
   /// `NAME=value`) is given to every executor, before the agent's own
   /// MENSA_* variables and the executor's command environment.
   process_containerizer(runtime::child_processes& children, std::string mensa_program,

@@ -282,13 +282,9 @@ void allocator_process::on_recover(const address& from,
     auto duration = std::max(caf::timespan(std::chrono::duration_cast<caf::timespan>(
                                  std::chrono::duration<double>(seconds))),
                              options_.allocation_interval);
-    if (seconds > 0) {
-      auto& filter = f->second.refusals[agent];
-      if (filter.expires < clock().now())
-        filter.refused = {};
-      filter.refused += recovered.unallocated();
-      filter.expires = clock().now() + duration;
-    }
+    if (seconds > 0)
+      f->second.refusals[agent].push_back(
+          {recovered.unallocated(), clock().now() + duration});
   }
   request_pass();
 }
@@ -298,11 +294,19 @@ bool allocator_process::filtered(framework_entry& framework, const std::string& 
   auto i = framework.refusals.find(agent);
   if (i == framework.refusals.end())
     return false;
-  if (i->second.expires <= clock().now()) {
+  auto now = clock().now();
+  auto& live = i->second;
+  live.erase(std::remove_if(live.begin(), live.end(),
+                            [&](const refusal& r) { return r.expires <= now; }),
+             live.end());
+  if (live.empty()) {
     framework.refusals.erase(i);
     return false;
   }
-  return i->second.refused.contains(offerable);
+  // Filtered when one refusal covers the offer: more than was refused (say
+  // after a task ended) is offered again.
+  return std::any_of(live.begin(), live.end(),
+                     [&](const refusal& r) { return r.refused.contains(offerable); });
 }
 
 bool allocator_process::allocatable(const common::resources& r) const {

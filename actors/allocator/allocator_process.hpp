@@ -50,7 +50,9 @@ class allocator_process : public runtime::process {
     std::vector<std::string> roles;
     bool active = true;
     std::set<std::string> suppressed;
-    std::map<std::string, refusal> refusals;
+    /// Live decline filters by agent: each refusal stands alone (Mesos's
+    /// offer filters), so refusing a little twice never refuses more.
+    std::map<std::string, std::vector<refusal>> refusals;
     std::map<std::string, common::resources> allocated;
   };
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "actors/common/command_info.hpp"
 #include "actors/common/task_states.hpp"
@@ -27,77 +28,103 @@ command_executor::command_executor(caf::actor_config& cfg, runtime::node& owner,
       sandbox_(std::move(sandbox)),
       environment_(std::move(environment)) {}
 
+runtime::expected<std::string> command_executor::sandbox_for(
+    const v1::TaskInfo& task) const {
+  if (!is_default_executor() || sandbox_.empty())
+    return sandbox_;
+  auto path = sandbox_ + "/tasks/" + task.task_id().value();
+  std::error_code failed;
+  std::filesystem::create_directories(path, failed);
+  if (failed)
+    return runtime::failure{"cannot create the task's sandbox " + path + ": " +
+                            failed.message()};
+  return path;
+}
+
 void command_executor::launch_task(const v1::TaskInfo& task) {
-  if (task_) {
+  auto fail = [&](const std::string& why) {
     update(common::make_status(task.task_id(), v1::TASK_FAILED,
-                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(),
-                               "the command executor runs one task only"));
-    return;
-  }
-  task_ = task;
+                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), why));
+  };
+  if (!is_default_executor() && launched_ > 0)
+    return fail("the command executor runs one task only");
+  if (running_.count(task.task_id().value()) > 0)
+    return fail("task " + task.task_id().value() + " runs here already");
+  ++launched_;
   update(common::make_status(task.task_id(), v1::TASK_STARTING,
                              v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
+  auto sandbox = sandbox_for(task);
+  if (!sandbox)
+    return fail(sandbox.error().message);
   auto& command = task.command();
   runtime::child_spec child;
   child.argv = common::command_argv(command);
   child.environment = environment_;
   child.environment.push_back("MENSA_TASK_ID=" + task.task_id().value());
+  if (!sandbox->empty()) {
+    child.environment.push_back("MENSA_SANDBOX_DIRECTORY=" + *sandbox);
+    child.environment.push_back("MESOS_SANDBOX=" + *sandbox);
+  }
   common::append_environment(command, child.environment);
-  child.working_directory = sandbox_;
-  child.stdout_path = sandbox_.empty() ? "" : sandbox_ + "/stdout";
-  child.stderr_path = sandbox_.empty() ? "" : sandbox_ + "/stderr";
+  child.working_directory = *sandbox;
+  child.stdout_path = sandbox->empty() ? "" : *sandbox + "/stdout";
+  child.stderr_path = sandbox->empty() ? "" : *sandbox + "/stderr";
   child.group = runtime::child_spec::grouping::new_group;
   auto self = caf::actor_cast<caf::actor_addr>(this);
-  auto pid = children_.spawn(child, [self](pid_t, const runtime::child_exit& how) {
+  auto id = task.task_id().value();
+  auto pid = children_.spawn(child, [self, id](pid_t, const runtime::child_exit& how) {
     if (auto executor = caf::actor_cast<caf::actor>(self))
       runtime::dispatch<command_executor>(
-          executor, [how](command_executor& e) { e.task_exited(how); });
+          executor, [id, how](command_executor& e) { e.task_exited(id, how); });
   });
-  if (!pid) {
-    update(common::make_status(task.task_id(), v1::TASK_FAILED,
-                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(),
-                               pid.error().message));
-    return;
-  }
-  pid_ = *pid;
+  if (!pid)
+    return fail(pid.error().message);
+  auto& entry = running_[id];
+  entry.info = task;
+  entry.pid = *pid;
   update(common::make_status(task.task_id(), v1::TASK_RUNNING,
                              v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
 }
 
 void command_executor::kill(const v1::TaskID& task, const v1::KillPolicy* policy) {
-  if (!task_ || task.value() != task_->task_id().value() || pid_ <= 0)
+  auto i = running_.find(task.value());
+  if (i == running_.end())
     return;
+  auto& entry = i->second;
   auto grace = default_grace_ns;
   if (policy != nullptr && policy->has_grace_period())
     grace = policy->grace_period().nanoseconds();
-  else if (task_->has_kill_policy() && task_->kill_policy().has_grace_period())
-    grace = task_->kill_policy().grace_period().nanoseconds();
-  if (!killed_) {
-    killed_ = true;
+  else if (entry.info.has_kill_policy() && entry.info.kill_policy().has_grace_period())
+    grace = entry.info.kill_policy().grace_period().nanoseconds();
+  if (!entry.killed) {
+    entry.killed = true;
     if (common::has_capability(framework_info(),
                                v1::FrameworkInfo::Capability::TASK_KILLING_STATE))
       update(common::make_status(task, v1::TASK_KILLING,
                                  v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
-    runtime::child_processes::signal_group(pid_, SIGTERM);
-  } else if (escalation_ != 0) {
+    runtime::child_processes::signal_group(entry.pid, SIGTERM);
+  } else if (entry.escalation != 0) {
     // A second kill may shorten the grace period (e.g. to force it now).
-    cancel(escalation_);
+    cancel(entry.escalation);
   }
-  auto pid = pid_;
-  escalation_ = delay(caf::timespan(std::max<int64_t>(grace, 0)),
-                      [pid] { runtime::child_processes::signal_group(pid, SIGKILL); });
+  auto pid = entry.pid;
+  entry.escalation = delay(caf::timespan(std::max<int64_t>(grace, 0)), [pid] {
+    runtime::child_processes::signal_group(pid, SIGKILL);
+  });
 }
 
-void command_executor::task_exited(const runtime::child_exit& how) {
-  if (!task_)
+void command_executor::task_exited(const std::string& task_id,
+                                   const runtime::child_exit& how) {
+  auto i = running_.find(task_id);
+  if (i == running_.end())
     return;
-  if (escalation_ != 0)
-    cancel(escalation_);
-  escalation_ = 0;
-  pid_ = -1;
+  auto entry = std::move(i->second);
+  running_.erase(i);
+  if (entry.escalation != 0)
+    cancel(entry.escalation);
   v1::TaskState state;
   std::string message;
-  if (killed_) {
+  if (entry.killed) {
     state = v1::TASK_KILLED;
     message = "Command " + how.describe();
   } else if (how.exited() && how.exit_code() == 0) {
@@ -107,18 +134,19 @@ void command_executor::task_exited(const runtime::child_exit& how) {
     state = v1::TASK_FAILED;
     message = "Command " + how.describe();
   }
-  update(common::make_status(task_->task_id(), state, v1::TaskStatus::SOURCE_EXECUTOR,
-                             now_seconds(), message));
+  update(common::make_status(entry.info.task_id(), state,
+                             v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), message));
 }
 
 void command_executor::agent_lost() {
-  if (pid_ > 0)
-    runtime::child_processes::signal_group(pid_, SIGKILL);
+  for (auto& [task_id, entry] : running_)
+    runtime::child_processes::signal_group(entry.pid, SIGKILL);
   quit();
 }
 
 void command_executor::all_tasks_done() {
-  quit();
+  if (!is_default_executor())
+    quit();
 }
 
 }  // namespace mensa::executor

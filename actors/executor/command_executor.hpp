@@ -2,7 +2,7 @@
 
 #include <sys/types.h>
 
-#include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,14 +11,18 @@
 
 namespace mensa::executor {
 
-/// mensa's command executor, the `mensa executor` program: runs its one
-/// task's command (`/bin/sh -c` when `shell`, argv otherwise) as a child
-/// process in its own process group, in the sandbox, with the command's
-/// environment, stdout and stderr appended to the sandbox's `stdout` and
-/// `stderr`. Reports STARTING, RUNNING, then FINISHED (exit 0), FAILED
-/// (the exit code or signal in the message) or KILLED. A kill sends
-/// SIGTERM to the task's group and SIGKILL after the kill policy's grace
-/// period (3 s by default). Exits once the terminal update is acknowledged.
+/// The `mensa executor` program: runs command tasks (`/bin/sh -c` when
+/// `shell`, argv otherwise), each as a child process in its own process
+/// group, with the command's environment, stdout and stderr appended to
+/// `stdout` and `stderr` in the task's sandbox. Reports STARTING, RUNNING,
+/// then FINISHED (exit 0), FAILED (the exit code or signal in the message)
+/// or KILLED. A kill sends SIGTERM to the task's group and SIGKILL after
+/// the kill policy's grace period (3 s by default).
+///
+/// Run as a command executor it takes one task, whose sandbox is its own,
+/// and exits once the terminal update is acknowledged. Run as a default
+/// executor (ExecutorInfo type DEFAULT) it takes task groups for as long
+/// as the agent keeps it, each task in `tasks/<task ID>` of its sandbox.
 class command_executor : public executor_process {
  public:
   /// `environment` (entries `NAME=value`) is every task's base environment.
@@ -26,8 +30,8 @@ class command_executor : public executor_process {
                    executor_context context, runtime::child_processes& children,
                    std::string sandbox, std::vector<std::string> environment);
 
-  /// Reports the end of the task's process (its exit callback lands here).
-  void task_exited(const runtime::child_exit& how);
+  /// Reports the end of a task's process (its exit callback lands here).
+  void task_exited(const std::string& task_id, const runtime::child_exit& how);
 
  protected:
   void launch_task(const v1::TaskInfo& task) override;
@@ -36,13 +40,21 @@ class command_executor : public executor_process {
   void agent_lost() override;
 
  private:
+  /// A task whose process runs.
+  struct running_task {
+    v1::TaskInfo info;
+    pid_t pid = -1;
+    bool killed = false;
+    runtime::timer_id escalation = 0;
+  };
+
+  runtime::expected<std::string> sandbox_for(const v1::TaskInfo& task) const;
+
   runtime::child_processes& children_;
   std::string sandbox_;
   std::vector<std::string> environment_;
-  std::optional<v1::TaskInfo> task_;
-  pid_t pid_ = -1;
-  bool killed_ = false;
-  runtime::timer_id escalation_ = 0;
+  std::map<std::string, running_task> running_;
+  std::size_t launched_ = 0;
 };
 
 }  // namespace mensa::executor

@@ -74,6 +74,7 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       subscribed_ = true;
       disconnected_since_ = {};
       framework_ = event.subscribed().framework_info();
+      executor_ = event.subscribed().executor_info();
       for (auto& [uuid, pending] : unacknowledged_) {
         v1::executor::Call call;
         call.set_type(v1::executor::Call::UPDATE);
@@ -83,15 +84,18 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       subscribed(event.subscribed());
       break;
     case event_type::LAUNCH:
-      live_[event.launch().task().task_id().value()] = event.launch().task();
-      if (shutting_down_) {
-        update(common::make_status(event.launch().task().task_id(), v1::TASK_KILLED,
-                                   v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(),
-                                   "the executor is shutting down"));
-        break;
-      }
-      launch_task(event.launch().task());
+      take_task(event.launch().task());
       break;
+    case event_type::LAUNCH_GROUP: {
+      auto group = next_group_++;
+      for (auto& task : event.launch_group().task_group().tasks()) {
+        groups_[group].running.insert(task.task_id().value());
+        group_of_[task.task_id().value()] = group;
+      }
+      for (auto& task : event.launch_group().task_group().tasks())
+        take_task(task);
+      break;
+    }
     case event_type::KILL:
       kill(event.kill().task_id(),
            event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr);
@@ -119,6 +123,42 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       break;
     default:
       break;
+  }
+}
+
+void executor_process::take_task(const v1::TaskInfo& task) {
+  live_[task.task_id().value()] = task;
+  auto refuse = [&](const char* why) {
+    update(common::make_status(task.task_id(), v1::TASK_KILLED,
+                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), why));
+  };
+  if (shutting_down_)
+    return refuse("the executor is shutting down");
+  if (auto member = group_of_.find(task.task_id().value());
+      member != group_of_.end() && groups_[member->second].killing)
+    return refuse("another task of its group ended");
+  launch_task(task);
+}
+
+void executor_process::task_ended(const v1::TaskStatus& status) {
+  auto member = group_of_.find(status.task_id().value());
+  if (member == group_of_.end())
+    return;
+  auto group = groups_.find(member->second);
+  group_of_.erase(member);
+  group->second.running.erase(status.task_id().value());
+  if (group->second.running.empty()) {
+    groups_.erase(group);
+    return;
+  }
+  if (status.state() == v1::TASK_FINISHED || group->second.killing)
+    return;
+  group->second.killing = true;
+  auto siblings = group->second.running;
+  for (auto& sibling : siblings) {
+    v1::TaskID id;
+    id.set_value(sibling);
+    kill(id, nullptr);
   }
 }
 
@@ -150,12 +190,14 @@ void executor_process::update(v1::TaskStatus status) {
   v1::executor::Call::Update pending;
   *pending.mutable_status() = status;
   unacknowledged_[status.uuid()] = pending;
-  if (!subscribed_)
-    return;
-  v1::executor::Call call;
-  call.set_type(v1::executor::Call::UPDATE);
-  *call.mutable_update() = std::move(pending);
-  send_call(std::move(call));
+  if (subscribed_) {
+    v1::executor::Call call;
+    call.set_type(v1::executor::Call::UPDATE);
+    *call.mutable_update() = std::move(pending);
+    send_call(std::move(call));
+  }
+  if (common::is_terminal(status.state()))
+    task_ended(status);
 }
 
 void executor_process::send_message(std::string data) {

@@ -39,7 +39,9 @@ class executor_process : public runtime::process {
   /// Called once subscribed (and after each resubscription).
   virtual void subscribed(const v1::executor::Event::Subscribed&) {}
 
-  /// Launches a task; report it with `update`.
+  /// Launches a task; report it with `update`. The tasks of a group come
+  /// one by one; when one of them ends other than FINISHED, the rest of its
+  /// group is killed (as Mesos's default executor does).
   virtual void launch_task(const v1::TaskInfo& task) = 0;
 
   /// Kills a task, with `policy` overriding the task's if set; report the
@@ -75,6 +77,15 @@ class executor_process : public runtime::process {
   /// Returns the framework's description (once subscribed).
   const v1::FrameworkInfo& framework_info() const noexcept { return framework_; }
 
+  /// Returns the executor's description (once subscribed): its `type`
+  /// says whether it is a default executor, which runs many task groups.
+  const v1::ExecutorInfo& executor_info() const noexcept { return executor_; }
+
+  /// Returns whether the agent runs this executor as a default executor.
+  bool is_default_executor() const noexcept {
+    return executor_.type() == v1::ExecutorInfo::DEFAULT;
+  }
+
   /// Returns who the executor is and where its agent is.
   const executor_context& identity() const noexcept { return context_; }
 
@@ -91,14 +102,26 @@ class executor_process : public runtime::process {
   void subscribe();
   void send_call(v1::executor::Call call);
   void check_done();
+  void take_task(const v1::TaskInfo& task);
+  void task_ended(const v1::TaskStatus& status);
+
+  /// The tasks of one LAUNCH_GROUP that have not ended yet.
+  struct task_group {
+    std::set<std::string> running;
+    bool killing = false;
+  };
 
   executor_context context_;
   v1::FrameworkInfo framework_;
+  v1::ExecutorInfo executor_;
   bool subscribed_ = false;
   bool shutting_down_ = false;
   caf::actor_clock::time_point disconnected_since_{};
   std::map<std::string, v1::TaskInfo> live_;
   std::map<std::string, v1::executor::Call::Update> unacknowledged_;
+  std::map<uint64_t, task_group> groups_;
+  std::map<std::string, uint64_t> group_of_;
+  uint64_t next_group_ = 0;
 };
 
 }  // namespace mensa::executor

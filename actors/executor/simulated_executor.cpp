@@ -75,7 +75,8 @@ void simulated_executor::finish(const v1::TaskID& task, v1::TaskState state,
 }
 
 void simulated_executor::all_tasks_done() {
-  quit();
+  if (!is_default_executor())
+    quit();
 }
 
 }  // namespace mensa::executor

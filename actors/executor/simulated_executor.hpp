@@ -19,7 +19,8 @@ namespace mensa::executor {
 /// A kill ends a task at once (KILLING first if the framework can take
 /// it), unless its command contains `ignore-term`: such a task ends only
 /// when its kill policy's grace period has passed, as a SIGKILL would end
-/// it. Like the real command executor it exits once its task is done.
+/// it. Like the real executors it exits once its task is done, unless it
+/// runs as a default executor, which waits for more task groups.
 class simulated_executor : public executor_process {
  public:
   using executor_process::executor_process;

@@ -1,5 +1,6 @@
-// ACCEPT: the master validates the offers and each task, launches the valid
-// tasks on the agent and gives the rest back to the allocator.
+// ACCEPT: the master validates the offers and each task (or task group),
+// launches the valid ones on the agent and gives the rest back to the
+// allocator. An executor's resources are taken once, when it is launched.
 
 #include <algorithm>
 #include <cctype>
@@ -46,7 +47,112 @@ std::string allocate_to(google::protobuf::RepeatedPtrField<v1::Resource>& list,
   return {};
 }
 
+// What one ACCEPT has used so far: what is left of its offers, the task IDs
+// and the executors it launched.
+struct launch_batch {
+  std::string agent_id;
+  std::string role;
+  common::resources available;
+  std::set<std::string> task_ids;
+  std::set<std::string> new_executors;
+};
+
+// Returns what is wrong with `task` (empty if nothing) and gives its
+// resources (and its executor's) the offers' role. Tasks of a group run on
+// the group's executor and must bring a command.
+std::string check_task(const framework_record& framework, v1::TaskInfo& task,
+                       const launch_batch& batch, bool in_group) {
+  auto task_id = task.task_id().value();
+  if (auto why = validate_task_id(task_id); !why.empty())
+    return why;
+  if (framework.tasks.count(task_id) > 0 || batch.task_ids.count(task_id) > 0)
+    return "task ID '" + task_id + "' is already in use";
+  if (task.agent_id().value() != batch.agent_id)
+    return "the task names agent " + task.agent_id().value() +
+           " but the offers are from agent " + batch.agent_id;
+  if (in_group && (task.has_executor() || !task.has_command()))
+    return "a task of a group needs a command and no executor of its own";
+  if (task.has_command() == task.has_executor())
+    return "a task needs either a command or an executor, not " +
+           std::string(task.has_command() ? "both" : "neither");
+  auto command_error =
+      task.has_command()
+          ? validate_command(task.command(), "the task's")
+          : (task.executor().executor_id().value().empty()
+                 ? "the executor has no ID"
+                 : validate_command(task.executor().command(), "the executor's"));
+  if (!command_error.empty())
+    return command_error;
+  if (auto ok = common::resources::validate(task.resources()); !ok)
+    return ok.error().message;
+  if (task.has_executor())
+    if (auto ok = common::resources::validate(task.executor().resources()); !ok)
+      return "executor: " + ok.error().message;
+  if (auto why = allocate_to(*task.mutable_resources(), batch.role); !why.empty())
+    return why;
+  if (task.has_executor())
+    if (auto why =
+            allocate_to(*task.mutable_executor()->mutable_resources(), batch.role);
+        !why.empty())
+      return "executor: " + why;
+  common::resources own(task.resources());
+  if (own.scalar("cpus") <= 0 && own.scalar("mem") <= 0)
+    return "the task uses no cpus and no memory";
+  return {};
+}
+
+// Returns what is wrong with the executor of a task group (empty if
+// nothing) and gives its resources the offers' role.
+std::string check_group_executor(const framework_record& framework,
+                                 v1::ExecutorInfo& executor,
+                                 const launch_batch& batch) {
+  if (executor.type() != v1::ExecutorInfo::DEFAULT)
+    return "a task group needs an executor of type DEFAULT";
+  if (executor.executor_id().value().empty())
+    return "the executor has no ID";
+  if (executor.has_framework_id() &&
+      executor.framework_id().value() != framework.info.id().value())
+    return "the executor names framework " + executor.framework_id().value();
+  if (auto ok = common::resources::validate(executor.resources()); !ok)
+    return "executor: " + ok.error().message;
+  if (auto why = allocate_to(*executor.mutable_resources(), batch.role); !why.empty())
+    return "executor: " + why;
+  return {};
+}
+
+// Returns the resources `executor` needs from the offers: none when it
+// runs on the agent already (or this ACCEPT launches it), else its own.
+common::resources executor_cost(const framework_record& framework,
+                                const v1::ExecutorInfo& executor,
+                                const launch_batch& batch) {
+  auto id = executor.executor_id().value();
+  auto on_agent = framework.executors.find(batch.agent_id);
+  if ((on_agent != framework.executors.end() && on_agent->second.count(id) > 0) ||
+      batch.new_executors.count(id) > 0)
+    return {};
+  return common::resources(executor.resources());
+}
+
 }  // namespace
+
+void master_process::start_task(framework_record& framework, agent_record& agent,
+                                const v1::TaskInfo& task,
+                                const v1::ExecutorID& executor_id) {
+  v1::Task record;
+  record.set_name(task.name());
+  *record.mutable_task_id() = task.task_id();
+  *record.mutable_framework_id() = framework.info.id();
+  *record.mutable_executor_id() = executor_id;
+  *record.mutable_agent_id() = task.agent_id();
+  record.set_state(v1::TASK_STAGING);
+  *record.mutable_resources() = task.resources();
+  if (task.has_labels())
+    *record.mutable_labels() = task.labels();
+  if (task.has_kill_policy())
+    *record.mutable_kill_policy() = task.kill_policy();
+  framework.tasks[task.task_id().value()] = std::move(record);
+  agent.tasks.insert({framework.info.id().value(), task.task_id().value()});
+}
 
 void master_process::accept(framework_record& framework,
                             const v1::scheduler::Call::Accept& call) {
@@ -54,12 +160,19 @@ void master_process::accept(framework_record& framework,
   auto filters = call.has_filters() ? call.filters() : v1::Filters{};
   auto fail_all_tasks = [&](v1::TaskState state, v1::TaskStatus::Reason reason,
                             const std::string& why) {
-    for (auto& operation : call.operations())
+    auto fail = [&](const v1::TaskInfo& task) {
+      send_update(framework, common::make_status(task.task_id(), state,
+                                                 v1::TaskStatus::SOURCE_MASTER, reason,
+                                                 now_seconds(), why));
+    };
+    for (auto& operation : call.operations()) {
       if (operation.type() == v1::Offer::Operation::LAUNCH)
         for (auto& task : operation.launch().task_infos())
-          send_update(framework, common::make_status(task.task_id(), state,
-                                                     v1::TaskStatus::SOURCE_MASTER,
-                                                     reason, now_seconds(), why));
+          fail(task);
+      if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP)
+        for (auto& task : operation.launch_group().task_group().tasks())
+          fail(task);
+    }
   };
 
   // The offers: live, this framework's, each once, all from one agent.
@@ -101,114 +214,111 @@ void master_process::accept(framework_record& framework,
     return;
   }
 
-  common::resources available;
+  launch_batch batch;
+  batch.agent_id = agent_id;
+  batch.role = taken.front().offer.allocation_info().role();
   for (auto& offer : taken)
-    available += common::resources(offer.offer.resources());
-  auto role = taken.front().offer.allocation_info().role();
-  std::set<std::string> launched;
+    batch.available += common::resources(offer.offer.resources());
+  auto take = [&](const common::resources& needed, const std::string& what) {
+    if (batch.available.contains(needed)) {
+      batch.available -= needed;
+      return std::string{};
+    }
+    return what + " needs " + needed.to_string() + " but the offers have " +
+           batch.available.to_string() + " left";
+  };
+  auto add_executor = [&](const v1::ExecutorInfo& executor,
+                          const common::resources& cost) {
+    auto id = executor.executor_id().value();
+    if (framework.executors[agent_id].count(id) > 0)
+      return;
+    framework.executors[agent_id][id] = cost;
+    batch.new_executors.insert(id);
+  };
+
   for (auto& operation : call.operations()) {
-    if (operation.type() != v1::Offer::Operation::LAUNCH) {
-      send_error(framework.scheduler,
-                 "offer operation " +
-                     v1::Offer::Operation::Type_Name(operation.type()) +
-                     " is not supported; its resources go back");
+    if (operation.type() == v1::Offer::Operation::LAUNCH) {
+      for (auto task : operation.launch().task_infos()) {
+        auto why = check_task(framework, task, batch, false);
+        common::resources executor;
+        if (why.empty() && task.has_executor())
+          executor = executor_cost(framework, task.executor(), batch);
+        if (why.empty())
+          why = take(common::resources(task.resources()) + executor, "the task");
+        if (!why.empty()) {
+          send_update(framework,
+                      common::make_status(
+                          task.task_id(), v1::TASK_ERROR, v1::TaskStatus::SOURCE_MASTER,
+                          v1::TaskStatus::REASON_TASK_INVALID, now_seconds(), why));
+          continue;
+        }
+        batch.task_ids.insert(task.task_id().value());
+        v1::ExecutorID executor_id;
+        if (task.has_executor()) {
+          executor_id = task.executor().executor_id();
+          add_executor(task.executor(), executor);
+        } else {
+          executor_id.set_value(task.task_id().value());
+        }
+        start_task(framework, *agent, task, executor_id);
+        internal::RunTask run;
+        *run.mutable_framework() = framework.info;
+        *run.mutable_task() = std::move(task);
+        send(agent->process, std::move(run));
+      }
       continue;
     }
-    for (auto task : operation.launch().task_infos()) {
-      auto invalid = [&](const std::string& why) {
-        send_update(framework, common::make_status(task.task_id(), v1::TASK_ERROR,
-                                                   v1::TaskStatus::SOURCE_MASTER,
-                                                   v1::TaskStatus::REASON_TASK_INVALID,
-                                                   now_seconds(), why));
-      };
-      auto task_id = task.task_id().value();
-      if (auto why = validate_task_id(task_id); !why.empty()) {
-        invalid(why);
+    if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP) {
+      auto executor = operation.launch_group().executor();
+      auto group = operation.launch_group().task_group();
+      auto why = group.tasks_size() == 0
+                     ? "the task group is empty"
+                     : check_group_executor(framework, executor, batch);
+      std::set<std::string> ids;
+      for (auto& task : *group.mutable_tasks()) {
+        if (!why.empty())
+          break;
+        why = check_task(framework, task, batch, true);
+        if (why.empty() && !ids.insert(task.task_id().value()).second)
+          why = "task ID '" + task.task_id().value() + "' appears twice in the group";
+        if (!why.empty())
+          why = "task " + task.task_id().value() + ": " + why;
+      }
+      common::resources cost;
+      if (why.empty()) {
+        cost = executor_cost(framework, executor, batch);
+        common::resources needed = cost;
+        for (auto& task : group.tasks())
+          needed += common::resources(task.resources());
+        why = take(needed, "the task group");
+      }
+      if (!why.empty()) {
+        for (auto& task : group.tasks())
+          send_update(framework,
+                      common::make_status(task.task_id(), v1::TASK_ERROR,
+                                          v1::TaskStatus::SOURCE_MASTER,
+                                          v1::TaskStatus::REASON_TASK_GROUP_INVALID,
+                                          now_seconds(), why));
         continue;
       }
-      if (framework.tasks.count(task_id) > 0 || launched.count(task_id) > 0) {
-        invalid("task ID '" + task_id + "' is already in use");
-        continue;
+      *executor.mutable_framework_id() = framework.info.id();
+      add_executor(executor, cost);
+      for (auto& task : group.tasks()) {
+        batch.task_ids.insert(task.task_id().value());
+        start_task(framework, *agent, task, executor.executor_id());
       }
-      if (task.agent_id().value() != agent_id) {
-        invalid("the task names agent " + task.agent_id().value() +
-                " but the offers are from agent " + agent_id);
-        continue;
-      }
-      if (task.has_command() == task.has_executor()) {
-        invalid("a task needs either a command or an executor, not " +
-                std::string(task.has_command() ? "both" : "neither"));
-        continue;
-      }
-      auto command_error =
-          task.has_command()
-              ? validate_command(task.command(), "the task's")
-              : (task.executor().executor_id().value().empty()
-                     ? "the executor has no ID"
-                     : validate_command(task.executor().command(), "the executor's"));
-      if (!command_error.empty()) {
-        invalid(command_error);
-        continue;
-      }
-      if (auto ok = common::resources::validate(task.resources()); !ok) {
-        invalid(ok.error().message);
-        continue;
-      }
-      if (task.has_executor())
-        if (auto ok = common::resources::validate(task.executor().resources()); !ok) {
-          invalid("executor: " + ok.error().message);
-          continue;
-        }
-      if (auto why = allocate_to(*task.mutable_resources(), role); !why.empty()) {
-        invalid(why);
-        continue;
-      }
-      if (task.has_executor())
-        if (auto why = allocate_to(*task.mutable_executor()->mutable_resources(), role);
-            !why.empty()) {
-          invalid("executor: " + why);
-          continue;
-        }
-      common::resources needed(task.resources());
-      if (needed.scalar("cpus") <= 0 && needed.scalar("mem") <= 0) {
-        invalid("the task uses no cpus and no memory");
-        continue;
-      }
-      if (task.has_executor())
-        needed += common::resources(task.executor().resources());
-      if (!available.contains(needed)) {
-        invalid("the task needs " + needed.to_string() + " but the offers have " +
-                available.to_string() + " left");
-        continue;
-      }
-      available -= needed;
-      launched.insert(task_id);
-
-      v1::Task record;
-      record.set_name(task.name());
-      *record.mutable_task_id() = task.task_id();
-      *record.mutable_framework_id() = framework.info.id();
-      if (task.has_executor())
-        *record.mutable_executor_id() = task.executor().executor_id();
-      else
-        record.mutable_executor_id()->set_value(task_id);
-      *record.mutable_agent_id() = task.agent_id();
-      record.set_state(v1::TASK_STAGING);
-      needed.copy_to(record.mutable_resources());
-      if (task.has_labels())
-        *record.mutable_labels() = task.labels();
-      if (task.has_kill_policy())
-        *record.mutable_kill_policy() = task.kill_policy();
-      framework.tasks[task_id] = std::move(record);
-      agent->tasks.insert({framework_id, task_id});
-
-      internal::RunTask run;
+      internal::RunTaskGroup run;
       *run.mutable_framework() = framework.info;
-      *run.mutable_task() = std::move(task);
+      *run.mutable_executor() = std::move(executor);
+      *run.mutable_task_group() = std::move(group);
       send(agent->process, std::move(run));
+      continue;
     }
+    send_error(framework.scheduler,
+               "offer operation " + v1::Offer::Operation::Type_Name(operation.type()) +
+                   " is not supported; its resources go back");
   }
-  recover(framework_id, agent_id, available, filters);
+  recover(framework_id, agent_id, batch.available, filters);
 }
 
 }  // namespace mensa::master

@@ -152,6 +152,8 @@ void master_process::mark_unreachable(const std::string& agent_id,
     rescind(offer_id);
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
              "agent " + agent_id + " is unreachable: " + why);
+  for (auto& [framework_id, framework] : frameworks_)
+    framework.executors.erase(agent_id);
   internal::AllocatorRemoveAgent remove;
   remove.mutable_agent_id()->set_value(agent_id);
   send(allocator_, std::move(remove));

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "actors/common/resources.hpp"
 #include "actors/common/task_states.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
@@ -32,6 +33,9 @@ struct framework_record {
   std::deque<v1::Task> completed_tasks;
   /// Outstanding offers, by offer ID.
   std::set<std::string> offers;
+  /// Its executors with the resources they took (counted once, until they
+  /// exit), by agent ID and executor ID.
+  std::map<std::string, std::map<std::string, common::resources>> executors;
   /// Pending teardown after a disconnection.
   runtime::timer_id failover_timer = 0;
 

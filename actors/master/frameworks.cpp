@@ -152,9 +152,9 @@ void master_process::teardown(const std::string& framework_id, const std::string
   auto& framework = i->second;
   log(runtime::log_level::info, "tearing down framework " + framework_id + ": " + why);
   rescind_offers(framework);
-  std::set<std::string> agents_with_tasks;
+  std::set<std::string> agents_involved;
   for (auto& [task_id, task] : framework.tasks) {
-    agents_with_tasks.insert(task.agent_id().value());
+    agents_involved.insert(task.agent_id().value());
     auto agent = agents_.find(task.agent_id().value());
     if (agent != agents_.end())
       agent->second.tasks.erase({framework_id, task_id});
@@ -163,7 +163,10 @@ void master_process::teardown(const std::string& framework_id, const std::string
     framework.completed_tasks.push_back(std::move(ended));
   }
   framework.tasks.clear();
-  for (auto& agent_id : agents_with_tasks) {
+  for (auto& [agent_id, executors] : framework.executors)
+    agents_involved.insert(agent_id);
+  framework.executors.clear();
+  for (auto& agent_id : agents_involved) {
     auto* agent = registered_agent(agent_id);
     if (agent == nullptr)
       continue;

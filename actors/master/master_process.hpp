@@ -93,6 +93,9 @@ class master_process : public runtime::process {
 
   // -- accept and launch (accept.cpp) -----------------------------------------
   void accept(framework_record& framework, const v1::scheduler::Call::Accept& call);
+  /// Records a task accepted for `agent`, run by `executor_id`.
+  void start_task(framework_record& framework, agent_record& agent,
+                  const v1::TaskInfo& task, const v1::ExecutorID& executor_id);
 
   // -- tasks (tasks.cpp) ------------------------------------------------------
   void on_status_update(const address& from, const internal::StatusUpdate& msg);

@@ -33,6 +33,12 @@ void master_process::on_allocator_offers(const address& from,
     *offer.mutable_resources() = allocation.resources();
     *offer.mutable_attributes() = agent->info.attributes();
     offer.mutable_allocation_info()->set_role(allocation.role());
+    // The framework's executors there: tasks for them need no executor
+    // resources.
+    if (auto on_agent = framework->second.executors.find(agent_id);
+        on_agent != framework->second.executors.end())
+      for (auto& [executor_id, used] : on_agent->second)
+        offer.add_executor_ids()->set_value(executor_id);
     framework->second.offers.insert(offer.id().value());
     agent->offers.insert(offer.id().value());
     auto& event = events[framework_id];

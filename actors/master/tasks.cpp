@@ -216,6 +216,18 @@ void master_process::on_exited_executor(const address& from,
   auto framework = frameworks_.find(msg.framework_id().value());
   if (framework == frameworks_.end())
     return;
+  auto agent_id = msg.agent_id().value();
+  auto on_agent = framework->second.executors.find(agent_id);
+  if (on_agent != framework->second.executors.end()) {
+    auto executor = on_agent->second.find(msg.executor_id().value());
+    if (executor != on_agent->second.end()) {
+      if (!executor->second.empty())
+        recover(framework->first, agent_id, executor->second, std::nullopt);
+      on_agent->second.erase(executor);
+      if (on_agent->second.empty())
+        framework->second.executors.erase(on_agent);
+    }
+  }
   v1::scheduler::Event event;
   event.set_type(v1::scheduler::Event::FAILURE);
   *event.mutable_failure()->mutable_agent_id() = msg.agent_id();

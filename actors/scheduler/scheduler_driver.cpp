@@ -36,6 +36,7 @@ class scheduler_driver::driver_process : public scheduler_process {
   using scheduler_process::acknowledge;
   using scheduler_process::decline;
   using scheduler_process::kill;
+  using scheduler_process::launch_group;
   using scheduler_process::launch_tasks;
   using scheduler_process::reconcile;
   using scheduler_process::revive;
@@ -214,6 +215,13 @@ driver_status scheduler_driver::launch_tasks(
     const v1::OfferID& offer, const std::vector<v1::TaskInfo>& tasks,
     const std::optional<v1::Filters>& filters) {
   return call([=](driver_process& p) { p.launch_tasks(offer, tasks, filters); });
+}
+
+driver_status scheduler_driver::launch_group(
+    const v1::OfferID& offer, const v1::ExecutorInfo& executor,
+    const std::vector<v1::TaskInfo>& tasks, const std::optional<v1::Filters>& filters) {
+  return call(
+      [=](driver_process& p) { p.launch_group(offer, executor, tasks, filters); });
 }
 
 driver_status scheduler_driver::decline(const std::vector<v1::OfferID>& offers,

@@ -129,6 +129,9 @@ class scheduler_driver {
   driver_status launch_tasks(const v1::OfferID& offer,
                              const std::vector<v1::TaskInfo>& tasks,
                              const std::optional<v1::Filters>& filters = std::nullopt);
+  driver_status launch_group(const v1::OfferID& offer, const v1::ExecutorInfo& executor,
+                             const std::vector<v1::TaskInfo>& tasks,
+                             const std::optional<v1::Filters>& filters = std::nullopt);
   driver_status decline(const std::vector<v1::OfferID>& offers,
                         const std::optional<v1::Filters>& filters = std::nullopt);
   driver_status revive(const std::vector<std::string>& roles = {});

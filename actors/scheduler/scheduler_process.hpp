@@ -82,6 +82,15 @@ class scheduler_process : public runtime::process {
   void launch_tasks(const v1::OfferID& offer, const std::vector<v1::TaskInfo>& tasks,
                     const std::optional<v1::Filters>& filters = std::nullopt);
 
+  /// Launches `tasks` as one group on `executor` (type DEFAULT: mensa's
+  /// default executor, which runs each task's command in its own sandbox
+  /// and kills the group when one of them fails). Later groups for the same
+  /// executor ID on that agent reuse the running executor: its resources
+  /// are taken once, and offers list it in `executor_ids`.
+  void launch_group(const v1::OfferID& offer, const v1::ExecutorInfo& executor,
+                    const std::vector<v1::TaskInfo>& tasks,
+                    const std::optional<v1::Filters>& filters = std::nullopt);
+
   /// Declines offers; they are not offered again for `refuse_seconds`.
   void decline(const std::vector<v1::OfferID>& offers,
                const std::optional<v1::Filters>& filters = std::nullopt);

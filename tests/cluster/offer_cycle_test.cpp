@@ -154,6 +154,34 @@ TEST_CASE_FIXTURE(one_offer, "a decline without filters refuses for the default 
   CHECK(log.offers().size() == before + 1);
 }
 
+TEST_CASE("refusals stand alone: two small ones never refuse what neither covers") {
+  // One agent with 2 cpus; each launch takes 1 cpu and refuses the other
+  // for 100 s. When a task ends, 2 cpus are free: more than either refusal
+  // covers (Mesos's offer filters), though not more than both together.
+  test::test_scheduler::journal log;
+  test::test_cluster c;
+  c.add_agent("cpus:2;mem:1024");
+  c.add_framework("alpha", &log);
+  auto launch_on_offer = [&](const std::string& id) {
+    REQUIRE(c.h.run_until([&] { return !log.outstanding().empty(); }));
+    c.on_framework("alpha", [id](test::test_scheduler& s) {
+      auto o = s.take_offer();
+      v1::Filters filters;
+      filters.set_refuse_seconds(100);
+      s.launch_tasks(o.id(), {make_task(id, o, "cpus:1;mem:128", "sleep 10")}, filters);
+    });
+    REQUIRE(c.h.run_until([&] { return !log.states_of(id).empty(); }));
+  };
+  launch_on_offer("first");
+  c.h.advance(10s);
+  launch_on_offer("second");
+  auto before = log.offers().size();
+  c.h.advance(10s);
+  REQUIRE(log.states_of("second").back() == v1::TASK_FINISHED);
+  REQUIRE(c.h.run_until([&] { return log.offers().size() > before; }));
+  CHECK(common::resources(log.offers().back().resources()).scalar("cpus") == 2);
+}
+
 TEST_CASE_FIXTURE(one_offer, "revive clears filters at once") {
   c.on_framework("alpha", [](test::test_scheduler& s) {
     v1::Filters filters;

@@ -95,8 +95,15 @@ TEST_CASE("mensa execute runs real commands and reports failures with their sand
   auto sandbox = failure.substr(at + 10, failure.size() - at - 11);
   CHECK(sandbox.rfind(c.dir, 0) == 0);
   CHECK(read_file(sandbox + "/stderr").find("broken") != std::string::npos);
-  auto runs = sandbox.substr(0, sandbox.rfind('/'));
-  CHECK(read_file(runs + "/latest/stderr").find("broken") != std::string::npos);
+  // The task ran on the job's default executor: its sandbox is
+  // runs/<container>/tasks/task-1, and runs/latest leads to it too.
+  auto tasks = sandbox.rfind("/tasks/task-1");
+  REQUIRE(tasks == sandbox.size() - std::string("/tasks/task-1").size());
+  auto run = sandbox.substr(0, tasks);
+  auto runs = run.substr(0, run.rfind('/'));
+  CHECK(runs.substr(runs.rfind('/')) == "/runs");
+  CHECK(read_file(runs + "/latest/tasks/task-1/stderr").find("broken") !=
+        std::string::npos);
 }
 
 TEST_CASE("a framework kills a real task, politely and forcibly") {

@@ -94,6 +94,7 @@ class test_scheduler : public scheduler::scheduler_process {
   using scheduler_process::acknowledge;
   using scheduler_process::decline;
   using scheduler_process::kill;
+  using scheduler_process::launch_group;
   using scheduler_process::launch_tasks;
   using scheduler_process::reconcile;
   using scheduler_process::revive;

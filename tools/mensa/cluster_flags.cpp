@@ -50,6 +50,8 @@ void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
            "time an executor has to subscribe (1min)")
       .add(flags.executor_shutdown_grace_period, "executor_shutdown_grace_period",
            "time an executor has to exit after a shutdown (5s)")
+      .add(flags.executor_idle_timeout, "executor_idle_timeout",
+           "time a default executor stays without tasks (10s)")
       .add(flags.master_ping_timeout, "master_ping_timeout",
            "silence from the master after which the agent registers again (75s)");
 }
@@ -95,6 +97,7 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
   options.work_dir = flags.work_dir;
   options.executor_registration_timeout = flags.executor_registration_timeout;
   options.executor_shutdown_grace_period = flags.executor_shutdown_grace_period;
+  options.executor_idle_timeout = flags.executor_idle_timeout;
   options.master_ping_timeout = flags.master_ping_timeout;
   // What every executor gets from its agent: how to reach the agent's node.
   std::vector<std::string> environment;

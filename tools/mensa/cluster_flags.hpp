@@ -29,6 +29,7 @@ struct agent_flags {
   std::string work_dir;
   caf::timespan executor_registration_timeout = std::chrono::minutes(1);
   caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
+  caf::timespan executor_idle_timeout = std::chrono::seconds(10);
   caf::timespan master_ping_timeout = std::chrono::seconds(75);
 };
 

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -28,7 +29,9 @@ class execute_config : public runtime::node_config {
         "Usage: mensa execute --master=HOST:PORT --command=CMD [flags]\n\n"
         "Runs CMD (through /bin/sh -c) as --instances tasks on the cluster, shows\n"
         "their progress, prints each failure with its sandbox, and exits non-zero\n"
-        "if any task did not finish successfully.";
+        "if any task did not finish successfully. On each agent the tasks share one\n"
+        "default executor (cpus 0.1, mem 32 MB on top of the tasks'); each task\n"
+        "has its own sandbox in the executor's, under tasks/<task ID>.";
     opt_group{custom_options_, "global"}
         .add(master, "master", "the master, HOST:PORT (required)")
         .add(command, "command", "the shell command each task runs (required)")
@@ -71,21 +74,35 @@ class execute_scheduler : public scheduler::scheduler_process {
     say("subscribed as framework " + event.framework_id().value());
   }
 
+  // Each task is a group of its own on one default executor per agent, so
+  // an agent starts one `mensa executor` for all of this job's tasks there.
   void offers(const std::vector<v1::Offer>& offers) override {
     for (auto& offer : offers) {
       auto left = common::resources(offer.resources()).unallocated();
-      std::vector<v1::TaskInfo> tasks;
-      while (launched_ < plan_.instances && left.scalar("cpus") >= plan_.cpus &&
-             left.scalar("mem") >= plan_.mem) {
-        auto task = make_task(offer);
-        left -= common::resources(task.resources());
-        tasks.push_back(std::move(task));
+      auto& running = offer.executor_ids();
+      if (std::none_of(running.begin(), running.end(), [](const v1::ExecutorID& id) {
+            return id.value() == executor_id;
+          })) {
+        if (!left.contains(executor_resources_))
+          left = {};
+        else
+          left -= executor_resources_;
       }
-      if (tasks.empty()) {
+      std::vector<v1::Offer::Operation> operations;
+      while (launched_ < plan_.instances && left.contains(task_resources_)) {
+        left -= task_resources_;
+        v1::Offer::Operation operation;
+        operation.set_type(v1::Offer::Operation::LAUNCH_GROUP);
+        *operation.mutable_launch_group()->mutable_executor() = executor_;
+        *operation.mutable_launch_group()->mutable_task_group()->add_tasks() =
+            make_task(offer);
+        operations.push_back(std::move(operation));
+      }
+      if (operations.empty()) {
         decline({offer.id()});
         continue;
       }
-      launch_tasks(offer.id(), tasks);
+      accept({offer.id()}, operations);
       progress();
     }
     if (launched_ == plan_.instances && !suppressed_) {
@@ -96,10 +113,11 @@ class execute_scheduler : public scheduler::scheduler_process {
 
   void update(const v1::TaskStatus& status) override {
     auto id = status.task_id().value();
-    auto& state = states_[id];
-    if (common::is_terminal(state))
+    auto known = states_.find(id);
+    if (known == states_.end() || common::is_terminal(known->second))
       return;
-    state = status.state();
+    auto& state = known->second;
+    set_state(state, status.state());
     if (state != v1::TASK_FINISHED && common::is_terminal(state)) {
       std::string sandbox;
       for (auto& label : status.labels().labels())
@@ -128,33 +146,49 @@ class execute_scheduler : public scheduler::scheduler_process {
   }
 
  private:
+  static constexpr const char* executor_id = "mensa-execute";
+
+  static common::resources cpus_and_mem(double cpus, double mem) {
+    return *common::resources::parse("cpus:" + std::to_string(cpus) +
+                                     ";mem:" + std::to_string(mem));
+  }
+
+  static v1::ExecutorInfo make_executor(const common::resources& resources) {
+    v1::ExecutorInfo executor;
+    executor.set_type(v1::ExecutorInfo::DEFAULT);
+    executor.mutable_executor_id()->set_value(executor_id);
+    executor.set_name("mensa execute's default executor");
+    resources.copy_to(executor.mutable_resources());
+    return executor;
+  }
+
   v1::TaskInfo make_task(const v1::Offer& offer) {
     v1::TaskInfo task;
     auto id = "task-" + std::to_string(++launched_);
     task.set_name(id);
     task.mutable_task_id()->set_value(id);
     *task.mutable_agent_id() = offer.agent_id();
-    auto resources = common::resources::parse("cpus:" + std::to_string(plan_.cpus) +
-                                              ";mem:" + std::to_string(plan_.mem));
-    resources->copy_to(task.mutable_resources());
+    task_resources_.copy_to(task.mutable_resources());
     task.mutable_command()->set_value(plan_.command);
     states_[id] = v1::TASK_STAGING;
+    ++counts_[v1::TASK_STAGING];
     return task;
   }
 
-  std::size_t count(v1::TaskState state) const {
-    std::size_t n = 0;
-    for (auto& [id, s] : states_)
-      n += s == state ? 1 : 0;
-    return n;
+  void set_state(v1::TaskState& state, v1::TaskState next) {
+    --counts_[state];
+    ++counts_[next];
+    if (common::is_terminal(next))
+      ++ended_;
+    state = next;
   }
 
-  std::size_t ended() const {
-    std::size_t n = 0;
-    for (auto& [id, s] : states_)
-      n += common::is_terminal(s) ? 1 : 0;
-    return n;
+  std::size_t count(v1::TaskState state) const {
+    auto i = counts_.find(state);
+    return i == counts_.end() ? 0 : i->second;
   }
+
+  std::size_t ended() const { return ended_; }
 
   void progress() {
     auto line = "staged " + std::to_string(launched_) + "/" +
@@ -206,7 +240,14 @@ class execute_scheduler : public scheduler::scheduler_process {
 
   plan plan_;
   std::shared_ptr<std::promise<int>> done_;
+  common::resources task_resources_ = cpus_and_mem(plan_.cpus, plan_.mem);
+  // What Mesos gives its default executor.
+  common::resources executor_resources_ = cpus_and_mem(0.1, 32);
+  v1::ExecutorInfo executor_ = make_executor(executor_resources_);
   std::map<std::string, v1::TaskState> states_;
+  // How many tasks are in each state, and in a terminal one.
+  std::map<v1::TaskState, std::size_t> counts_;
+  std::size_t ended_ = 0;
   std::size_t launched_ = 0;
   bool suppressed_ = false;
   bool finished_ = false;

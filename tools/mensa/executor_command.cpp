@@ -1,6 +1,7 @@
-// `mensa executor`: the command executor. An agent starts it in a task's
-// sandbox with MENSA_* environment variables saying who it is and where its
-// agent is; it is not meant to be run by hand.
+// `mensa executor`: the command executor and the default executor. An
+// agent starts it in the executor's sandbox with MENSA_* environment
+// variables saying who it is and where its agent is; it is not meant to be
+// run by hand.
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,9 +28,10 @@ int run_executor(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
     std::printf(
         "Usage: mensa executor\n\n"
-        "The command executor, started by an agent for each command task. It reads\n"
-        "MENSA_AGENT_ADDRESS, MENSA_FRAMEWORK_ID, MENSA_EXECUTOR_ID and\n"
-        "MENSA_SANDBOX_DIRECTORY (and MENSA_TLS_* when the agent uses TLS).\n");
+        "The command executor (one task) and the default executor (task groups),\n"
+        "started by an agent. It reads MENSA_AGENT_ADDRESS, MENSA_FRAMEWORK_ID,\n"
+        "MENSA_EXECUTOR_ID and MENSA_SANDBOX_DIRECTORY (and MENSA_TLS_* when the\n"
+        "agent uses TLS).\n");
     return 0;
   }
   auto agent = runtime::address::parse(env("MENSA_AGENT_ADDRESS"));
@@ -64,8 +66,6 @@ int run_executor(int argc, char** argv) {
   for (auto* name : {"PATH", "HOME", "LANG"})
     if (!env(name).empty())
       environment.push_back(std::string(name) + "=" + env(name));
-  environment.push_back("MENSA_SANDBOX_DIRECTORY=" + sandbox);
-  environment.push_back("MESOS_SANDBOX=" + sandbox);
   auto spawned = n.spawn<executor::command_executor>("executor", context, children,
                                                      sandbox, environment);
   if (!spawned) {
