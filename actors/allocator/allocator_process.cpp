@@ -340,14 +340,16 @@ void allocator_process::run_pass() {
   internal::AllocatorOffers offers;
   // Agents in a random order each pass (deterministic in the harness), so
   // no agent is always offered first.
-  std::vector<std::string> order;
+  std::vector<std::pair<const std::string*, agent_entry*>> order;
+  order.reserve(agents_.size());
   for (auto& [id, agent] : agents_)
     if (agent.active)
-      order.push_back(id);
+      order.emplace_back(&id, &agent);
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[random() % i]);
-  for (auto& agent_id : order) {
-    auto& agent = agents_[agent_id];
+  for (auto [id, entry] : order) {
+    auto& agent_id = *id;
+    auto& agent = *entry;
     auto available = agent.total - agent.allocated;
     if (available.empty())
       continue;

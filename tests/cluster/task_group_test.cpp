@@ -1,7 +1,8 @@
 // Task groups on the default executor (LAUNCH_GROUP): one executor per
 // framework and agent runs many groups, its resources are taken once, a
 // failing task takes its group down, an idle executor is shut down and
-// gives its resources back, and invalid groups are refused whole.
+// gives its resources back, and invalid groups are refused whole. A custom
+// executor's resources, too, count once for all its tasks.
 
 #include <doctest/doctest.h>
 
@@ -216,4 +217,48 @@ TEST_CASE_FIXTURE(grouping, "an invalid task group is refused whole") {
   });
   c.h.settle();
   check_refused({"e1"}, "task e1: a task of a group needs a command and no executor");
+}
+
+TEST_CASE_FIXTURE(grouping,
+                  "a custom executor's resources count once, until it exits") {
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto o = s.take_offer();
+    auto executor = runner();
+    executor.set_type(v1::ExecutorInfo::CUSTOM);
+    executor.mutable_command()->set_value("my-executor");
+    std::vector<v1::TaskInfo> tasks;
+    for (auto* id : {"x", "y"}) {
+      auto task = make_task(id, o, "cpus:1;mem:128", "");
+      task.clear_command();
+      *task.mutable_executor() = executor;
+      tasks.push_back(task);
+    }
+    v1::Filters no_filter;
+    no_filter.set_refuse_seconds(0);
+    s.launch_tasks(o.id(), tasks, no_filter);
+  });
+  REQUIRE(reaches("x", v1::TASK_RUNNING));
+  REQUIRE(reaches("y", v1::TASK_RUNNING));
+  CHECK(containers().size() == 1);
+  // 4 - 2 tasks - 0.5 for the one executor.
+  REQUIRE(c.h.run_until([&] { return log.outstanding().size() == 1; }));
+  CHECK(common::resources(log.outstanding().front().resources()).scalar("cpus") ==
+        doctest::Approx(1.5));
+  CHECK(lists_executor(log.outstanding().front(), "runner"));
+  // Once both tasks end the executor exits and all 4 cpus are offered.
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    for (auto* id : {"x", "y"}) {
+      v1::TaskID task;
+      task.set_value(id);
+      s.kill(task);
+    }
+  });
+  REQUIRE(reaches("x", v1::TASK_KILLED));
+  REQUIRE(reaches("y", v1::TASK_KILLED));
+  REQUIRE(c.h.run_until([&] {
+    double cpus = 0;
+    for (auto& offer : log.outstanding())
+      cpus += common::resources(offer.resources()).scalar("cpus");
+    return cpus == doctest::Approx(4);
+  }));
 }

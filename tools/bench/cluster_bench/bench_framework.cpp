@@ -15,6 +15,15 @@ v1::FrameworkInfo framework_named(const std::string& name) {
   return info;
 }
 
+// The default executor every task runs on; it takes no resources of its
+// own, so that an agent's resources hold a whole number of tasks.
+v1::ExecutorInfo default_executor() {
+  v1::ExecutorInfo executor;
+  executor.set_type(v1::ExecutorInfo::DEFAULT);
+  executor.mutable_executor_id()->set_value("bench");
+  return executor;
+}
+
 v1::Filters refuse_for(double seconds) {
   v1::Filters filters;
   filters.set_refuse_seconds(seconds);
@@ -31,6 +40,7 @@ bench_framework::bench_framework(caf::actor_config& cfg, runtime::node& owner,
                         framework_named(name)),
       work_(std::move(work)),
       task_resources_(*common::resources::parse(work_.task_resources)),
+      executor_(default_executor()),
       target_(target),
       progress_(std::move(progress)) {}
 
@@ -43,23 +53,29 @@ void bench_framework::offers(const std::vector<v1::Offer>& offers) {
     auto left = common::resources(offer.resources()).unallocated();
     auto allocated =
         task_resources_.allocated_to(offer.resources(0).allocation_info().role());
-    std::vector<v1::TaskInfo> tasks;
-    while (tasks.size() < wanted && left.contains(task_resources_)) {
+    // Each task is a group of its own on the framework's default executor
+    // on that agent, as `mensa execute` runs them: one executor per agent,
+    // not one per task.
+    std::vector<v1::Offer::Operation> groups;
+    while (groups.size() < wanted && left.contains(task_resources_)) {
       left -= task_resources_;
-      v1::TaskInfo task;
+      v1::Offer::Operation group;
+      group.set_type(v1::Offer::Operation::LAUNCH_GROUP);
+      *group.mutable_launch_group()->mutable_executor() = executor_;
+      auto& task = *group.mutable_launch_group()->mutable_task_group()->add_tasks();
       auto id = "t" + std::to_string(++launched_);
       task.set_name(id);
       task.mutable_task_id()->set_value(id);
       *task.mutable_agent_id() = offer.agent_id();
       allocated.copy_to(task.mutable_resources());
       task.mutable_command()->set_value(work_.command);
-      tasks.push_back(std::move(task));
+      groups.push_back(std::move(group));
     }
-    placed += tasks.size();
-    if (tasks.empty())
+    placed += groups.size();
+    if (groups.empty())
       unwanted.push_back(offer.id());
     else
-      launch_tasks(offer.id(), tasks, refuse_for(0));
+      accept({offer.id()}, groups, refuse_for(0));
   }
   if (!unwanted.empty())
     decline(unwanted, refuse_for(3600));

@@ -54,6 +54,7 @@ class bench_framework : public scheduler::scheduler_process {
  private:
   workload work_;
   common::resources task_resources_;
+  v1::ExecutorInfo executor_;
   v1::TaskState target_;
   std::shared_ptr<workload_progress> progress_;
   std::size_t launched_ = 0;

@@ -37,7 +37,8 @@ class cluster_bench_config : public runtime::node_config {
     usage =
         "Usage: tools/bench/cluster [flags]\n\n"
         "Measures the cluster: launches per second through the control plane\n"
-        "with emulated agents in one process, at several occupancies, with the\n"
+        "with emulated agents in one process (each task a group of its own on\n"
+        "its framework's default executor there), at several occupancies, with the\n"
         "master's memory per agent and per task (measured in a master process\n"
         "of its own); and real tasks through `mensa local` against a plain\n"
         "posix_spawn loop. Prints one JSON object per case.";
