@@ -2,6 +2,9 @@
 // agents in one process, and real tasks through `mensa local` against a
 // plain posix_spawn loop. Prints one JSON object per case.
 
+#include <jemalloc/jemalloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "actors/common/master_address.hpp"
@@ -91,17 +96,61 @@ std::string self_program() {
   return runtime::testing::executable_directory() + "/mensa-bench-cluster";
 }
 
+// Prints `memory <n>: <anonymous resident bytes> <live heap bytes>` after
+// handing jemalloc's cached free pages back to the system, so that the
+// figures count what the process keeps, not what it freed.
+void report_memory(int n) {
+  auto purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
+  uint64_t epoch = 1;
+  std::size_t size = sizeof(epoch);
+  mallctl("epoch", &epoch, &size, &epoch, size);
+  std::size_t allocated = 0;
+  size = sizeof(allocated);
+  mallctl("stats.allocated", &allocated, &size, nullptr, 0);
+  std::printf("memory %d: %.0f %zu\n", n, anonymous_memory_of(getpid()), allocated);
+  std::fflush(stdout);
+}
+
 // --serve_master: a master and its allocator, alone in this process, until
-// stdin closes.
+// stdin closes; each SIGUSR1 makes it report its memory.
 int serve_master(const node_settings& settings) {
+  // Blocked before any thread starts, so that only sigwait takes it.
+  sigset_t report;
+  sigemptyset(&report);
+  sigaddset(&report, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &report, nullptr);
   auto n = start_node(settings);
   auto master = spawn_master(*n);
   std::printf("master: %s\n", master.str().c_str());
   std::fflush(stdout);
-  std::string ignored;
-  while (std::getline(std::cin, ignored)) {
+  std::thread([] {
+    std::string ignored;
+    while (std::getline(std::cin, ignored)) {
+    }
+    std::_Exit(0);
+  }).detach();
+  for (int reports = 1;; ++reports) {
+    int signal = 0;
+    sigwait(&report, &signal);
+    report_memory(reports);
   }
-  return 0;
+}
+
+/// The memory a --serve_master process reports.
+struct memory_report {
+  double resident = 0;
+  double heap = 0;
+};
+
+memory_report memory_of(child_process& master, int n) {
+  master.signal(SIGUSR1);
+  auto line = master.wait_for_line("memory " + std::to_string(n) + ": ", 30s);
+  if (!line)
+    fail("the master process did not report its memory: " + line.error().message);
+  memory_report result;
+  std::istringstream(*line) >> result.resident >> result.heap;
+  return result;
 }
 
 // Fills `occupancy` of every agent with tasks that run until killed, by a
@@ -141,12 +190,14 @@ double launches_per_second(const cluster_bench_config& cfg,
 struct master_memory {
   double per_agent = 0;
   double per_task = 0;
+  double heap_per_agent = 0;
+  double heap_per_task = 0;
   std::size_t tasks = 0;
 };
 
 // The master's memory: a master process of its own, its anonymous memory
-// before the agents, after they registered, and with the tasks of
-// `occupancy` running.
+// (and live heap) before the agents, after they registered, and with the
+// tasks of `occupancy` running and every update acknowledged.
 master_memory measure_master_memory(const cluster_bench_config& cfg,
                                     const node_settings& settings, double occupancy) {
   auto child = child_process::start(
@@ -161,18 +212,29 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
   auto master = common::parse_master_address(*line);
   if (!master)
     fail(master.error().message);
-  auto before = anonymous_memory_of(child->pid());
+  auto before = memory_of(*child, 1);
   auto n = start_node(settings);
   emulated_agents agents(*n, *master, cfg.agents, agent_resources);
   if (!agents.await_registration(2min))
     fail("the emulated agents did not register with the master process");
-  auto with_agents = anonymous_memory_of(child->pid());
+  auto with_agents = memory_of(*child, 2);
   master_memory result;
-  result.per_agent = (with_agents - before) / static_cast<double>(cfg.agents);
+  auto agent_count = static_cast<double>(cfg.agents);
+  result.per_agent = (with_agents.resident - before.resident) / agent_count;
+  result.heap_per_agent = (with_agents.heap - before.heap) / agent_count;
   result.tasks = fill(*n, *master, cfg.agents, occupancy);
-  if (result.tasks > 0)
-    result.per_task = (anonymous_memory_of(child->pid()) - with_agents) /
-                      static_cast<double>(result.tasks);
+  if (result.tasks == 0)
+    return result;
+  auto deadline = std::chrono::steady_clock::now() + 1min;
+  while (agents.unacknowledged_streams() > 0) {
+    if (std::chrono::steady_clock::now() > deadline)
+      fail("status updates stayed unacknowledged");
+    std::this_thread::sleep_for(10ms);
+  }
+  auto with_tasks = memory_of(*child, 3);
+  auto task_count = static_cast<double>(result.tasks);
+  result.per_task = (with_tasks.resident - with_agents.resident) / task_count;
+  result.heap_per_task = (with_tasks.heap - with_agents.heap) / task_count;
   return result;
 }
 
@@ -199,9 +261,13 @@ void control_plane(const cluster_bench_config& cfg, const node_settings& setting
     auto rate = launches_per_second(cfg, settings, occupancy);
     auto memory = measure_master_memory(cfg, settings, occupancy);
     std::vector<std::pair<std::string, double>> figures{
-        {"launches_per_s", rate}, {"bytes_per_agent", memory.per_agent}};
-    if (memory.tasks > 0)
+        {"launches_per_s", rate},
+        {"bytes_per_agent", memory.per_agent},
+        {"heap_bytes_per_agent", memory.heap_per_agent}};
+    if (memory.tasks > 0) {
       figures.emplace_back("bytes_per_task", memory.per_task);
+      figures.emplace_back("heap_bytes_per_task", memory.heap_per_task);
+    }
     print_result("control_plane",
                  {number("agents", static_cast<double>(cfg.agents)),
                   number("frameworks", static_cast<double>(cfg.frameworks)),
