@@ -137,6 +137,11 @@ int node_config::parse_command_line(const std::string& program, int argc, char**
     std::fprintf(stderr, "%s: %s\n", program.c_str(), parsed.error().message.c_str());
     return 2;
   }
+  if (!takes_positional && !positional.empty()) {
+    std::fprintf(stderr, "%s: unexpected argument '%s'\n", program.c_str(),
+                 positional.front().c_str());
+    return 2;
+  }
   return -1;
 }
 

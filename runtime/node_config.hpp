@@ -30,7 +30,8 @@ class node_config : public caf::actor_system_config {
 
   /// Parses a program's flags as its `main` wants them: returns the exit
   /// code to stop with (0 after printing the help, 2 after printing
-  /// "<program>: what is wrong"), or -1 when the program should go on.
+  /// "<program>: what is wrong", which includes a positional argument when
+  /// `takes_positional` is false), or -1 when the program should go on.
   int parse_command_line(const std::string& program, int argc, char** argv);
 
   /// Set by `parse_flags` when the user asked for help.
@@ -110,6 +111,9 @@ class node_config : public caf::actor_system_config {
 
   /// Arguments left after the flags (a subcommand's positional arguments).
   std::vector<std::string> positional;
+
+  /// Whether the program takes positional arguments at all.
+  bool takes_positional = false;
 
   /// A one-line description of the program for the help text.
   std::string usage;

@@ -246,8 +246,13 @@ void agent_process::send_status(const v1::FrameworkID& framework,
                                 const v1::ExecutorID& executor, v1::TaskStatus status) {
   if (auto [f, e] = find_executor(framework.value(), executor.value()); e != nullptr)
     label_sandbox(status, e->task_sandbox(status.task_id().value()));
-  auto uuid = common::make_uuid(random(), random());
-  status.set_uuid(uuid);
+  status.set_uuid(common::make_uuid(random(), random()));
+  queue_update(framework, executor, std::move(status));
+}
+
+void agent_process::queue_update(const v1::FrameworkID& framework,
+                                 const v1::ExecutorID& executor,
+                                 v1::TaskStatus status) {
   *status.mutable_agent_id() = info_.id();
   *status.mutable_executor_id() = executor;
   if (!status.has_timestamp())
@@ -257,9 +262,33 @@ void agent_process::send_status(const v1::FrameworkID& framework,
   *update.mutable_executor_id() = executor;
   *update.mutable_agent_id() = info_.id();
   update.set_timestamp(status.timestamp());
-  update.set_uuid(uuid);
+  update.set_uuid(status.uuid());
   *update.mutable_status() = std::move(status);
   updates_.update(std::move(update));
+}
+
+void agent_process::fail_tasks(const v1::FrameworkID& framework,
+                               const v1::ExecutorID& executor,
+                               const v1::TaskGroupInfo& group, v1::TaskState state,
+                               v1::TaskStatus::Reason reason, const std::string& why) {
+  for (auto& task : group.tasks())
+    send_status(framework, executor,
+                common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
+                                    reason, now_seconds(), why));
+}
+
+void agent_process::report_executor_exited(const v1::FrameworkID& framework,
+                                           const v1::ExecutorID& executor,
+                                           std::optional<int> status) {
+  if (!registered_)
+    return;
+  internal::ExitedExecutor exited;
+  *exited.mutable_agent_id() = info_.id();
+  *exited.mutable_framework_id() = framework;
+  *exited.mutable_executor_id() = executor;
+  if (status)
+    exited.set_status(*status);
+  send(options_.master, std::move(exited));
 }
 
 void agent_process::on_run_task(const address& from, const internal::RunTask& msg) {
@@ -270,7 +299,7 @@ void agent_process::on_run_task(const address& from, const internal::RunTask& ms
   *group.add_tasks() = task;
   run(msg.framework(),
       task.has_executor() ? task.executor()
-                          : command_executor_for(task, msg.framework()),
+                          : make_command_executor_info(task, msg.framework()),
       group);
 }
 
@@ -288,33 +317,21 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
   framework.info = framework_info;
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
-  auto fail = [&](v1::TaskState state, v1::TaskStatus::Reason reason,
-                  const std::string& why) {
-    for (auto& task : group.tasks())
-      send_status(
-          framework.info.id(), info.executor_id(),
-          common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
-                              reason, now_seconds(), why));
-  };
   auto [unused, executor] = find_executor(framework_id, executor_id);
   if (executor != nullptr && executor->state == executor_state::terminating) {
-    fail(v1::TASK_LOST, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
-         "executor " + executor_id + " is shutting down");
+    fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_LOST,
+               v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+               "executor " + executor_id + " is shutting down");
     return;
   }
   if (executor == nullptr) {
     executor = launch_executor(framework, info);
     if (executor == nullptr) {
-      fail(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
-           "cannot launch executor " + executor_id);
+      fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_FAILED,
+                 v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                 "cannot launch executor " + executor_id);
       // The master counted the executor's resources: they come back.
-      if (registered_) {
-        internal::ExitedExecutor exited;
-        *exited.mutable_agent_id() = info_.id();
-        *exited.mutable_framework_id() = framework.info.id();
-        *exited.mutable_executor_id() = info.executor_id();
-        send(options_.master, std::move(exited));
-      }
+      report_executor_exited(framework.info.id(), info.executor_id(), std::nullopt);
       if (framework.executors.empty())
         frameworks_.erase(framework_id);
       return;
@@ -345,14 +362,11 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
                 [&](const auto& task) { return task.task_id().value() == task_id; });
           });
       if (group != executor.queued.end()) {
-        for (auto& task : group->tasks())
-          send_status(framework->second.info.id(), executor.info.executor_id(),
-                      common::make_status(
-                          task.task_id(), v1::TASK_KILLED, v1::TaskStatus::SOURCE_AGENT,
-                          v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
-                          now_seconds(), "killed before it launched"));
+        fail_tasks(framework->second.info.id(), executor.info.executor_id(), *group,
+                   v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+                   "killed before it launched");
         executor.queued.erase(group);
-        if (executor.queued.empty() && executor.launched.empty())
+        if (executor.idle())
           shutdown_executor(framework->second, executor);
         return;
       }

@@ -53,6 +53,10 @@ struct executor_record {
   /// True while a task is queued or launched and not yet terminal.
   bool has_live_tasks() const;
 
+  /// True when nothing is queued and every launched task's end was
+  /// acknowledged.
+  bool idle() const { return queued.empty() && launched.empty(); }
+
   /// Returns whether this is a default executor (it runs task groups).
   bool is_default() const { return info.type() == v1::ExecutorInfo::DEFAULT; }
 
@@ -123,6 +127,14 @@ class agent_process : public runtime::process {
                             const internal::FrameworkToExecutor& msg);
   void send_status(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
                    v1::TaskStatus status);
+  void fail_tasks(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
+                  const v1::TaskGroupInfo& group, v1::TaskState state,
+                  v1::TaskStatus::Reason reason, const std::string& why);
+  void queue_update(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
+                    v1::TaskStatus status);
+  void report_executor_exited(const v1::FrameworkID& framework,
+                              const v1::ExecutorID& executor,
+                              std::optional<int> status);
 
   // -- executors --------------------------------------------------------------
   void on_executor_call(const address& from, const v1::executor::Call& call);
@@ -138,8 +150,6 @@ class agent_process : public runtime::process {
   void shutdown_executor(agent_framework& framework, executor_record& executor);
   void fail_queued_tasks(agent_framework& framework, executor_record& executor,
                          v1::TaskStatus::Reason reason, const std::string& why);
-  v1::ExecutorInfo command_executor_for(const v1::TaskInfo& task,
-                                        const v1::FrameworkInfo& framework) const;
   std::string sandbox_of(const std::string& framework_id,
                          const std::string& executor_id,
                          const std::string& container_id) const;

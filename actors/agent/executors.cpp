@@ -4,16 +4,10 @@
 #include <algorithm>
 
 #include "actors/agent/agent_process.hpp"
-#include "actors/agent/command_executor_info.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 
 namespace mensa::agent {
-
-v1::ExecutorInfo agent_process::command_executor_for(
-    const v1::TaskInfo& task, const v1::FrameworkInfo& framework) const {
-  return make_command_executor_info(task, framework);
-}
 
 std::string agent_process::sandbox_of(const std::string& framework_id,
                                       const std::string& executor_id,
@@ -119,8 +113,7 @@ void agent_process::launch_group(executor_record& executor,
 void agent_process::watch_idleness(agent_framework& framework,
                                    executor_record& executor) {
   if (!executor.is_default() || executor.state != executor_state::running ||
-      !executor.queued.empty() || !executor.launched.empty() ||
-      executor.idle_timer != 0)
+      !executor.idle() || executor.idle_timer != 0)
     return;
   auto framework_id = framework.info.id().value();
   auto executor_id = executor.info.executor_id().value();
@@ -131,7 +124,7 @@ void agent_process::watch_idleness(agent_framework& framework,
         if (e == nullptr || e->container_id != container_id)
           return;
         e->idle_timer = 0;
-        if (e->queued.empty() && e->launched.empty()) {
+        if (e->idle()) {
           log(runtime::log_level::info,
               "executor " + executor_id + " of framework " + framework_id +
                   " has been idle for the idle timeout; shutting it down");
@@ -151,11 +144,8 @@ void agent_process::fail_queued_tasks(agent_framework& framework,
                                       v1::TaskStatus::Reason reason,
                                       const std::string& why) {
   for (auto& group : executor.queued)
-    for (auto& task : group.tasks())
-      send_status(framework.info.id(), executor.info.executor_id(),
-                  common::make_status(task.task_id(), v1::TASK_FAILED,
-                                      v1::TaskStatus::SOURCE_AGENT, reason,
-                                      now_seconds(), why));
+    fail_tasks(framework.info.id(), executor.info.executor_id(), group, v1::TASK_FAILED,
+               reason, why);
   executor.queued.clear();
 }
 
@@ -256,33 +246,22 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
 void agent_process::executor_update(agent_framework& framework,
                                     executor_record& executor,
                                     const v1::executor::Call::Update& update) {
-  auto status = update.status();
-  if (status.uuid().size() != 16) {
+  if (update.status().uuid().size() != 16) {
     log(runtime::log_level::warning,
         "dropped an update without a 16-byte uuid from " + executor.process.str());
     return;
   }
+  v1::executor::Event acknowledged;
+  acknowledged.set_type(v1::executor::Event::ACKNOWLEDGED);
+  *acknowledged.mutable_acknowledged()->mutable_task_id() = update.status().task_id();
+  acknowledged.mutable_acknowledged()->set_uuid(update.status().uuid());
+  auto status = update.status();
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   label_sandbox(status, executor.task_sandbox(status.task_id().value()));
-  *status.mutable_agent_id() = info_.id();
-  *status.mutable_executor_id() = executor.info.executor_id();
-  if (!status.has_timestamp())
-    status.set_timestamp(now_seconds());
   auto task = executor.launched.find(status.task_id().value());
   if (task != executor.launched.end())
     task->second.set_state(status.state());
-  internal::StatusUpdate forwarded;
-  *forwarded.mutable_framework_id() = framework.info.id();
-  *forwarded.mutable_executor_id() = executor.info.executor_id();
-  *forwarded.mutable_agent_id() = info_.id();
-  forwarded.set_timestamp(status.timestamp());
-  forwarded.set_uuid(status.uuid());
-  *forwarded.mutable_status() = status;
-  updates_.update(std::move(forwarded));
-  v1::executor::Event acknowledged;
-  acknowledged.set_type(v1::executor::Event::ACKNOWLEDGED);
-  *acknowledged.mutable_acknowledged()->mutable_task_id() = status.task_id();
-  acknowledged.mutable_acknowledged()->set_uuid(status.uuid());
+  queue_update(framework.info.id(), executor.info.executor_id(), std::move(status));
   send_to_executor(executor, std::move(acknowledged));
 }
 
@@ -314,14 +293,8 @@ void agent_process::container_ended(const container_termination& ended) {
       cancel(timer);
   if (!executor->process.empty())
     unlink(executor->process);
-  if (registered_) {
-    internal::ExitedExecutor exited;
-    *exited.mutable_agent_id() = info_.id();
-    *exited.mutable_framework_id() = framework->info.id();
-    *exited.mutable_executor_id() = executor->info.executor_id();
-    exited.set_status(ended.status);
-    send(options_.master, std::move(exited));
-  }
+  report_executor_exited(framework->info.id(), executor->info.executor_id(),
+                         ended.status);
   framework->executors.erase(executor_id);
   if (framework->executors.empty())
     frameworks_.erase(framework_id);

@@ -47,14 +47,13 @@ std::string allocate_to(google::protobuf::RepeatedPtrField<v1::Resource>& list,
   return {};
 }
 
-// What one ACCEPT has used so far: what is left of its offers, the task IDs
-// and the executors it launched.
+// What one ACCEPT has used so far: what is left of its offers and the task
+// IDs it launched.
 struct launch_batch {
   std::string agent_id;
   std::string role;
   common::resources available;
   std::set<std::string> task_ids;
-  std::set<std::string> new_executors;
 };
 
 // Returns what is wrong with `task` (empty if nothing) and gives its
@@ -121,14 +120,14 @@ std::string check_group_executor(const framework_record& framework,
 }
 
 // Returns the resources `executor` needs from the offers: none when it
-// runs on the agent already (or this ACCEPT launches it), else its own.
+// runs on the agent already (or an earlier launch of this ACCEPT started
+// it), else its own.
 common::resources executor_cost(const framework_record& framework,
                                 const v1::ExecutorInfo& executor,
-                                const launch_batch& batch) {
-  auto id = executor.executor_id().value();
-  auto on_agent = framework.executors.find(batch.agent_id);
-  if ((on_agent != framework.executors.end() && on_agent->second.count(id) > 0) ||
-      batch.new_executors.count(id) > 0)
+                                const std::string& agent_id) {
+  auto on_agent = framework.executors.find(agent_id);
+  if (on_agent != framework.executors.end() &&
+      on_agent->second.count(executor.executor_id().value()) > 0)
     return {};
   return common::resources(executor.resources());
 }
@@ -227,36 +226,36 @@ void master_process::accept(framework_record& framework,
     return what + " needs " + needed.to_string() + " but the offers have " +
            batch.available.to_string() + " left";
   };
+  // Counts a launched executor (once: a known one stays as it is).
   auto add_executor = [&](const v1::ExecutorInfo& executor,
                           const common::resources& cost) {
-    auto id = executor.executor_id().value();
-    if (framework.executors[agent_id].count(id) > 0)
-      return;
-    framework.executors[agent_id][id] = cost;
-    batch.new_executors.insert(id);
+    framework.executors[agent_id].emplace(executor.executor_id().value(), cost);
+  };
+  auto refuse = [&](const v1::TaskInfo& task, v1::TaskStatus::Reason reason,
+                    const std::string& why) {
+    send_update(framework, common::make_status(task.task_id(), v1::TASK_ERROR,
+                                               v1::TaskStatus::SOURCE_MASTER, reason,
+                                               now_seconds(), why));
   };
 
   for (auto& operation : call.operations()) {
     if (operation.type() == v1::Offer::Operation::LAUNCH) {
       for (auto task : operation.launch().task_infos()) {
         auto why = check_task(framework, task, batch, false);
-        common::resources executor;
+        common::resources cost;
         if (why.empty() && task.has_executor())
-          executor = executor_cost(framework, task.executor(), batch);
+          cost = executor_cost(framework, task.executor(), agent_id);
         if (why.empty())
-          why = take(common::resources(task.resources()) + executor, "the task");
+          why = take(common::resources(task.resources()) + cost, "the task");
         if (!why.empty()) {
-          send_update(framework,
-                      common::make_status(
-                          task.task_id(), v1::TASK_ERROR, v1::TaskStatus::SOURCE_MASTER,
-                          v1::TaskStatus::REASON_TASK_INVALID, now_seconds(), why));
+          refuse(task, v1::TaskStatus::REASON_TASK_INVALID, why);
           continue;
         }
         batch.task_ids.insert(task.task_id().value());
         v1::ExecutorID executor_id;
         if (task.has_executor()) {
           executor_id = task.executor().executor_id();
-          add_executor(task.executor(), executor);
+          add_executor(task.executor(), cost);
         } else {
           executor_id.set_value(task.task_id().value());
         }
@@ -286,7 +285,7 @@ void master_process::accept(framework_record& framework,
       }
       common::resources cost;
       if (why.empty()) {
-        cost = executor_cost(framework, executor, batch);
+        cost = executor_cost(framework, executor, agent_id);
         common::resources needed = cost;
         for (auto& task : group.tasks())
           needed += common::resources(task.resources());
@@ -294,11 +293,7 @@ void master_process::accept(framework_record& framework,
       }
       if (!why.empty()) {
         for (auto& task : group.tasks())
-          send_update(framework,
-                      common::make_status(task.task_id(), v1::TASK_ERROR,
-                                          v1::TaskStatus::SOURCE_MASTER,
-                                          v1::TaskStatus::REASON_TASK_GROUP_INVALID,
-                                          now_seconds(), why));
+          refuse(task, v1::TaskStatus::REASON_TASK_GROUP_INVALID, why);
         continue;
       }
       *executor.mutable_framework_id() = framework.info.id();

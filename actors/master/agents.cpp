@@ -6,6 +6,19 @@
 
 namespace mensa::master {
 
+namespace {
+
+// AgentRegistered or AgentReregistered: the agent's ID and who we are.
+template <class Reply>
+Reply admitted(const v1::AgentID& id, v1::MasterInfo master) {
+  Reply reply;
+  *reply.mutable_agent_id() = id;
+  *reply.mutable_master_info() = std::move(master);
+  return reply;
+}
+
+}  // namespace
+
 agent_record* master_process::agent_at(const address& process) {
   auto i = agent_by_process_.find(process);
   if (i == agent_by_process_.end())
@@ -25,10 +38,7 @@ void master_process::on_register_agent(const address& from,
                                        const internal::RegisterAgent& msg) {
   if (auto* known = agent_at(from)) {
     // A retry of a registration that already went through.
-    internal::AgentRegistered registered;
-    *registered.mutable_agent_id() = known->info.id();
-    *registered.mutable_master_info() = master_info();
-    send(from, std::move(registered));
+    send(from, admitted<internal::AgentRegistered>(known->info.id(), master_info()));
     return;
   }
   if (auto ok = common::resources::validate(msg.agent_info().resources()); !ok) {
@@ -40,10 +50,7 @@ void master_process::on_register_agent(const address& from,
   auto info = msg.agent_info();
   info.mutable_id()->set_value(next_id("S", next_agent_));
   admit(from, info);
-  internal::AgentRegistered registered;
-  *registered.mutable_agent_id() = info.id();
-  *registered.mutable_master_info() = master_info();
-  send(from, std::move(registered));
+  send(from, admitted<internal::AgentRegistered>(info.id(), master_info()));
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
@@ -80,10 +87,7 @@ void master_process::on_reregister_agent(const address& from,
       unlink(known->second.process);
       admit(from, info);
     }
-    internal::AgentReregistered reregistered;
-    *reregistered.mutable_agent_id() = info.id();
-    *reregistered.mutable_master_info() = master_info();
-    send(from, std::move(reregistered));
+    send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
     return;
   }
   admit(from, info);
@@ -106,10 +110,7 @@ void master_process::on_reregister_agent(const address& from,
     *used->mutable_resources() = task.resources();
   }
   send(allocator_, std::move(add));
-  internal::AgentReregistered reregistered;
-  *reregistered.mutable_agent_id() = info.id();
-  *reregistered.mutable_master_info() = master_info();
-  send(from, std::move(reregistered));
+  send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
 }
 
 void master_process::on_pong(const address& from, const internal::PongAgent&) {

@@ -109,17 +109,10 @@ void master_process::subscribe(const address& from,
 
 void master_process::rescind_offers(framework_record& framework) {
   auto offer_ids = framework.offers;
-  for (auto& offer_id : offer_ids) {
-    auto offer = take_offer(offer_id);
-    if (!offer)
-      continue;
-    recover(framework.info.id().value(), offer->offer.agent_id().value(),
-            common::resources(offer->offer.resources()), std::nullopt);
-    v1::scheduler::Event rescind;
-    rescind.set_type(v1::scheduler::Event::RESCIND);
-    *rescind.mutable_rescind()->mutable_offer_id() = offer->offer.id();
-    send_event(framework, std::move(rescind));
-  }
+  for (auto& offer_id : offer_ids)
+    if (auto offer = rescind(offer_id))
+      recover(framework.info.id().value(), offer->offer.agent_id().value(),
+              common::resources(offer->offer.resources()), std::nullopt);
 }
 
 void master_process::disconnect(framework_record& framework) {
@@ -160,7 +153,7 @@ void master_process::teardown(const std::string& framework_id, const std::string
       agent->second.tasks.erase({framework_id, task_id});
     auto ended = task;
     ended.set_state(v1::TASK_KILLED);
-    framework.completed_tasks.push_back(std::move(ended));
+    remember_completed(framework, std::move(ended));
   }
   framework.tasks.clear();
   for (auto& [agent_id, executors] : framework.executors)
@@ -181,8 +174,6 @@ void master_process::teardown(const std::string& framework_id, const std::string
     cancel(framework.failover_timer);
   unlink(framework.scheduler);
   framework_by_scheduler_.erase(framework.scheduler);
-  while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
-    framework.completed_tasks.pop_front();
   completed_frameworks_.push_back(std::move(framework));
   while (completed_frameworks_.size() > options_.max_completed_frameworks)
     completed_frameworks_.pop_front();

@@ -86,7 +86,9 @@ class master_process : public runtime::process {
   void on_allocator_offers(const address& from, const internal::AllocatorOffers& msg);
   void decline(framework_record& framework, const v1::scheduler::Call::Decline& call);
   std::optional<offer_record> take_offer(const std::string& offer_id);
-  void rescind(const std::string& offer_id);
+  /// Takes the offer back and tells its framework; returns it (nothing if
+  /// it was gone). Its resources are the caller's to recover.
+  std::optional<offer_record> rescind(const std::string& offer_id);
   void recover(const std::string& framework_id, const std::string& agent_id,
                const common::resources& resources,
                const std::optional<v1::Filters>& filters);
@@ -110,8 +112,10 @@ class master_process : public runtime::process {
   void message(framework_record& framework, const v1::scheduler::Call::Message& call);
   void shutdown_executor(framework_record& framework,
                          const v1::scheduler::Call::Shutdown& call);
-  void send_update(const framework_record& framework, const v1::TaskStatus& status);
+  void send_update(const framework_record& framework, v1::TaskStatus status);
   void complete_task(framework_record& framework, const std::string& task_id);
+  /// Keeps an ended task in the framework's bounded history.
+  void remember_completed(framework_record& framework, v1::Task task);
   void lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
                   const std::string& why);
 

@@ -64,17 +64,18 @@ std::optional<offer_record> master_process::take_offer(const std::string& offer_
   return record;
 }
 
-void master_process::rescind(const std::string& offer_id) {
+std::optional<offer_record> master_process::rescind(const std::string& offer_id) {
   auto offer = take_offer(offer_id);
   if (!offer)
-    return;
+    return std::nullopt;
   auto framework = frameworks_.find(offer->offer.framework_id().value());
-  if (framework == frameworks_.end())
-    return;
-  v1::scheduler::Event event;
-  event.set_type(v1::scheduler::Event::RESCIND);
-  *event.mutable_rescind()->mutable_offer_id() = offer->offer.id();
-  send_event(framework->second, std::move(event));
+  if (framework != frameworks_.end()) {
+    v1::scheduler::Event event;
+    event.set_type(v1::scheduler::Event::RESCIND);
+    *event.mutable_rescind()->mutable_offer_id() = offer->offer.id();
+    send_event(framework->second, std::move(event));
+  }
+  return offer;
 }
 
 void master_process::decline(framework_record& framework,

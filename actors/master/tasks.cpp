@@ -13,11 +13,17 @@ constexpr int max_statuses_per_task = 10;
 }  // namespace
 
 void master_process::send_update(const framework_record& framework,
-                                 const v1::TaskStatus& status) {
+                                 v1::TaskStatus status) {
   v1::scheduler::Event event;
   event.set_type(v1::scheduler::Event::UPDATE);
-  *event.mutable_update()->mutable_status() = status;
+  *event.mutable_update()->mutable_status() = std::move(status);
   send_event(framework, std::move(event));
+}
+
+void master_process::remember_completed(framework_record& framework, v1::Task task) {
+  framework.completed_tasks.push_back(std::move(task));
+  while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
+    framework.completed_tasks.pop_front();
 }
 
 void master_process::complete_task(framework_record& framework,
@@ -33,10 +39,8 @@ void master_process::complete_task(framework_record& framework,
       recover(framework.info.id().value(), agent_id,
               common::resources(i->second.resources()), std::nullopt);
   }
-  framework.completed_tasks.push_back(std::move(i->second));
+  remember_completed(framework, std::move(i->second));
   framework.tasks.erase(i);
-  while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
-    framework.completed_tasks.pop_front();
 }
 
 void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
@@ -59,8 +63,8 @@ void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reas
       status.mutable_unreachable_time()->set_nanoseconds(
           static_cast<int64_t>(now_seconds() * 1e9));
     task->second.set_state(state);
-    send_update(framework->second, status);
-    framework->second.completed_tasks.push_back(std::move(task->second));
+    send_update(framework->second, std::move(status));
+    remember_completed(framework->second, std::move(task->second));
     framework->second.tasks.erase(task);
   }
   agent.tasks.clear();
@@ -99,7 +103,7 @@ void master_process::on_status_update(const address& from,
     if (common::is_terminal(latest))
       complete_task(framework->second, status.task_id().value());
   }
-  send_update(framework->second, status);
+  send_update(framework->second, std::move(status));
 }
 
 void master_process::acknowledge(framework_record& framework,
@@ -216,17 +220,14 @@ void master_process::on_exited_executor(const address& from,
   auto framework = frameworks_.find(msg.framework_id().value());
   if (framework == frameworks_.end())
     return;
+  // The executor's resources come back.
   auto agent_id = msg.agent_id().value();
-  auto on_agent = framework->second.executors.find(agent_id);
-  if (on_agent != framework->second.executors.end()) {
-    auto executor = on_agent->second.find(msg.executor_id().value());
-    if (executor != on_agent->second.end()) {
-      if (!executor->second.empty())
-        recover(framework->first, agent_id, executor->second, std::nullopt);
-      on_agent->second.erase(executor);
-      if (on_agent->second.empty())
-        framework->second.executors.erase(on_agent);
-    }
+  if (auto on_agent = framework->second.executors.find(agent_id);
+      on_agent != framework->second.executors.end()) {
+    if (auto gone = on_agent->second.extract(msg.executor_id().value()); !gone.empty())
+      recover(framework->first, agent_id, gone.mapped(), std::nullopt);
+    if (on_agent->second.empty())
+      framework->second.executors.erase(on_agent);
   }
   v1::scheduler::Event event;
   event.set_type(v1::scheduler::Event::FAILURE);

@@ -136,16 +136,21 @@ void scheduler_process::launch_tasks(const v1::OfferID& offer,
   accept({offer}, {operation}, filters);
 }
 
-void scheduler_process::launch_group(const v1::OfferID& offer,
-                                     const v1::ExecutorInfo& executor,
-                                     const std::vector<v1::TaskInfo>& tasks,
-                                     const std::optional<v1::Filters>& filters) {
+v1::Offer::Operation make_launch_group(const v1::ExecutorInfo& executor,
+                                       const std::vector<v1::TaskInfo>& tasks) {
   v1::Offer::Operation operation;
   operation.set_type(v1::Offer::Operation::LAUNCH_GROUP);
   *operation.mutable_launch_group()->mutable_executor() = executor;
   for (auto& task : tasks)
     *operation.mutable_launch_group()->mutable_task_group()->add_tasks() = task;
-  accept({offer}, {operation}, filters);
+  return operation;
+}
+
+void scheduler_process::launch_group(const v1::OfferID& offer,
+                                     const v1::ExecutorInfo& executor,
+                                     const std::vector<v1::TaskInfo>& tasks,
+                                     const std::optional<v1::Filters>& filters) {
+  accept({offer}, {make_launch_group(executor, tasks)}, filters);
 }
 
 void scheduler_process::decline(const std::vector<v1::OfferID>& offers,

@@ -21,6 +21,11 @@ struct scheduler_options {
   caf::timespan max_backoff = std::chrono::minutes(1);
 };
 
+/// Returns a LAUNCH_GROUP operation that runs `tasks` as one group on
+/// `executor` (for `accept`, several groups in one ACCEPT).
+v1::Offer::Operation make_launch_group(const v1::ExecutorInfo& executor,
+                                       const std::vector<v1::TaskInfo>& tasks);
+
 /// The base of a framework's scheduler, what framework authors derive from:
 /// it subscribes to the master (and again, with backoff, when the master
 /// is lost), turns events into callbacks, and offers the scheduler calls

@@ -47,15 +47,12 @@ struct grouping {
         offers.push_back(next.id());
         o = next;
       }
-      v1::Offer::Operation operation;
-      operation.set_type(v1::Offer::Operation::LAUNCH_GROUP);
-      *operation.mutable_launch_group()->mutable_executor() = executor;
+      std::vector<v1::TaskInfo> tasks;
       for (std::size_t i = 0; i < ids.size(); ++i)
-        *operation.mutable_launch_group()->mutable_task_group()->add_tasks() =
-            make_task(ids[i], o, "cpus:1;mem:128", commands[i]);
+        tasks.push_back(make_task(ids[i], o, "cpus:1;mem:128", commands[i]));
       v1::Filters no_filter;
       no_filter.set_refuse_seconds(0);
-      s.accept(offers, {operation}, no_filter);
+      s.accept(offers, {scheduler::make_launch_group(executor, tasks)}, no_filter);
     });
   }
 

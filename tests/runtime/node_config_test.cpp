@@ -51,10 +51,24 @@ TEST_CASE("node flags parse from the command line, positional words anywhere") {
   CHECK(cfg.positional == std::vector<std::string>{"first", "second"});
 }
 
+TEST_CASE("a program refuses positional words unless it takes them") {
+  std::vector<std::string> args{"mensa", "--port=5050", "stray"};
+  std::vector<char*> argv;
+  for (auto& arg : args)
+    argv.push_back(arg.data());
+  node_config refusing;
+  CHECK(refusing.parse_command_line("mensa", 3, argv.data()) == 2);
+  node_config taking;
+  taking.takes_positional = true;
+  CHECK(taking.parse_command_line("mensa", 3, argv.data()) == -1);
+  CHECK(taking.positional == std::vector<std::string>{"stray"});
+}
+
 TEST_CASE("a flag's value may come in the next word; switches take none") {
   struct with_switch : node_config {
     with_switch() {
-      caf::config_option_adder{custom_options_, "global"}.add(verbose, "verbose", "a switch");
+      caf::config_option_adder{custom_options_, "global"}.add(verbose, "verbose",
+                                                              "a switch");
     }
     bool verbose = false;
   };

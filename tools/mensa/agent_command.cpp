@@ -34,11 +34,6 @@ int run_agent(int argc, char** argv) {
   auto cfg = std::make_unique<agent_config>();
   if (auto code = cfg->parse_command_line("mensa agent", argc, argv); code >= 0)
     return code;
-  if (!cfg->positional.empty()) {
-    std::fprintf(stderr, "mensa agent: unexpected argument '%s'\n",
-                 cfg->positional.front().c_str());
-    return 2;
-  }
   auto flags = cfg->flags;
   auto master = master_address(flags.master);
   if (!master) {

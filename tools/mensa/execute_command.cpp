@@ -91,12 +91,8 @@ class execute_scheduler : public scheduler::scheduler_process {
       std::vector<v1::Offer::Operation> operations;
       while (launched_ < plan_.instances && left.contains(task_resources_)) {
         left -= task_resources_;
-        v1::Offer::Operation operation;
-        operation.set_type(v1::Offer::Operation::LAUNCH_GROUP);
-        *operation.mutable_launch_group()->mutable_executor() = executor_;
-        *operation.mutable_launch_group()->mutable_task_group()->add_tasks() =
-            make_task(offer);
-        operations.push_back(std::move(operation));
+        operations.push_back(
+            scheduler::make_launch_group(executor_, {make_task(offer)}));
       }
       if (operations.empty()) {
         decline({offer.id()});

@@ -68,12 +68,8 @@ int run_local(int argc, char** argv) {
   auto cfg = std::make_unique<local_config>();
   if (auto code = cfg->parse_command_line("mensa local", argc, argv); code >= 0)
     return code;
-  if (!cfg->positional.empty() || cfg->agents == 0) {
-    std::fprintf(
-        stderr, "mensa local: %s\n",
-        cfg->agents == 0
-            ? "--agents must be at least 1"
-            : ("unexpected argument '" + cfg->positional.front() + "'").c_str());
+  if (cfg->agents == 0) {
+    std::fprintf(stderr, "mensa local: --agents must be at least 1\n");
     return 2;
   }
   auto master_settings = cfg->master;

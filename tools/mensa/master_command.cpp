@@ -33,11 +33,6 @@ int run_master(int argc, char** argv) {
   auto cfg = std::make_unique<master_config>();
   if (auto code = cfg->parse_command_line("mensa master", argc, argv); code >= 0)
     return code;
-  if (!cfg->positional.empty()) {
-    std::fprintf(stderr, "mensa master: unexpected argument '%s'\n",
-                 cfg->positional.front().c_str());
-    return 2;
-  }
   auto flags = cfg->flags;
   auto started = runtime::node::start(std::move(cfg));
   if (!started) {

@@ -134,6 +134,7 @@ class ping_process : public runtime::process {
 
 int run_ping(int argc, char** argv) {
   auto cfg = std::make_unique<ping_config>();
+  cfg->takes_positional = true;
   if (auto code = cfg->parse_command_line("mensa ping", argc, argv); code >= 0)
     return code;
   if (cfg->positional.size() != 1) {

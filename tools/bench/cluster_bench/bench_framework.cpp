@@ -59,17 +59,14 @@ void bench_framework::offers(const std::vector<v1::Offer>& offers) {
     std::vector<v1::Offer::Operation> groups;
     while (groups.size() < wanted && left.contains(task_resources_)) {
       left -= task_resources_;
-      v1::Offer::Operation group;
-      group.set_type(v1::Offer::Operation::LAUNCH_GROUP);
-      *group.mutable_launch_group()->mutable_executor() = executor_;
-      auto& task = *group.mutable_launch_group()->mutable_task_group()->add_tasks();
+      v1::TaskInfo task;
       auto id = "t" + std::to_string(++launched_);
       task.set_name(id);
       task.mutable_task_id()->set_value(id);
       *task.mutable_agent_id() = offer.agent_id();
       allocated.copy_to(task.mutable_resources());
       task.mutable_command()->set_value(work_.command);
-      groups.push_back(std::move(group));
+      groups.push_back(scheduler::make_launch_group(executor_, {std::move(task)}));
     }
     placed += groups.size();
     if (groups.empty())
