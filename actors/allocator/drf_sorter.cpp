@@ -6,82 +6,229 @@ namespace mensa::allocator {
 
 namespace {
 
-void accumulate(std::map<std::string, double>& into, const common::resources& r,
-                double sign) {
-  for (auto& entry : r.entries()) {
-    if (entry.type() != v1::Value::SCALAR)
-      continue;
-    auto& slot = into[entry.name()];
-    slot = common::round_scalar(slot + sign * entry.scalar().value());
-    if (slot <= 0)
-      into.erase(entry.name());
-  }
+const resource_quantities nothing;
+
+std::string parent_path(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
 }  // namespace
 
-void drf_sorter::add(const std::string& client, double weight) {
-  auto& state = clients_[client];
-  state.weight = weight > 0 ? weight : 1.0;
+drf_sorter::drf_sorter(bool hierarchical, std::shared_ptr<cluster_total> total)
+    : hierarchical_(hierarchical),
+      root_(std::make_unique<node>()),
+      total_(total ? std::move(total) : std::make_shared<cluster_total>()),
+      seen_version_(total_->version) {}
+
+drf_sorter::~drf_sorter() = default;
+
+void drf_sorter::exclude_from_fairness(std::set<std::string> names) {
+  excluded_ = std::move(names);
+  dirty_ = true;
+}
+
+// In a hierarchical sorter the client `a/b` is a leaf under the group
+// `a/b`, whose parent is the group `a`: so `a`'s own frameworks compete
+// with its subroles as one more child, as Mesos's virtual leaf does.
+drf_sorter::node* drf_sorter::group(const std::string& path) {
+  if (auto i = groups_.find(path); i != groups_.end())
+    return i->second.get();
+  auto parent_name = parent_path(path);
+  auto* parent = parent_name.empty() ? root_.get() : group(parent_name);
+  auto made = std::make_unique<node>();
+  made->name = path;
+  made->parent = parent;
+  auto* result = made.get();
+  groups_.emplace(path, std::move(made));
+  result->share = compute_share(*result);
+  insert(result);
+  return result;
+}
+
+void drf_sorter::insert(node* n) {
+  n->parent->children.insert({n->share, &n->name, n});
+}
+
+void drf_sorter::erase(node* n) {
+  n->parent->children.erase({n->share, &n->name, n});
+}
+
+double drf_sorter::compute_share(const node& n) const {
+  double dominant = 0;
+  for (auto& [name, amount] : n.allocation.entries()) {
+    if (excluded_.count(name) > 0)
+      continue;
+    auto total = total_->amounts.get(name);
+    if (total > 0)
+      dominant = std::max(dominant, amount / total);
+  }
+  return dominant / weight(n.name);
+}
+
+void drf_sorter::add(const std::string& client) {
+  if (leaves_.count(client) > 0)
+    return;
+  auto made = std::make_unique<node>();
+  made->name = client;
+  made->leaf = true;
+  made->parent = hierarchical_ ? group(client) : root_.get();
+  auto* leaf = made.get();
+  leaves_.emplace(client, std::move(made));
+  insert(leaf);
+  count_active(leaf, true);
 }
 
 void drf_sorter::remove(const std::string& client) {
-  clients_.erase(client);
+  auto i = leaves_.find(client);
+  if (i == leaves_.end())
+    return;
+  auto* leaf = i->second.get();
+  change_allocation(leaf, leaf->allocation, false);
+  count_active(leaf, false);
+  erase(leaf);
+  auto* parent = leaf->parent;
+  leaves_.erase(i);
+  prune(parent);
+}
+
+// Removes groups left without children, up the path.
+void drf_sorter::prune(node* n) {
+  while (n != root_.get() && n->children.empty()) {
+    auto* parent = n->parent;
+    erase(n);
+    groups_.erase(n->name);
+    n = parent;
+  }
 }
 
 bool drf_sorter::contains(const std::string& client) const {
-  return clients_.count(client) > 0;
+  return leaves_.count(client) > 0;
+}
+
+void drf_sorter::count_active(node* leaf, bool active) {
+  if (leaf->active == active)
+    return;
+  leaf->active = active;
+  for (auto* n = leaf; n != nullptr; n = n->parent)
+    n->active_leaves = active ? n->active_leaves + 1 : n->active_leaves - 1;
 }
 
 void drf_sorter::activate(const std::string& client, bool active) {
-  auto i = clients_.find(client);
-  if (i != clients_.end())
-    i->second.active = active;
+  if (auto i = leaves_.find(client); i != leaves_.end())
+    count_active(i->second.get(), active);
 }
 
-void drf_sorter::add_total(const common::resources& r) {
-  accumulate(total_, r, 1);
+bool drf_sorter::active(const std::string& client) const {
+  auto i = leaves_.find(client);
+  return i != leaves_.end() && i->second->active;
 }
 
-void drf_sorter::subtract_total(const common::resources& r) {
-  accumulate(total_, r, -1);
+std::size_t drf_sorter::active_count() const noexcept {
+  return root_->active_leaves;
 }
 
-void drf_sorter::allocated(const std::string& client, const common::resources& r) {
-  auto i = clients_.find(client);
-  if (i != clients_.end())
-    accumulate(i->second.allocation, r, 1);
-}
-
-void drf_sorter::unallocated(const std::string& client, const common::resources& r) {
-  auto i = clients_.find(client);
-  if (i != clients_.end())
-    accumulate(i->second.allocation, r, -1);
-}
-
-double drf_sorter::share(const std::string& client) const {
-  auto i = clients_.find(client);
-  if (i == clients_.end())
-    return 0;
-  double dominant = 0;
-  for (auto& [name, amount] : i->second.allocation) {
-    auto t = total_.find(name);
-    if (t != total_.end() && t->second > 0)
-      dominant = std::max(dominant, amount / t->second);
+void drf_sorter::set_weight(const std::string& path, double weight) {
+  weights_[path] = weight > 0 ? weight : 1.0;
+  for (auto* nodes : {&groups_, &leaves_}) {
+    auto i = nodes->find(path);
+    if (i == nodes->end() || stale())
+      continue;
+    auto* n = i->second.get();
+    erase(n);
+    n->share = compute_share(*n);
+    insert(n);
   }
-  return dominant / i->second.weight;
 }
 
-std::vector<std::string> drf_sorter::sort() const {
-  std::vector<std::pair<double, std::string>> ordered;
-  for (auto& [name, state] : clients_)
-    if (state.active)
-      ordered.emplace_back(share(name), name);
-  std::sort(ordered.begin(), ordered.end());
+double drf_sorter::weight(const std::string& path) const {
+  auto i = weights_.find(path);
+  return i == weights_.end() ? 1.0 : i->second;
+}
+
+void drf_sorter::add_total(const resource_quantities& r) {
+  if (r.empty())
+    return;
+  total_->amounts += r;
+  ++total_->version;
+}
+
+void drf_sorter::subtract_total(const resource_quantities& r) {
+  if (r.empty())
+    return;
+  total_->amounts -= r;
+  ++total_->version;
+}
+
+void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, bool add) {
+  if (r.empty())
+    return;
+  auto delta = r;  // `r` may be the leaf's own allocation
+  bool reorder = !stale();
+  for (auto* n = leaf; n != root_.get(); n = n->parent) {
+    if (reorder)
+      erase(n);
+    if (add)
+      n->allocation += delta;
+    else
+      n->allocation -= delta;
+    if (reorder) {
+      n->share = compute_share(*n);
+      insert(n);
+    }
+  }
+}
+
+void drf_sorter::allocated(const std::string& client, const resource_quantities& r) {
+  if (auto i = leaves_.find(client); i != leaves_.end())
+    change_allocation(i->second.get(), r, true);
+}
+
+void drf_sorter::unallocated(const std::string& client, const resource_quantities& r) {
+  if (auto i = leaves_.find(client); i != leaves_.end())
+    change_allocation(i->second.get(), r, false);
+}
+
+const resource_quantities& drf_sorter::allocation(const std::string& path) const {
+  auto& nodes = hierarchical_ ? groups_ : leaves_;
+  auto i = nodes.find(path);
+  return i == nodes.end() ? nothing : i->second->allocation;
+}
+
+double drf_sorter::share(const std::string& path) const {
+  auto& nodes = hierarchical_ ? groups_ : leaves_;
+  auto i = nodes.find(path);
+  return i == nodes.end() ? 0 : compute_share(*i->second);
+}
+
+void drf_sorter::refresh() {
+  if (!stale())
+    return;
+  dirty_ = false;
+  seen_version_ = total_->version;
+  refresh_children(root_.get());
+}
+
+void drf_sorter::refresh_children(node* parent) {
+  std::vector<node*> children;
+  children.reserve(parent->children.size());
+  for (auto& key : parent->children)
+    children.push_back(key.child);
+  parent->children.clear();
+  for (auto* child : children) {
+    child->share = compute_share(*child);
+    insert(child);
+    if (!child->leaf)
+      refresh_children(child);
+  }
+}
+
+std::vector<std::string> drf_sorter::sort() {
   std::vector<std::string> result;
-  result.reserve(ordered.size());
-  for (auto& entry : ordered)
-    result.push_back(std::move(entry.second));
+  visit([&](const std::string& client) {
+    result.push_back(client);
+    return false;
+  });
   return result;
 }
 

@@ -1,23 +1,58 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
-#include <string_view>
+#include <unordered_map>
 #include <vector>
 
-#include "actors/common/resources.hpp"
+#include "actors/allocator/resource_quantities.hpp"
 
 namespace mensa::allocator {
 
-/// Orders clients (roles, or frameworks within a role) by Dominant
-/// Resource Fairness: a client's share is its largest fraction of any
-/// scalar resource of the cluster, divided by its weight; the client with
-/// the smallest share comes first (ties by name, so the order is
-/// deterministic). Plain C++, no actor inside.
+/// Orders clients by Dominant Resource Fairness: a client's share is its
+/// largest fraction of any resource of the cluster total (names excluded
+/// from fairness left out), divided by its weight; the smallest share comes
+/// first, ties by name, so the order is deterministic.
+///
+/// A hierarchical sorter takes role paths (`a/b/c`) as clients: siblings
+/// are ordered by the share of their whole subtree, so `a`'s children
+/// together compete with `b` as one. A flat sorter takes any names
+/// (framework IDs).
+///
+/// Incremental: every node keeps its children ordered, and a change of
+/// allocation repositions only the nodes on the client's path. A change of
+/// the total (an agent added or removed) marks all shares stale and they
+/// are recomputed once, at the next `visit`. Plain C++, no actor inside.
 class drf_sorter {
  public:
-  /// Adds a client with a weight (> 0); re-adding keeps its allocation.
-  void add(const std::string& client, double weight = 1.0);
+  /// The cluster total shares are measured against; sorters may share one
+  /// (a role's framework sorters do), so adding an agent costs one update.
+  struct cluster_total {
+    resource_quantities amounts;
+    /// Bumped on every change; a sorter that saw another refreshes.
+    uint64_t version = 0;
+  };
+
+  /// A flat sorter, or a hierarchical one over role paths; with its own
+  /// total unless given one to share.
+  explicit drf_sorter(bool hierarchical = false,
+                      std::shared_ptr<cluster_total> total = nullptr);
+
+  drf_sorter(const drf_sorter&) = delete;
+  drf_sorter& operator=(const drf_sorter&) = delete;
+  drf_sorter(drf_sorter&&) = default;
+  drf_sorter& operator=(drf_sorter&&) = default;
+  ~drf_sorter();
+
+  /// Leaves resources named here (e.g. `gpus`) out of every share.
+  void exclude_from_fairness(std::set<std::string> names);
+
+  /// Adds an active client; re-adding a known client changes nothing.
+  void add(const std::string& client);
 
   /// Removes a client and forgets its allocation.
   void remove(const std::string& client);
@@ -25,39 +60,126 @@ class drf_sorter {
   /// Returns whether `client` is known.
   bool contains(const std::string& client) const;
 
-  /// Inactive clients keep their allocation but are left out of `sort`.
+  /// Inactive clients keep their allocation but are not visited.
   void activate(const std::string& client, bool active);
 
-  /// Adds to the resources shares are measured against.
-  void add_total(const common::resources& r);
+  /// Returns whether `client` is known and active.
+  bool active(const std::string& client) const;
 
-  /// Subtracts from the resources shares are measured against.
-  void subtract_total(const common::resources& r);
+  /// Returns the number of active clients.
+  std::size_t active_count() const noexcept;
 
-  /// Records resources allocated to `client`.
-  void allocated(const std::string& client, const common::resources& r);
+  /// Sets the weight (> 0) of `path`, a client or (hierarchical) a
+  /// subtree; it stays when the path has no client yet. Default 1.
+  void set_weight(const std::string& path, double weight);
 
-  /// Records resources `client` gave back.
-  void unallocated(const std::string& client, const common::resources& r);
+  /// Returns the weight of `path`.
+  double weight(const std::string& path) const;
 
-  /// Returns the weighted dominant share of `client`.
-  double share(const std::string& client) const;
+  /// Adds to the total shares are measured against.
+  void add_total(const resource_quantities& r);
+
+  /// Subtracts from the total shares are measured against.
+  void subtract_total(const resource_quantities& r);
+
+  /// Returns the total shares are measured against.
+  const resource_quantities& total() const noexcept { return total_->amounts; }
+
+  /// Returns the total, to share with other sorters.
+  const std::shared_ptr<cluster_total>& shared_total() const noexcept {
+    return total_;
+  }
+
+  /// Records resources allocated to `client` (ignored if unknown).
+  void allocated(const std::string& client, const resource_quantities& r);
+
+  /// Records resources `client` gave back (ignored if unknown).
+  void unallocated(const std::string& client, const resource_quantities& r);
+
+  /// Returns what `path` holds: the client's allocation, or in a
+  /// hierarchical sorter the sum over its subtree.
+  const resource_quantities& allocation(const std::string& path) const;
+
+  /// Returns the weighted dominant share of `path` (see `allocation`).
+  double share(const std::string& path) const;
+
+  /// Calls `fn(client)` for the active clients, smallest share first,
+  /// until it returns true; returns whether it did. `fn` may change the
+  /// sorter only when it then returns true.
+  template <class F>
+  bool visit(F&& fn) {
+    refresh();
+    return visit_children(root_.get(), fn);
+  }
 
   /// Returns the active clients, smallest share first.
-  std::vector<std::string> sort() const;
+  std::vector<std::string> sort();
 
   /// Returns whether no client is known.
-  bool empty() const noexcept { return clients_.empty(); }
+  bool empty() const noexcept { return leaves_.empty(); }
 
  private:
-  struct client_state {
-    double weight = 1.0;
-    bool active = true;
-    std::map<std::string, double> allocation;
+  struct node;
+
+  // A node as its parent orders it: by the share it had when inserted.
+  struct child_key {
+    double share;
+    const std::string* name;
+    node* child;
   };
 
-  std::map<std::string, client_state> clients_;
-  std::map<std::string, double> total_;
+  struct key_order {
+    bool operator()(const child_key& x, const child_key& y) const {
+      if (x.share != y.share)
+        return x.share < y.share;
+      return *x.name < *y.name;
+    }
+  };
+
+  struct node {
+    std::string name;
+    node* parent = nullptr;
+    bool leaf = false;
+    bool active = false;
+    std::size_t active_leaves = 0;
+    double share = 0;
+    resource_quantities allocation;
+    std::set<child_key, key_order> children;
+  };
+
+  template <class F>
+  bool visit_children(node* parent, F& fn) {
+    for (auto& key : parent->children) {
+      auto* child = key.child;
+      if (child->active_leaves == 0)
+        continue;
+      if (child->leaf ? fn(static_cast<const std::string&>(child->name))
+                      : visit_children(child, fn))
+        return true;
+    }
+    return false;
+  }
+
+  node* group(const std::string& path);
+  void insert(node* n);
+  void erase(node* n);
+  double compute_share(const node& n) const;
+  void change_allocation(node* leaf, const resource_quantities& r, bool add);
+  void count_active(node* leaf, bool active);
+  void prune(node* n);
+  bool stale() const noexcept { return dirty_ || seen_version_ != total_->version; }
+  void refresh();
+  void refresh_children(node* n);
+
+  bool hierarchical_;
+  std::unique_ptr<node> root_;
+  std::unordered_map<std::string, std::unique_ptr<node>> leaves_;
+  std::unordered_map<std::string, std::unique_ptr<node>> groups_;
+  std::map<std::string, double> weights_;
+  std::set<std::string> excluded_;
+  std::shared_ptr<cluster_total> total_;
+  uint64_t seen_version_ = 0;
+  bool dirty_ = false;
 };
 
 }  // namespace mensa::allocator

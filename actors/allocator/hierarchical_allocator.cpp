@@ -1,0 +1,612 @@
+#include "actors/allocator/hierarchical_allocator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "actors/common/roles.hpp"
+
+namespace mensa::allocator {
+
+namespace {
+
+// `a/b/c` -> `a`, `a/b`, `a/b/c`.
+std::vector<std::string> lineage(const std::string& role) {
+  std::vector<std::string> result;
+  for (auto slash = role.find('/'); slash != std::string::npos;
+       slash = role.find('/', slash + 1))
+    result.push_back(role.substr(0, slash));
+  result.push_back(role);
+  return result;
+}
+
+// Splits resources by the role they are allocated to; `otherwise` for
+// resources without one.
+std::map<std::string, common::resources> by_role(const common::resources& r,
+                                                 const std::string& otherwise) {
+  std::map<std::string, common::resources> result;
+  for (auto& entry : r.entries()) {
+    auto role = common::allocation_role(entry);
+    result[role.empty() ? otherwise : std::string(role)].add(entry);
+  }
+  return result;
+}
+
+bool has_reservations(const common::resources& r) {
+  return std::any_of(r.entries().begin(), r.entries().end(),
+                     [](const v1::Resource& x) { return x.reservations_size() > 0; });
+}
+
+// What reserved resources are reserved for, by role.
+std::map<std::string, resource_quantities> reservations_of(const common::resources& r) {
+  std::map<std::string, resource_quantities> result;
+  for (auto& entry : r.entries())
+    if (entry.reservations_size() > 0 && entry.type() == v1::Value::SCALAR) {
+      auto& q = result[std::string(common::reservation_role(entry))];
+      q.set(entry.name(), q.get(entry.name()) + entry.scalar().value());
+    }
+  return result;
+}
+
+}  // namespace
+
+hierarchical_allocator::hierarchical_allocator(allocator_options options)
+    : options_(std::move(options)),
+      quota_sorter_(true, role_sorter_.shared_total()) {
+  role_sorter_.exclude_from_fairness(options_.fairness_excluded);
+  quota_sorter_.exclude_from_fairness(options_.fairness_excluded);
+}
+
+// -- roles --------------------------------------------------------------------
+
+hierarchical_allocator::role_state& hierarchical_allocator::ensure_role(
+    const std::string& role) {
+  auto i = roles_.find(role);
+  if (i != roles_.end())
+    return i->second;
+  auto& state = roles_.try_emplace(role, role_sorter_.shared_total()).first->second;
+  state.frameworks.exclude_from_fairness(options_.fairness_excluded);
+  for (auto* sorter : {&role_sorter_, &quota_sorter_}) {
+    sorter->add(role);
+    sorter->activate(role, false);
+  }
+  return state;
+}
+
+void hierarchical_allocator::drop_role_if_unused(const std::string& role) {
+  auto i = roles_.find(role);
+  if (i == roles_.end() || i->second.subscribers > 0 || !i->second.reserved.empty() ||
+      !i->second.frameworks.empty())
+    return;
+  role_sorter_.remove(role);
+  quota_sorter_.remove(role);
+  roles_.erase(i);
+}
+
+void hierarchical_allocator::refresh_activity(const std::string& role) {
+  auto i = roles_.find(role);
+  if (i == roles_.end())
+    return;
+  bool wanting = i->second.frameworks.active_count() > 0;
+  role_sorter_.activate(role, wanting);
+  quota_sorter_.activate(role, wanting && unmet_guarantee_above(role));
+}
+
+bool hierarchical_allocator::unmet_guarantee_above(const std::string& role) const {
+  if (quotas_.empty())
+    return false;
+  for (auto& path : lineage(role)) {
+    auto q = quotas_.find(path);
+    if (q != quotas_.end() && !q->second.met)
+      return true;
+  }
+  return false;
+}
+
+// After what `role` consumes changed: guarantees on its path may have been
+// met (or lost), and what outermost guarantees lack changes the headroom.
+void hierarchical_allocator::update_quota_state(const std::string& role) {
+  for (auto& path : lineage(role)) {
+    auto q = quotas_.find(path);
+    if (q == quotas_.end())
+      continue;
+    auto& state = q->second;
+    auto& consumed = role_sorter_.allocation(path);
+    if (state.outermost) {
+      auto deficit = state.quota.guarantees - consumed;
+      if (!(deficit == state.deficit)) {
+        required_headroom_ -= state.deficit;
+        required_headroom_ += deficit;
+        state.deficit = std::move(deficit);
+      }
+    }
+    bool met = consumed.contains(state.quota.guarantees);
+    if (met == state.met)
+      continue;
+    state.met = met;
+    for (auto r = roles_.lower_bound(path);
+         r != roles_.end() && common::is_same_or_ancestor(path, r->first); ++r)
+      refresh_activity(r->first);
+  }
+}
+
+void hierarchical_allocator::recompute_quota_structure() {
+  required_headroom_ = {};
+  for (auto& [role, state] : quotas_) {
+    state.outermost = !state.quota.guarantees.empty();
+    auto path = lineage(role);
+    path.pop_back();
+    for (auto& ancestor : path) {
+      auto q = quotas_.find(ancestor);
+      if (q != quotas_.end() && !q->second.quota.guarantees.empty())
+        state.outermost = false;
+    }
+    auto& consumed = role_sorter_.allocation(role);
+    state.met = consumed.contains(state.quota.guarantees);
+    state.deficit = state.outermost ? state.quota.guarantees - consumed
+                                    : resource_quantities{};
+    required_headroom_ += state.deficit;
+  }
+  for (auto& [role, _] : roles_)
+    refresh_activity(role);
+}
+
+void hierarchical_allocator::set_weight(const std::string& role, double weight) {
+  weights_[role] = weight;
+  role_sorter_.set_weight(role, weight);
+  quota_sorter_.set_weight(role, weight);
+}
+
+void hierarchical_allocator::set_quota(const std::string& role, role_quota quota) {
+  if (quota.guarantees.empty() && quota.limits.empty())
+    quotas_.erase(role);
+  else
+    quotas_[role].quota = std::move(quota);
+  recompute_quota_structure();
+}
+
+const resource_quantities& hierarchical_allocator::consumed(const std::string& role) const {
+  return role_sorter_.allocation(role);
+}
+
+double hierarchical_allocator::role_share(const std::string& role) const {
+  return role_sorter_.share(role);
+}
+
+// -- frameworks ---------------------------------------------------------------
+
+void hierarchical_allocator::subscribe(const std::string& framework, framework_state& f,
+                                       const std::string& role) {
+  auto& r = ensure_role(role);
+  ++r.subscribers;
+  r.frameworks.add(framework);
+  r.frameworks.activate(framework, f.active && f.suppressed.count(role) == 0);
+  refresh_activity(role);
+}
+
+void hierarchical_allocator::add_framework(const std::string& id,
+                                           const std::vector<std::string>& roles,
+                                           bool active,
+                                           const std::set<std::string>& suppressed) {
+  if (frameworks_.count(id) > 0)
+    return;
+  auto& f = frameworks_[id];
+  f.roles = roles;
+  f.active = active;
+  f.suppressed = suppressed;
+  for (auto& role : roles)
+    subscribe(id, f, role);
+}
+
+void hierarchical_allocator::update_framework(const std::string& id,
+                                              const std::vector<std::string>& roles,
+                                              const std::set<std::string>& suppressed) {
+  auto i = frameworks_.find(id);
+  if (i == frameworks_.end())
+    return;
+  auto& f = i->second;
+  f.suppressed = suppressed;
+  for (auto& role : f.roles) {
+    if (std::find(roles.begin(), roles.end(), role) != roles.end())
+      continue;
+    // Left: what it holds in the role stays counted there until released.
+    auto& r = roles_.at(role);
+    --r.subscribers;
+    r.frameworks.activate(id, false);
+    refresh_activity(role);
+  }
+  auto old_roles = std::move(f.roles);
+  f.roles = roles;
+  for (auto& role : roles) {
+    if (std::find(old_roles.begin(), old_roles.end(), role) == old_roles.end()) {
+      subscribe(id, f, role);
+    } else {
+      roles_.at(role).frameworks.activate(id, f.active && suppressed.count(role) == 0);
+      refresh_activity(role);
+    }
+  }
+}
+
+void hierarchical_allocator::remove_framework(const std::string& id) {
+  auto i = frameworks_.find(id);
+  if (i == frameworks_.end())
+    return;
+  auto held = i->second.allocated;
+  for (auto& [agent, resources] : held)
+    untrack(id, agent, resources);
+  auto subscribed = i->second.roles;
+  frameworks_.erase(i);
+  std::vector<std::string> touched;
+  for (auto& [role, r] : roles_) {
+    if (!r.frameworks.contains(id))
+      continue;
+    r.frameworks.remove(id);
+    if (std::find(subscribed.begin(), subscribed.end(), role) != subscribed.end())
+      --r.subscribers;
+    touched.push_back(role);
+  }
+  for (auto& role : touched) {
+    refresh_activity(role);
+    drop_role_if_unused(role);
+  }
+}
+
+void hierarchical_allocator::activate_framework(const std::string& id, bool active) {
+  auto i = frameworks_.find(id);
+  if (i == frameworks_.end())
+    return;
+  auto& f = i->second;
+  f.active = active;
+  for (auto& role : f.roles) {
+    roles_.at(role).frameworks.activate(id, active && f.suppressed.count(role) == 0);
+    refresh_activity(role);
+  }
+}
+
+void hierarchical_allocator::suppress(const std::string& id,
+                                      const std::vector<std::string>& roles) {
+  auto i = frameworks_.find(id);
+  if (i == frameworks_.end())
+    return;
+  auto& f = i->second;
+  for (auto& role : roles.empty() ? f.roles : roles) {
+    f.suppressed.insert(role);
+    if (auto r = roles_.find(role); r != roles_.end() && r->second.subscribers > 0) {
+      r->second.frameworks.activate(id, false);
+      refresh_activity(role);
+    }
+  }
+}
+
+void hierarchical_allocator::revive(const std::string& id,
+                                    const std::vector<std::string>& roles) {
+  auto i = frameworks_.find(id);
+  if (i == frameworks_.end())
+    return;
+  auto& f = i->second;
+  auto& revived = roles.empty() ? f.roles : roles;
+  for (auto& role : revived) {
+    f.suppressed.erase(role);
+    if (std::find(f.roles.begin(), f.roles.end(), role) == f.roles.end())
+      continue;
+    roles_.at(role).frameworks.activate(id, f.active);
+    refresh_activity(role);
+  }
+  for (auto& [agent, refusals] : f.refusals)
+    refusals.erase(std::remove_if(refusals.begin(), refusals.end(),
+                                  [&](const refusal& r) {
+                                    return std::find(revived.begin(), revived.end(),
+                                                     r.role) != revived.end();
+                                  }),
+                   refusals.end());
+}
+
+// -- agents -------------------------------------------------------------------
+
+void hierarchical_allocator::set_offerable(agent_state& agent) {
+  agent.offerable =
+      agent.active && allocatable(resource_quantities::of(agent.available));
+}
+
+void hierarchical_allocator::add_agent(const std::string& id,
+                                       const common::resources& total) {
+  if (agents_.count(id) > 0)
+    return;
+  auto& agent = agents_[id];
+  agent.total = total;
+  agent.available = total;
+  agent.reserved = has_reservations(total);
+  set_offerable(agent);
+  role_sorter_.add_total(resource_quantities::of(total));
+  if (agent.reserved) {
+    unallocated_unreserved_ += resource_quantities::of(total.unreserved());
+    for (auto& [role, amounts] : reservations_of(total)) {
+      auto& r = ensure_role(role);
+      r.reserved += amounts;
+      change_role_allocation(role, amounts, true);
+    }
+  } else {
+    unallocated_unreserved_ += resource_quantities::of(total);
+  }
+}
+
+void hierarchical_allocator::remove_agent(const std::string& id) {
+  auto i = agents_.find(id);
+  if (i == agents_.end())
+    return;
+  auto holders = i->second.holders;
+  for (auto& framework : holders) {
+    auto f = frameworks_.find(framework);
+    if (f == frameworks_.end())
+      continue;
+    auto held = f->second.allocated.find(id);
+    if (held != f->second.allocated.end())
+      untrack(framework, id, common::resources(held->second));
+  }
+  for (auto& [_, f] : frameworks_)
+    f.refusals.erase(id);
+  auto& agent = i->second;
+  unallocated_unreserved_ -= resource_quantities::of(agent.available.unreserved());
+  for (auto& [role, amounts] : reservations_of(agent.total)) {
+    auto& r = roles_.at(role);
+    r.reserved -= amounts;
+    change_role_allocation(role, amounts, false);
+    drop_role_if_unused(role);
+  }
+  role_sorter_.subtract_total(resource_quantities::of(agent.total));
+  agents_.erase(i);
+}
+
+void hierarchical_allocator::activate_agent(const std::string& id, bool active) {
+  auto i = agents_.find(id);
+  if (i == agents_.end())
+    return;
+  i->second.active = active;
+  set_offerable(i->second);
+}
+
+// -- resources ----------------------------------------------------------------
+
+bool hierarchical_allocator::allocatable(const resource_quantities& r) const {
+  return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
+                     [&](const resource_quantities& min) { return r.contains(min); });
+}
+
+void hierarchical_allocator::change_role_allocation(const std::string& role,
+                                                    const resource_quantities& r,
+                                                    bool add) {
+  if (r.empty())
+    return;
+  for (auto* sorter : {&role_sorter_, &quota_sorter_}) {
+    if (add)
+      sorter->allocated(role, r);
+    else
+      sorter->unallocated(role, r);
+  }
+  if (!quotas_.empty())
+    update_quota_state(role);
+}
+
+// `resources` are unallocated; reservations for `role`'s line were counted
+// when the agent came, so only unreserved ones add to the role's share.
+void hierarchical_allocator::track(const std::string& framework,
+                                   const std::string& agent_id, const std::string& role,
+                                   const common::resources& resources) {
+  auto& agent = agents_.at(agent_id);
+  agent.available -= resources;
+  set_offerable(agent);
+  agent.holders.insert(framework);
+  auto unreserved = resource_quantities::of(
+      agent.reserved ? resources.unreserved() : resources);
+  unallocated_unreserved_ -= unreserved;
+  frameworks_.at(framework).allocated[agent_id] += resources.allocated_to(role);
+  auto& r = ensure_role(role);
+  if (!r.frameworks.contains(framework)) {
+    r.frameworks.add(framework);
+    r.frameworks.activate(framework, false);
+  }
+  r.frameworks.allocated(framework, resource_quantities::of(resources));
+  change_role_allocation(role, unreserved, true);
+}
+
+void hierarchical_allocator::untrack(const std::string& framework,
+                                     const std::string& agent_id,
+                                     const common::resources& resources) {
+  auto f = frameworks_.find(framework);
+  if (f == frameworks_.end())
+    return;
+  auto held = f->second.allocated.find(agent_id);
+  if (held == f->second.allocated.end())
+    return;
+  // Never give back more than the framework holds there.
+  common::resources released;
+  for (auto& entry : resources.entries()) {
+    common::resources one;
+    one.add(entry);
+    if (held->second.contains(one))
+      released += one;
+  }
+  held->second -= released;
+  auto agent = agents_.find(agent_id);
+  if (held->second.empty()) {
+    f->second.allocated.erase(held);
+    if (agent != agents_.end())
+      agent->second.holders.erase(framework);
+  }
+  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
+  for (auto& [role, part] : by_role(released, fallback)) {
+    auto plain = part.unallocated();
+    auto unreserved = resource_quantities::of(plain.unreserved());
+    if (agent != agents_.end()) {
+      agent->second.available += plain;
+      set_offerable(agent->second);
+      unallocated_unreserved_ += unreserved;
+    }
+    auto r = roles_.find(role);
+    if (r == roles_.end())
+      continue;
+    r->second.frameworks.unallocated(framework, resource_quantities::of(plain));
+    change_role_allocation(role, unreserved, false);
+  }
+}
+
+void hierarchical_allocator::add_used(const std::string& framework,
+                                      const std::string& agent,
+                                      const common::resources& used) {
+  auto f = frameworks_.find(framework);
+  if (f == frameworks_.end() || agents_.count(agent) == 0)
+    return;
+  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
+  for (auto& [role, part] : by_role(used, fallback))
+    track(framework, agent, role, part.unallocated());
+}
+
+void hierarchical_allocator::recover(const std::string& framework,
+                                     const std::string& agent,
+                                     const common::resources& resources,
+                                     std::optional<caf::timespan> refuse_for,
+                                     time_point now) {
+  untrack(framework, agent, resources);
+  auto f = frameworks_.find(framework);
+  if (!refuse_for || f == frameworks_.end() || agents_.count(agent) == 0)
+    return;
+  // A filter never lasts less than an allocation interval: the next pass
+  // must not hand the same resources straight back.
+  auto expires = now + std::max(*refuse_for, options_.allocation_interval);
+  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
+  for (auto& [role, part] : by_role(resources, fallback))
+    f->second.refusals[agent].push_back({role, part.unallocated(), expires});
+}
+
+bool hierarchical_allocator::filtered(framework_state& framework,
+                                      const std::string& agent, const std::string& role,
+                                      const common::resources& offer, time_point now) {
+  auto i = framework.refusals.find(agent);
+  if (i == framework.refusals.end())
+    return false;
+  auto& live = i->second;
+  live.erase(std::remove_if(live.begin(), live.end(),
+                            [&](const refusal& r) { return r.expires <= now; }),
+             live.end());
+  if (live.empty()) {
+    framework.refusals.erase(i);
+    return false;
+  }
+  // Filtered when one refusal covers the offer: more than was refused (say
+  // after a task ended) is offered again.
+  return std::any_of(live.begin(), live.end(), [&](const refusal& r) {
+    return r.role == role && r.refused.contains(offer);
+  });
+}
+
+// -- allocation ---------------------------------------------------------------
+
+// What `role` may be offered of the agent's available resources in stage
+// `s`: what it may use (unreserved, or reserved for its line), with
+// unreserved scalars cut to its limits and, in the guarantee stage, to
+// what its guarantees lack; outside guarantees, the headroom unmet
+// guarantees of other roles need stays free.
+std::optional<common::resources> hierarchical_allocator::shape_offer(
+    const agent_state& agent, const std::string& role, stage s) {
+  auto usable = agent.reserved ? agent.available.usable_by(role) : agent.available;
+  if (quotas_.empty())
+    return allocatable(resource_quantities::of(usable))
+               ? std::optional<common::resources>(std::move(usable))
+               : std::nullopt;
+  // The quotas on the role's line, outermost first, with their paths.
+  std::vector<std::pair<std::string, const quota_state*>> line;
+  const quota_state* outermost = nullptr;
+  for (auto& path : lineage(role)) {
+    auto q = quotas_.find(path);
+    if (q == quotas_.end())
+      continue;
+    line.emplace_back(path, &q->second);
+    if (q->second.outermost)
+      outermost = &q->second;
+  }
+  bool needed = false;
+  common::resources offer;
+  for (auto& entry : usable.entries()) {
+    if (entry.type() != v1::Value::SCALAR || entry.reservations_size() > 0) {
+      offer.add(entry);
+      continue;
+    }
+    auto& name = entry.name();
+    double cap = INFINITY;
+    bool guaranteed = false;
+    for (auto& [path, state] : line) {
+      auto& quota = state->quota;
+      auto consumed = role_sorter_.allocation(path).get(name);
+      if (auto limit = quota.limits.find(name); limit != quota.limits.end())
+        cap = std::min(cap, limit->second - consumed);
+      if (s == stage::guarantees && !state->met && quota.guarantees.get(name) > 0) {
+        auto lack = quota.guarantees.get(name) - consumed;
+        cap = std::min(cap, std::max(0.0, lack));
+        guaranteed = true;
+        needed = needed || lack > 0;
+      }
+    }
+    if (!guaranteed) {
+      auto required = required_headroom_.get(name);
+      if (required > 0) {
+        auto own = outermost ? outermost->deficit.get(name) : 0;
+        cap = std::min(cap, unallocated_unreserved_.get(name) - (required - own));
+      }
+    }
+    auto amount = common::round_scalar(std::min(entry.scalar().value(), cap));
+    if (amount <= 0)
+      continue;
+    auto shrunk = entry;
+    shrunk.mutable_scalar()->set_value(amount);
+    offer.add(shrunk);
+  }
+  if (s == stage::guarantees && !needed)
+    return std::nullopt;
+  if (!allocatable(resource_quantities::of(offer)))
+    return std::nullopt;
+  return offer;
+}
+
+void hierarchical_allocator::allocate_on(const std::string& agent_id, agent_state& agent,
+                                         stage s, time_point now,
+                                         std::vector<allocation>& out) {
+  auto& sorter = s == stage::guarantees ? quota_sorter_ : role_sorter_;
+  bool allocated = true;
+  while (allocated && agent.offerable) {
+    allocated = sorter.visit([&](const std::string& role) {
+      auto offer = shape_offer(agent, role, s);
+      if (!offer)
+        return false;
+      return roles_.at(role).frameworks.visit([&](const std::string& framework_id) {
+        auto& framework = frameworks_.at(framework_id);
+        if (filtered(framework, agent_id, role, *offer, now))
+          return false;
+        track(framework_id, agent_id, role, *offer);
+        out.push_back({framework_id, agent_id, role, std::move(*offer)});
+        return true;
+      });
+    });
+  }
+}
+
+std::vector<allocation> hierarchical_allocator::allocate(time_point now, uint64_t seed) {
+  std::vector<allocation> result;
+  // Agents in a random order each pass (deterministic for a seed), so no
+  // agent is always offered first.
+  std::vector<std::pair<const std::string*, agent_state*>> order;
+  for (auto& [id, agent] : agents_)
+    if (agent.offerable)
+      order.emplace_back(&id, &agent);
+  std::mt19937_64 random(seed);
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[random() % i]);
+  for (auto [id, agent] : order) {
+    if (quota_sorter_.active_count() > 0)
+      allocate_on(*id, *agent, stage::guarantees, now, result);
+    if (agent->offerable)
+      allocate_on(*id, *agent, stage::fair_share, now, result);
+  }
+  return result;
+}
+
+}  // namespace mensa::allocator

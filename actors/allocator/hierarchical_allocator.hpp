@@ -1,0 +1,217 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/allocator/allocator_options.hpp"
+#include "actors/allocator/drf_sorter.hpp"
+#include "actors/allocator/resource_quantities.hpp"
+#include "actors/common/resources.hpp"
+#include "caf/actor_clock.hpp"
+
+namespace mensa::allocator {
+
+/// One decision of an allocation pass: resources of an agent for a
+/// framework, in one of its roles (to be offered).
+struct allocation {
+  std::string framework_id;
+  std::string agent_id;
+  std::string role;
+  /// Without allocation roles; the offer sets `role` on each.
+  common::resources resources;
+};
+
+/// A role's quota in the allocator's terms.
+struct role_quota {
+  /// Offered to the role before fair shares, as far as the cluster has it.
+  resource_quantities guarantees;
+  /// Never exceeded by what the role and its subroles hold (reservations
+  /// included); names absent have no limit, 0 is a limit.
+  std::map<std::string, double> limits;
+};
+
+/// Hierarchical Dominant Resource Fairness with quota, as plain C++ (the
+/// allocator actor feeds it). A pass offers each agent's available
+/// resources in two stages:
+///
+/// 1. Guarantees: roles under a quota guarantee that is not met yet, by
+///    weighted dominant share, get what their guarantee still lacks.
+/// 2. Fair shares: every role that wants offers, by weighted dominant share
+///    (siblings in the role tree compared by their whole subtree), then its
+///    frameworks by dominant share within the role.
+///
+/// No role ever goes past a limit of its own or of an ancestor; and stage 2
+/// keeps as headroom the unreserved resources that unmet guarantees still
+/// need. Reserved resources go only to their role and its subroles, and
+/// count toward the role's share and quota from the start. A framework's
+/// refusals (declines) filter an agent for that framework and role while
+/// they cover the offer.
+///
+/// A pass visits only agents with something to offer, and the sorters keep
+/// their order between passes, so a pass costs what changed.
+class hierarchical_allocator {
+ public:
+  using time_point = caf::actor_clock::time_point;
+
+  explicit hierarchical_allocator(allocator_options options = {});
+
+  // -- frameworks ------------------------------------------------------------
+
+  /// Adds a framework subscribed to `roles`; `suppressed` roles get no offers.
+  void add_framework(const std::string& id, const std::vector<std::string>& roles,
+                     bool active, const std::set<std::string>& suppressed);
+
+  /// Changes a framework's roles and suppressed roles.
+  void update_framework(const std::string& id, const std::vector<std::string>& roles,
+                        const std::set<std::string>& suppressed);
+
+  /// Removes a framework and what it holds.
+  void remove_framework(const std::string& id);
+
+  /// An inactive framework keeps what it holds but gets no offers.
+  void activate_framework(const std::string& id, bool active);
+
+  /// Stops offers to the framework in `roles` (all its roles when empty).
+  void suppress(const std::string& id, const std::vector<std::string>& roles);
+
+  /// Resumes offers in `roles` (all when empty) and clears the framework's
+  /// refusals in them.
+  void revive(const std::string& id, const std::vector<std::string>& roles);
+
+  // -- agents ----------------------------------------------------------------
+
+  /// Adds an agent with `total` resources (static reservations included).
+  void add_agent(const std::string& id, const common::resources& total);
+
+  /// Removes an agent; what frameworks held there is forgotten.
+  void remove_agent(const std::string& id);
+
+  /// An inactive agent keeps its allocations but is not offered.
+  void activate_agent(const std::string& id, bool active);
+
+  // -- resources -------------------------------------------------------------
+
+  /// Records resources a framework holds on an agent (after a failover);
+  /// each resource's allocation role says in which role.
+  void add_used(const std::string& framework, const std::string& agent,
+                const common::resources& used);
+
+  /// Takes back resources (declined, unused, freed). With `refuse_for`, the
+  /// framework refuses them on that agent for that long.
+  void recover(const std::string& framework, const std::string& agent,
+               const common::resources& resources,
+               std::optional<caf::timespan> refuse_for, time_point now);
+
+  // -- roles -----------------------------------------------------------------
+
+  /// Sets a role's weight (> 0; default 1).
+  void set_weight(const std::string& role, double weight);
+
+  /// Sets a role's quota; an empty one removes it.
+  void set_quota(const std::string& role, role_quota quota);
+
+  // -- allocation ------------------------------------------------------------
+
+  /// Runs a pass: agents are visited in an order shuffled by `seed`.
+  std::vector<allocation> allocate(time_point now, uint64_t seed);
+
+  // -- inspection ------------------------------------------------------------
+
+  /// Returns what `role` and its subroles hold toward quota: unreserved
+  /// allocations and every reservation.
+  const resource_quantities& consumed(const std::string& role) const;
+
+  /// Returns the weighted dominant share of `role` (with its subroles).
+  double role_share(const std::string& role) const;
+
+  /// Returns the number of agents.
+  std::size_t agent_count() const noexcept { return agents_.size(); }
+
+ private:
+  struct refusal {
+    std::string role;
+    common::resources refused;
+    time_point expires;
+  };
+
+  struct framework_state {
+    std::vector<std::string> roles;
+    bool active = true;
+    std::set<std::string> suppressed;
+    /// Live refusals by agent: each stands alone (Mesos's offer filters),
+    /// so refusing a little twice never refuses more.
+    std::unordered_map<std::string, std::vector<refusal>> refusals;
+    /// What it holds by agent, with allocation roles.
+    std::unordered_map<std::string, common::resources> allocated;
+  };
+
+  struct agent_state {
+    common::resources total;
+    common::resources available;
+    bool reserved = false;
+    bool active = true;
+    bool offerable = false;
+    std::set<std::string> holders;
+  };
+
+  struct role_state {
+    explicit role_state(std::shared_ptr<drf_sorter::cluster_total> total)
+        : frameworks(false, std::move(total)) {}
+
+    drf_sorter frameworks;
+    std::size_t subscribers = 0;
+    resource_quantities reserved;
+  };
+
+  struct quota_state {
+    role_quota quota;
+    bool met = true;
+    /// Set on outermost guarantees (no ancestor has one): what they lack.
+    bool outermost = false;
+    resource_quantities deficit;
+  };
+
+  enum class stage { guarantees, fair_share };
+
+  role_state& ensure_role(const std::string& role);
+  void drop_role_if_unused(const std::string& role);
+  void refresh_activity(const std::string& role);
+  void subscribe(const std::string& framework, framework_state& f,
+                 const std::string& role);
+  bool unmet_guarantee_above(const std::string& role) const;
+  void update_quota_state(const std::string& role);
+  void recompute_quota_structure();
+  void set_offerable(agent_state& agent);
+  void track(const std::string& framework, const std::string& agent,
+             const std::string& role, const common::resources& resources);
+  void untrack(const std::string& framework, const std::string& agent,
+               const common::resources& resources);
+  void change_role_allocation(const std::string& role, const resource_quantities& r,
+                              bool add);
+  bool allocatable(const resource_quantities& r) const;
+  std::optional<common::resources> shape_offer(const agent_state& agent,
+                                               const std::string& role, stage s);
+  bool filtered(framework_state& framework, const std::string& agent,
+                const std::string& role, const common::resources& offer,
+                time_point now);
+  void allocate_on(const std::string& agent_id, agent_state& agent, stage s,
+                   time_point now, std::vector<allocation>& out);
+
+  allocator_options options_;
+  std::unordered_map<std::string, framework_state> frameworks_;
+  std::unordered_map<std::string, agent_state> agents_;
+  std::map<std::string, role_state> roles_;
+  std::map<std::string, double> weights_;
+  std::map<std::string, quota_state> quotas_;
+  drf_sorter role_sorter_{true};
+  drf_sorter quota_sorter_{true};
+  resource_quantities unallocated_unreserved_;
+  resource_quantities required_headroom_;
+};
+
+}  // namespace mensa::allocator
