@@ -176,14 +176,15 @@ void allocator_process::on_update_quota(const address& from,
                                         const internal::UpdateQuota& msg) {
   if (!from_master(from))
     return;
+  std::map<std::string, role_quota> quotas;
   for (auto& config : msg.quota_configs()) {
-    role_quota quota;
+    auto& quota = quotas[config.role()];
     for (auto& [name, amount] : config.guarantees())
       quota.guarantees.set(name, amount.value());
     for (auto& [name, amount] : config.limits())
       quota.limits[name] = amount.value();
-    allocator_.set_quota(config.role(), std::move(quota));
   }
+  allocator_.set_quotas(std::move(quotas));
   request_pass();
 }
 

@@ -66,17 +66,45 @@ double drf_sorter::compute_share(const node& n) const {
   return dominant / weight(n.name);
 }
 
-void drf_sorter::add(const std::string& client) {
-  if (leaves_.count(client) > 0)
-    return;
+drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
+  if (auto i = leaves_.find(client); i != leaves_.end())
+    return handle(i->second.get());
   auto made = std::make_unique<node>();
   made->name = client;
   made->leaf = true;
+  made->payload = payload;
   made->parent = hierarchical_ ? group(client) : root_.get();
   auto* leaf = made.get();
   leaves_.emplace(client, std::move(made));
   insert(leaf);
   count_active(leaf, true);
+  return handle(leaf);
+}
+
+drf_sorter::handle drf_sorter::find(const std::string& client) const {
+  auto i = leaves_.find(client);
+  return i == leaves_.end() ? handle() : handle(i->second.get());
+}
+
+void drf_sorter::activate(handle client, bool active) {
+  if (client)
+    count_active(client.node_, active);
+}
+
+void drf_sorter::allocated(handle client, const resource_quantities& r) {
+  if (client)
+    change_allocation(client.node_, r, true);
+}
+
+void drf_sorter::unallocated(handle client, const resource_quantities& r) {
+  if (client)
+    change_allocation(client.node_, r, false);
+}
+
+const resource_quantities& drf_sorter::allocation(handle client) const {
+  if (!client)
+    return nothing;
+  return hierarchical_ ? client.node_->parent->allocation : client.node_->allocation;
 }
 
 void drf_sorter::remove(const std::string& client) {
@@ -225,7 +253,7 @@ void drf_sorter::refresh_children(node* parent) {
 
 std::vector<std::string> drf_sorter::sort() {
   std::vector<std::string> result;
-  visit([&](const std::string& client) {
+  visit([&](const std::string& client, void*) {
     result.push_back(client);
     return false;
   });

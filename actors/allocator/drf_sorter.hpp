@@ -28,6 +28,8 @@ namespace mensa::allocator {
 /// the total (an agent added or removed) marks all shares stale and they
 /// are recomputed once, at the next `visit`. Plain C++, no actor inside.
 class drf_sorter {
+  struct node;
+
  public:
   /// The cluster total shares are measured against; sorters may share one
   /// (a role's framework sorters do), so adding an agent costs one update.
@@ -51,8 +53,27 @@ class drf_sorter {
   /// Leaves resources named here (e.g. `gpus`) out of every share.
   void exclude_from_fairness(std::set<std::string> names);
 
-  /// Adds an active client; re-adding a known client changes nothing.
-  void add(const std::string& client);
+  /// A client's place in the sorter, so hot paths skip the name lookup.
+  /// Valid until the client is removed.
+  class handle {
+   public:
+    handle() = default;
+
+    /// Returns whether it refers to a client.
+    explicit operator bool() const noexcept { return node_ != nullptr; }
+
+   private:
+    friend class drf_sorter;
+    explicit handle(node* n) : node_(n) {}
+    node* node_ = nullptr;
+  };
+
+  /// Adds an active client carrying `payload` (what `visit` hands back);
+  /// re-adding a known client changes nothing. Returns its handle.
+  handle add(const std::string& client, void* payload = nullptr);
+
+  /// Returns the handle of `client`, empty if unknown.
+  handle find(const std::string& client) const;
 
   /// Removes a client and forgets its allocation.
   void remove(const std::string& client);
@@ -62,6 +83,9 @@ class drf_sorter {
 
   /// Inactive clients keep their allocation but are not visited.
   void activate(const std::string& client, bool active);
+
+  /// Same as `activate(client, active)`.
+  void activate(handle client, bool active);
 
   /// Returns whether `client` is known and active.
   bool active(const std::string& client) const;
@@ -96,16 +120,26 @@ class drf_sorter {
   /// Records resources `client` gave back (ignored if unknown).
   void unallocated(const std::string& client, const resource_quantities& r);
 
+  /// Same as `allocated(client, r)`.
+  void allocated(handle client, const resource_quantities& r);
+
+  /// Same as `unallocated(client, r)`.
+  void unallocated(handle client, const resource_quantities& r);
+
   /// Returns what `path` holds: the client's allocation, or in a
   /// hierarchical sorter the sum over its subtree.
   const resource_quantities& allocation(const std::string& path) const;
 
+  /// Returns what the client holds, with its subtree in a hierarchical
+  /// sorter; stays valid (and current) while the client is known.
+  const resource_quantities& allocation(handle client) const;
+
   /// Returns the weighted dominant share of `path` (see `allocation`).
   double share(const std::string& path) const;
 
-  /// Calls `fn(client)` for the active clients, smallest share first,
-  /// until it returns true; returns whether it did. `fn` may change the
-  /// sorter only when it then returns true.
+  /// Calls `fn(client, payload)` for the active clients, smallest share
+  /// first, until it returns true; returns whether it did. `fn` may change
+  /// the sorter only when it then returns true.
   template <class F>
   bool visit(F&& fn) {
     refresh();
@@ -119,8 +153,6 @@ class drf_sorter {
   bool empty() const noexcept { return leaves_.empty(); }
 
  private:
-  struct node;
-
   // A node as its parent orders it: by the share it had when inserted.
   struct child_key {
     double share;
@@ -141,6 +173,7 @@ class drf_sorter {
     node* parent = nullptr;
     bool leaf = false;
     bool active = false;
+    void* payload = nullptr;
     std::size_t active_leaves = 0;
     double share = 0;
     resource_quantities allocation;
@@ -153,7 +186,7 @@ class drf_sorter {
       auto* child = key.child;
       if (child->active_leaves == 0)
         continue;
-      if (child->leaf ? fn(static_cast<const std::string&>(child->name))
+      if (child->leaf ? fn(static_cast<const std::string&>(child->name), child->payload)
                       : visit_children(child, fn))
         return true;
     }

@@ -66,10 +66,11 @@ hierarchical_allocator::role_state& hierarchical_allocator::ensure_role(
     return i->second;
   auto& state = roles_.try_emplace(role, role_sorter_.shared_total()).first->second;
   state.frameworks.exclude_from_fairness(options_.fairness_excluded);
-  for (auto* sorter : {&role_sorter_, &quota_sorter_}) {
-    sorter->add(role);
-    sorter->activate(role, false);
-  }
+  state.in_role_sorter = role_sorter_.add(role, &state);
+  role_sorter_.activate(state.in_role_sorter, false);
+  state.in_quota_sorter = quota_sorter_.add(role, &state);
+  quota_sorter_.activate(state.in_quota_sorter, false);
+  update_quota_line(role, state);
   return state;
 }
 
@@ -83,50 +84,90 @@ void hierarchical_allocator::drop_role_if_unused(const std::string& role) {
   roles_.erase(i);
 }
 
-void hierarchical_allocator::refresh_activity(const std::string& role) {
-  auto i = roles_.find(role);
-  if (i == roles_.end())
-    return;
-  bool wanting = i->second.frameworks.active_count() > 0;
-  role_sorter_.activate(role, wanting);
-  quota_sorter_.activate(role, wanting && unmet_guarantee_above(role));
-}
-
-bool hierarchical_allocator::unmet_guarantee_above(const std::string& role) const {
+void hierarchical_allocator::update_quota_line(const std::string& role, role_state& r) {
+  r.quota_line.clear();
   if (quotas_.empty())
-    return false;
-  for (auto& path : lineage(role)) {
-    auto q = quotas_.find(path);
-    if (q != quotas_.end() && !q->second.met)
-      return true;
-  }
-  return false;
+    return;
+  for (auto& path : lineage(role))
+    if (auto q = quotas_.find(path); q != quotas_.end())
+      r.quota_line.emplace_back(&q->second, &role_sorter_.allocation(path));
 }
 
-// After what `role` consumes changed: guarantees on its path may have been
-// met (or lost), and what outermost guarantees lack changes the headroom.
-void hierarchical_allocator::update_quota_state(const std::string& role) {
-  for (auto& path : lineage(role)) {
-    auto q = quotas_.find(path);
-    if (q == quotas_.end())
-      continue;
-    auto& state = q->second;
-    auto& consumed = role_sorter_.allocation(path);
-    if (state.outermost) {
-      auto deficit = state.quota.guarantees - consumed;
-      if (!(deficit == state.deficit)) {
-        required_headroom_ -= state.deficit;
+// A role wants offers when one of its frameworks does and no limit on its
+// line is reached; it takes part in the guarantee stage while a guarantee
+// on its line is unmet.
+void hierarchical_allocator::refresh_activity(const std::string& role) {
+  if (auto i = roles_.find(role); i != roles_.end())
+    refresh_activity(i->second);
+}
+
+void hierarchical_allocator::refresh_activity(role_state& r) {
+  bool wanting = r.frameworks.active_count() > 0;
+  bool unmet = false;
+  for (auto& [state, _] : r.quota_line) {
+    wanting = wanting && !state->limited;
+    unmet = unmet || !state->met;
+  }
+  role_sorter_.activate(r.in_role_sorter, wanting);
+  quota_sorter_.activate(r.in_quota_sorter, wanting && unmet);
+}
+
+bool hierarchical_allocator::limits_leave_room(const quota_state& state,
+                                               const resource_quantities& consumed) const {
+  auto& limits = state.quota.limits;
+  if (limits.empty())
+    return true;
+  return std::any_of(
+      options_.min_allocatable.begin(), options_.min_allocatable.end(),
+      [&](const resource_quantities& min) {
+        return std::all_of(min.entries().begin(), min.entries().end(), [&](auto& e) {
+          auto limit = limits.find(e.first);
+          return limit == limits.end() || limit->second - consumed.get(e.first) >= e.second;
+        });
+      });
+}
+
+// Whether what stays free beyond the headroom unmet guarantees need is too
+// little for any offer: then only roles under an unmet guarantee (or
+// agents with reservations) can be offered anything.
+bool hierarchical_allocator::headroom_exhausted() const {
+  if (required_headroom_.empty())
+    return false;
+  return std::none_of(
+      options_.min_allocatable.begin(), options_.min_allocatable.end(),
+      [&](const resource_quantities& min) {
+        return std::all_of(min.entries().begin(), min.entries().end(), [&](auto& e) {
+          return unallocated_unreserved_.get(e.first) -
+                     required_headroom_.get(e.first) >=
+                 e.second;
+        });
+      });
+}
+
+// After what `role` consumes changed: guarantees and limits on its path may
+// have been met (or lost), and what outermost guarantees lack changes the
+// headroom.
+void hierarchical_allocator::update_quota_state(role_state& r) {
+  for (auto& [state, consumed_by_line] : r.quota_line) {
+    auto& consumed = *consumed_by_line;
+    if (state->outermost) {
+      auto deficit = state->quota.guarantees - consumed;
+      if (!(deficit == state->deficit)) {
+        required_headroom_ -= state->deficit;
         required_headroom_ += deficit;
-        state.deficit = std::move(deficit);
+        state->deficit = std::move(deficit);
       }
     }
-    bool met = consumed.contains(state.quota.guarantees);
-    if (met == state.met)
+    bool met = consumed.contains(state->quota.guarantees);
+    bool limited = !limits_leave_room(*state, consumed);
+    if (met == state->met && limited == state->limited)
       continue;
-    state.met = met;
-    for (auto r = roles_.lower_bound(path);
-         r != roles_.end() && common::is_same_or_ancestor(path, r->first); ++r)
-      refresh_activity(r->first);
+    state->met = met;
+    state->limited = limited;
+    auto& path = state->role;
+    for (auto i = roles_.lower_bound(path);
+         i != roles_.end() && common::is_same_or_ancestor(path, i->first); ++i)
+      refresh_activity(i->second);
   }
 }
 
@@ -143,12 +184,15 @@ void hierarchical_allocator::recompute_quota_structure() {
     }
     auto& consumed = role_sorter_.allocation(role);
     state.met = consumed.contains(state.quota.guarantees);
+    state.limited = !limits_leave_room(state, consumed);
     state.deficit = state.outermost ? state.quota.guarantees - consumed
                                     : resource_quantities{};
     required_headroom_ += state.deficit;
   }
-  for (auto& [role, _] : roles_)
-    refresh_activity(role);
+  for (auto& [role, r] : roles_) {
+    update_quota_line(role, r);
+    refresh_activity(r);
+  }
 }
 
 void hierarchical_allocator::set_weight(const std::string& role, double weight) {
@@ -157,11 +201,16 @@ void hierarchical_allocator::set_weight(const std::string& role, double weight) 
   quota_sorter_.set_weight(role, weight);
 }
 
-void hierarchical_allocator::set_quota(const std::string& role, role_quota quota) {
-  if (quota.guarantees.empty() && quota.limits.empty())
-    quotas_.erase(role);
-  else
-    quotas_[role].quota = std::move(quota);
+void hierarchical_allocator::set_quotas(std::map<std::string, role_quota> quotas) {
+  for (auto& [role, quota] : quotas) {
+    if (quota.guarantees.empty() && quota.limits.empty()) {
+      quotas_.erase(role);
+      continue;
+    }
+    auto& state = quotas_[role];
+    state.role = role;
+    state.quota = std::move(quota);
+  }
   recompute_quota_structure();
 }
 
@@ -179,9 +228,9 @@ void hierarchical_allocator::subscribe(const std::string& framework, framework_s
                                        const std::string& role) {
   auto& r = ensure_role(role);
   ++r.subscribers;
-  r.frameworks.add(framework);
-  r.frameworks.activate(framework, f.active && f.suppressed.count(role) == 0);
-  refresh_activity(role);
+  auto client = r.frameworks.add(framework, &f);
+  r.frameworks.activate(client, f.active && f.suppressed.count(role) == 0);
+  refresh_activity(r);
 }
 
 void hierarchical_allocator::add_framework(const std::string& id,
@@ -323,7 +372,7 @@ void hierarchical_allocator::add_agent(const std::string& id,
     for (auto& [role, amounts] : reservations_of(total)) {
       auto& r = ensure_role(role);
       r.reserved += amounts;
-      change_role_allocation(role, amounts, true);
+      change_role_allocation(r, amounts, true);
     }
   } else {
     unallocated_unreserved_ += resource_quantities::of(total);
@@ -350,7 +399,7 @@ void hierarchical_allocator::remove_agent(const std::string& id) {
   for (auto& [role, amounts] : reservations_of(agent.total)) {
     auto& r = roles_.at(role);
     r.reserved -= amounts;
-    change_role_allocation(role, amounts, false);
+    change_role_allocation(r, amounts, false);
     drop_role_if_unused(role);
   }
   role_sorter_.subtract_total(resource_quantities::of(agent.total));
@@ -372,41 +421,49 @@ bool hierarchical_allocator::allocatable(const resource_quantities& r) const {
                      [&](const resource_quantities& min) { return r.contains(min); });
 }
 
-void hierarchical_allocator::change_role_allocation(const std::string& role,
+void hierarchical_allocator::change_role_allocation(role_state& role,
                                                     const resource_quantities& r,
                                                     bool add) {
   if (r.empty())
     return;
-  for (auto* sorter : {&role_sorter_, &quota_sorter_}) {
-    if (add)
-      sorter->allocated(role, r);
-    else
-      sorter->unallocated(role, r);
+  if (add) {
+    role_sorter_.allocated(role.in_role_sorter, r);
+    quota_sorter_.allocated(role.in_quota_sorter, r);
+  } else {
+    role_sorter_.unallocated(role.in_role_sorter, r);
+    quota_sorter_.unallocated(role.in_quota_sorter, r);
   }
-  if (!quotas_.empty())
+  if (!role.quota_line.empty())
     update_quota_state(role);
 }
 
 // `resources` are unallocated; reservations for `role`'s line were counted
 // when the agent came, so only unreserved ones add to the role's share.
-void hierarchical_allocator::track(const std::string& framework,
-                                   const std::string& agent_id, const std::string& role,
+void hierarchical_allocator::track(const std::string& framework, framework_state& f,
+                                   const std::string& agent_id, agent_state& agent,
+                                   const std::string& role, role_state& r,
                                    const common::resources& resources) {
-  auto& agent = agents_.at(agent_id);
-  agent.available -= resources;
+  if (resources == agent.available)
+    agent.available = {};
+  else
+    agent.available -= resources;
   set_offerable(agent);
   agent.holders.insert(framework);
   auto unreserved = resource_quantities::of(
       agent.reserved ? resources.unreserved() : resources);
   unallocated_unreserved_ -= unreserved;
-  frameworks_.at(framework).allocated[agent_id] += resources.allocated_to(role);
-  auto& r = ensure_role(role);
-  if (!r.frameworks.contains(framework)) {
-    r.frameworks.add(framework);
-    r.frameworks.activate(framework, false);
+  auto& held = f.allocated[agent_id];
+  if (held.empty())
+    held = resources.allocated_to(role);
+  else
+    held += resources.allocated_to(role);
+  auto client = r.frameworks.find(framework);
+  if (!client) {
+    client = r.frameworks.add(framework, &f);
+    r.frameworks.activate(client, false);
   }
-  r.frameworks.allocated(framework, resource_quantities::of(resources));
-  change_role_allocation(role, unreserved, true);
+  r.frameworks.allocated(client, resource_quantities::of(resources));
+  change_role_allocation(r, unreserved, true);
 }
 
 void hierarchical_allocator::untrack(const std::string& framework,
@@ -418,15 +475,20 @@ void hierarchical_allocator::untrack(const std::string& framework,
   auto held = f->second.allocated.find(agent_id);
   if (held == f->second.allocated.end())
     return;
-  // Never give back more than the framework holds there.
+  // Never give back more than the framework holds there (all of it, often).
   common::resources released;
-  for (auto& entry : resources.entries()) {
-    common::resources one;
-    one.add(entry);
-    if (held->second.contains(one))
-      released += one;
+  if (resources == held->second) {
+    released = std::move(held->second);
+    held->second = {};
+  } else {
+    for (auto& entry : resources.entries()) {
+      common::resources one;
+      one.add(entry);
+      if (held->second.contains(one))
+        released += one;
+    }
+    held->second -= released;
   }
-  held->second -= released;
   auto agent = agents_.find(agent_id);
   if (held->second.empty()) {
     f->second.allocated.erase(held);
@@ -438,7 +500,10 @@ void hierarchical_allocator::untrack(const std::string& framework,
     auto plain = part.unallocated();
     auto unreserved = resource_quantities::of(plain.unreserved());
     if (agent != agents_.end()) {
-      agent->second.available += plain;
+      if (agent->second.available.empty())
+        agent->second.available = plain;
+      else
+        agent->second.available += plain;
       set_offerable(agent->second);
       unallocated_unreserved_ += unreserved;
     }
@@ -446,7 +511,7 @@ void hierarchical_allocator::untrack(const std::string& framework,
     if (r == roles_.end())
       continue;
     r->second.frameworks.unallocated(framework, resource_quantities::of(plain));
-    change_role_allocation(role, unreserved, false);
+    change_role_allocation(r->second, unreserved, false);
   }
 }
 
@@ -458,7 +523,8 @@ void hierarchical_allocator::add_used(const std::string& framework,
     return;
   auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
   for (auto& [role, part] : by_role(used, fallback))
-    track(framework, agent, role, part.unallocated());
+    track(framework, f->second, agent, agents_.at(agent), role, ensure_role(role),
+          part.unallocated());
 }
 
 void hierarchical_allocator::recover(const std::string& framework,
@@ -507,23 +573,17 @@ bool hierarchical_allocator::filtered(framework_state& framework,
 // what its guarantees lack; outside guarantees, the headroom unmet
 // guarantees of other roles need stays free.
 std::optional<common::resources> hierarchical_allocator::shape_offer(
-    const agent_state& agent, const std::string& role, stage s) {
+    const agent_state& agent, const std::string& role, const role_state& r, stage s) {
   auto usable = agent.reserved ? agent.available.usable_by(role) : agent.available;
   if (quotas_.empty())
     return allocatable(resource_quantities::of(usable))
                ? std::optional<common::resources>(std::move(usable))
                : std::nullopt;
-  // The quotas on the role's line, outermost first, with their paths.
-  std::vector<std::pair<std::string, const quota_state*>> line;
+  auto& line = r.quota_line;
   const quota_state* outermost = nullptr;
-  for (auto& path : lineage(role)) {
-    auto q = quotas_.find(path);
-    if (q == quotas_.end())
-      continue;
-    line.emplace_back(path, &q->second);
-    if (q->second.outermost)
-      outermost = &q->second;
-  }
+  for (auto& [state, _] : line)
+    if (state->outermost)
+      outermost = state;
   bool needed = false;
   common::resources offer;
   for (auto& entry : usable.entries()) {
@@ -534,9 +594,9 @@ std::optional<common::resources> hierarchical_allocator::shape_offer(
     auto& name = entry.name();
     double cap = INFINITY;
     bool guaranteed = false;
-    for (auto& [path, state] : line) {
+    for (auto& [state, consumed_by_line] : line) {
       auto& quota = state->quota;
-      auto consumed = role_sorter_.allocation(path).get(name);
+      auto consumed = consumed_by_line->get(name);
       if (auto limit = quota.limits.find(name); limit != quota.limits.end())
         cap = std::min(cap, limit->second - consumed);
       if (s == stage::guarantees && !state->met && quota.guarantees.get(name) > 0) {
@@ -570,18 +630,22 @@ std::optional<common::resources> hierarchical_allocator::shape_offer(
 void hierarchical_allocator::allocate_on(const std::string& agent_id, agent_state& agent,
                                          stage s, time_point now,
                                          std::vector<allocation>& out) {
-  auto& sorter = s == stage::guarantees ? quota_sorter_ : role_sorter_;
   bool allocated = true;
   while (allocated && agent.offerable) {
-    allocated = sorter.visit([&](const std::string& role) {
-      auto offer = shape_offer(agent, role, s);
+    // With the headroom used up, only roles under unmet guarantees (those
+    // the guarantee stage visits) can get unreserved resources.
+    bool guarantees_only = s == stage::guarantees || (!agent.reserved && headroom_exhausted());
+    auto& sorter = guarantees_only ? quota_sorter_ : role_sorter_;
+    allocated = sorter.visit([&](const std::string& role, void* role_payload) {
+      auto& r = *static_cast<role_state*>(role_payload);
+      auto offer = shape_offer(agent, role, r, s);
       if (!offer)
         return false;
-      return roles_.at(role).frameworks.visit([&](const std::string& framework_id) {
-        auto& framework = frameworks_.at(framework_id);
+      return r.frameworks.visit([&](const std::string& framework_id, void* payload) {
+        auto& framework = *static_cast<framework_state*>(payload);
         if (filtered(framework, agent_id, role, *offer, now))
           return false;
-        track(framework_id, agent_id, role, *offer);
+        track(framework_id, framework, agent_id, agent, role, r, *offer);
         out.push_back({framework_id, agent_id, role, std::move(*offer)});
         return true;
       });

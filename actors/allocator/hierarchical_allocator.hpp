@@ -112,8 +112,9 @@ class hierarchical_allocator {
   /// Sets a role's weight (> 0; default 1).
   void set_weight(const std::string& role, double weight);
 
-  /// Sets a role's quota; an empty one removes it.
-  void set_quota(const std::string& role, role_quota quota);
+  /// Sets roles' quota (each replacing the role's whole quota); an empty
+  /// one removes it. One call for many roles costs about what one costs.
+  void set_quotas(std::map<std::string, role_quota> quotas);
 
   // -- allocation ------------------------------------------------------------
 
@@ -159,6 +160,17 @@ class hierarchical_allocator {
     std::set<std::string> holders;
   };
 
+  struct quota_state {
+    std::string role;
+    role_quota quota;
+    bool met = true;
+    /// Its limits leave no room for an offer worth making.
+    bool limited = false;
+    /// Set on outermost guarantees (no ancestor has one): what they lack.
+    bool outermost = false;
+    resource_quantities deficit;
+  };
+
   struct role_state {
     explicit role_state(std::shared_ptr<drf_sorter::cluster_total> total)
         : frameworks(false, std::move(total)) {}
@@ -166,14 +178,11 @@ class hierarchical_allocator {
     drf_sorter frameworks;
     std::size_t subscribers = 0;
     resource_quantities reserved;
-  };
-
-  struct quota_state {
-    role_quota quota;
-    bool met = true;
-    /// Set on outermost guarantees (no ancestor has one): what they lack.
-    bool outermost = false;
-    resource_quantities deficit;
+    drf_sorter::handle in_role_sorter;
+    drf_sorter::handle in_quota_sorter;
+    /// The quotas on the role's line (itself and its ancestors), outermost
+    /// first, each with what its role consumes.
+    std::vector<std::pair<quota_state*, const resource_quantities*>> quota_line;
   };
 
   enum class stage { guarantees, fair_share };
@@ -181,21 +190,25 @@ class hierarchical_allocator {
   role_state& ensure_role(const std::string& role);
   void drop_role_if_unused(const std::string& role);
   void refresh_activity(const std::string& role);
+  void refresh_activity(role_state& r);
   void subscribe(const std::string& framework, framework_state& f,
                  const std::string& role);
-  bool unmet_guarantee_above(const std::string& role) const;
-  void update_quota_state(const std::string& role);
+  void update_quota_line(const std::string& role, role_state& r);
+  void update_quota_state(role_state& r);
+  bool limits_leave_room(const quota_state& state, const resource_quantities& consumed) const;
+  bool headroom_exhausted() const;
   void recompute_quota_structure();
   void set_offerable(agent_state& agent);
-  void track(const std::string& framework, const std::string& agent,
-             const std::string& role, const common::resources& resources);
+  void track(const std::string& framework, framework_state& f,
+             const std::string& agent_id, agent_state& agent, const std::string& role,
+             role_state& r, const common::resources& resources);
   void untrack(const std::string& framework, const std::string& agent,
                const common::resources& resources);
-  void change_role_allocation(const std::string& role, const resource_quantities& r,
-                              bool add);
+  void change_role_allocation(role_state& role, const resource_quantities& r, bool add);
   bool allocatable(const resource_quantities& r) const;
   std::optional<common::resources> shape_offer(const agent_state& agent,
-                                               const std::string& role, stage s);
+                                               const std::string& role,
+                                               const role_state& r, stage s);
   bool filtered(framework_state& framework, const std::string& agent,
                 const std::string& role, const common::resources& offer,
                 time_point now);
