@@ -12,7 +12,8 @@ namespace {
 // At most a year, as Mesos caps refuse_seconds.
 constexpr double max_refuse_seconds = 365.0 * 24 * 3600;
 
-std::set<std::string> to_set(const google::protobuf::RepeatedPtrField<std::string>& xs) {
+std::set<std::string> to_set(
+    const google::protobuf::RepeatedPtrField<std::string>& xs) {
   return {xs.begin(), xs.end()};
 }
 
@@ -66,7 +67,8 @@ void allocator_process::on_add_framework(const address& from,
   allocator_.add_framework(id, common::roles_of(msg.framework_info()), msg.active(),
                            to_set(msg.suppressed_roles()));
   for (auto& used : msg.used())
-    allocator_.add_used(id, used.agent_id().value(), common::resources(used.resources()));
+    allocator_.add_used(id, used.agent_id().value(),
+                        common::resources(used.resources()));
   request_pass();
 }
 

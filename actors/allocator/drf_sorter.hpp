@@ -110,9 +110,7 @@ class drf_sorter {
   const resource_quantities& total() const noexcept { return total_->amounts; }
 
   /// Returns the total, to share with other sorters.
-  const std::shared_ptr<cluster_total>& shared_total() const noexcept {
-    return total_;
-  }
+  const std::shared_ptr<cluster_total>& shared_total() const noexcept { return total_; }
 
   /// Records resources allocated to `client` (ignored if unknown).
   void allocated(const std::string& client, const resource_quantities& r);

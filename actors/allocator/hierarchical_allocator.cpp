@@ -51,8 +51,7 @@ std::map<std::string, resource_quantities> reservations_of(const common::resourc
 }  // namespace
 
 hierarchical_allocator::hierarchical_allocator(allocator_options options)
-    : options_(std::move(options)),
-      quota_sorter_(true, role_sorter_.shared_total()) {
+    : options_(std::move(options)), quota_sorter_(true, role_sorter_.shared_total()) {
   role_sorter_.exclude_from_fairness(options_.fairness_excluded);
   quota_sorter_.exclude_from_fairness(options_.fairness_excluded);
 }
@@ -112,19 +111,20 @@ void hierarchical_allocator::refresh_activity(role_state& r) {
   quota_sorter_.activate(r.in_quota_sorter, wanting && unmet);
 }
 
-bool hierarchical_allocator::limits_leave_room(const quota_state& state,
-                                               const resource_quantities& consumed) const {
+bool hierarchical_allocator::limits_leave_room(
+    const quota_state& state, const resource_quantities& consumed) const {
   auto& limits = state.quota.limits;
   if (limits.empty())
     return true;
-  return std::any_of(
-      options_.min_allocatable.begin(), options_.min_allocatable.end(),
-      [&](const resource_quantities& min) {
-        return std::all_of(min.entries().begin(), min.entries().end(), [&](auto& e) {
-          auto limit = limits.find(e.first);
-          return limit == limits.end() || limit->second - consumed.get(e.first) >= e.second;
-        });
-      });
+  return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
+                     [&](const resource_quantities& min) {
+                       return std::all_of(
+                           min.entries().begin(), min.entries().end(), [&](auto& e) {
+                             auto limit = limits.find(e.first);
+                             return limit == limits.end() ||
+                                    limit->second - consumed.get(e.first) >= e.second;
+                           });
+                     });
 }
 
 // Whether what stays free beyond the headroom unmet guarantees need is too
@@ -133,15 +133,15 @@ bool hierarchical_allocator::limits_leave_room(const quota_state& state,
 bool hierarchical_allocator::headroom_exhausted() const {
   if (required_headroom_.empty())
     return false;
-  return std::none_of(
-      options_.min_allocatable.begin(), options_.min_allocatable.end(),
-      [&](const resource_quantities& min) {
-        return std::all_of(min.entries().begin(), min.entries().end(), [&](auto& e) {
-          return unallocated_unreserved_.get(e.first) -
-                     required_headroom_.get(e.first) >=
-                 e.second;
-        });
-      });
+  return std::none_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
+                      [&](const resource_quantities& min) {
+                        return std::all_of(
+                            min.entries().begin(), min.entries().end(), [&](auto& e) {
+                              return unallocated_unreserved_.get(e.first) -
+                                         required_headroom_.get(e.first) >=
+                                     e.second;
+                            });
+                      });
 }
 
 // After what `role` consumes changed: guarantees and limits on its path may
@@ -185,8 +185,8 @@ void hierarchical_allocator::recompute_quota_structure() {
     auto& consumed = role_sorter_.allocation(role);
     state.met = consumed.contains(state.quota.guarantees);
     state.limited = !limits_leave_room(state, consumed);
-    state.deficit = state.outermost ? state.quota.guarantees - consumed
-                                    : resource_quantities{};
+    state.deficit =
+        state.outermost ? state.quota.guarantees - consumed : resource_quantities{};
     required_headroom_ += state.deficit;
   }
   for (auto& [role, r] : roles_) {
@@ -214,7 +214,8 @@ void hierarchical_allocator::set_quotas(std::map<std::string, role_quota> quotas
   recompute_quota_structure();
 }
 
-const resource_quantities& hierarchical_allocator::consumed(const std::string& role) const {
+const resource_quantities& hierarchical_allocator::consumed(
+    const std::string& role) const {
   return role_sorter_.allocation(role);
 }
 
@@ -449,8 +450,8 @@ void hierarchical_allocator::track(const std::string& framework, framework_state
     agent.available -= resources;
   set_offerable(agent);
   agent.holders.insert(framework);
-  auto unreserved = resource_quantities::of(
-      agent.reserved ? resources.unreserved() : resources);
+  auto unreserved =
+      resource_quantities::of(agent.reserved ? resources.unreserved() : resources);
   unallocated_unreserved_ -= unreserved;
   auto& held = f.allocated[agent_id];
   if (held.empty())
@@ -627,14 +628,15 @@ std::optional<common::resources> hierarchical_allocator::shape_offer(
   return offer;
 }
 
-void hierarchical_allocator::allocate_on(const std::string& agent_id, agent_state& agent,
-                                         stage s, time_point now,
+void hierarchical_allocator::allocate_on(const std::string& agent_id,
+                                         agent_state& agent, stage s, time_point now,
                                          std::vector<allocation>& out) {
   bool allocated = true;
   while (allocated && agent.offerable) {
     // With the headroom used up, only roles under unmet guarantees (those
     // the guarantee stage visits) can get unreserved resources.
-    bool guarantees_only = s == stage::guarantees || (!agent.reserved && headroom_exhausted());
+    bool guarantees_only =
+        s == stage::guarantees || (!agent.reserved && headroom_exhausted());
     auto& sorter = guarantees_only ? quota_sorter_ : role_sorter_;
     allocated = sorter.visit([&](const std::string& role, void* role_payload) {
       auto& r = *static_cast<role_state*>(role_payload);
@@ -653,7 +655,8 @@ void hierarchical_allocator::allocate_on(const std::string& agent_id, agent_stat
   }
 }
 
-std::vector<allocation> hierarchical_allocator::allocate(time_point now, uint64_t seed) {
+std::vector<allocation> hierarchical_allocator::allocate(time_point now,
+                                                         uint64_t seed) {
   std::vector<allocation> result;
   // Agents in a random order each pass (deterministic for a seed), so no
   // agent is always offered first.

@@ -195,7 +195,8 @@ class hierarchical_allocator {
                  const std::string& role);
   void update_quota_line(const std::string& role, role_state& r);
   void update_quota_state(role_state& r);
-  bool limits_leave_room(const quota_state& state, const resource_quantities& consumed) const;
+  bool limits_leave_room(const quota_state& state,
+                         const resource_quantities& consumed) const;
   bool headroom_exhausted() const;
   void recompute_quota_structure();
   void set_offerable(agent_state& agent);

@@ -10,8 +10,9 @@ namespace {
 using entry = std::pair<std::string, double>;
 
 auto position(std::vector<entry>& entries, std::string_view name) {
-  return std::lower_bound(entries.begin(), entries.end(), name,
-                          [](const entry& e, std::string_view n) { return e.first < n; });
+  return std::lower_bound(
+      entries.begin(), entries.end(), name,
+      [](const entry& e, std::string_view n) { return e.first < n; });
 }
 
 }  // namespace

@@ -53,7 +53,8 @@ runtime::expected<std::vector<v1::WeightInfo>> parse_weights(std::string_view te
   while (!text.empty()) {
     auto comma = text.find(',');
     auto item = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    text =
+        comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     auto equals = item.find('=');
     if (equals == std::string_view::npos)
       return runtime::failure{"invalid weight '" + std::string(item) +
@@ -64,8 +65,8 @@ runtime::expected<std::vector<v1::WeightInfo>> parse_weights(std::string_view te
     char* end = nullptr;
     auto parsed = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0')
-      return runtime::failure{"invalid weight '" + std::string(item) +
-                              "': '" + value + "' is not a number"};
+      return runtime::failure{"invalid weight '" + std::string(item) + "': '" + value +
+                              "' is not a number"};
     weight.set_weight(parsed);
     if (auto valid = validate_weight(weight); !valid)
       return valid.error();
@@ -156,8 +157,9 @@ runtime::expected<void> validate_quota(const v1::quota::QuotaConfig& config,
   return {};
 }
 
-runtime::expected<v1::quota::QuotaConfig> make_quota_config(
-    const std::string& role, std::string_view guarantees, std::string_view limits) {
+runtime::expected<v1::quota::QuotaConfig> make_quota_config(const std::string& role,
+                                                            std::string_view guarantees,
+                                                            std::string_view limits) {
   v1::quota::QuotaConfig config;
   config.set_role(role);
   auto fill = [&](std::string_view text, const char* what,

@@ -34,8 +34,9 @@ bool is_default_quota(const v1::quota::QuotaConfig& config);
 
 /// Builds a config from `cpus:2;mem:1024`-style quantities; says what is
 /// wrong with them (not a scalar, a role or a bad number).
-runtime::expected<v1::quota::QuotaConfig> make_quota_config(
-    const std::string& role, std::string_view guarantees, std::string_view limits);
+runtime::expected<v1::quota::QuotaConfig> make_quota_config(const std::string& role,
+                                                            std::string_view guarantees,
+                                                            std::string_view limits);
 
 /// Formats a config's amounts as `cpus:2;mem:1024`.
 std::string format_quantities(

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "caf/timespan.hpp"
+#include "mensa/v1/mensa.pb.h"
 
 namespace mensa::master {
 
@@ -20,6 +22,8 @@ struct master_options {
   std::size_t max_completed_tasks_per_framework = 1000;
   /// Interval frameworks are told to expect heartbeats at (informational).
   caf::timespan heartbeat_interval = std::chrono::seconds(15);
+  /// Role weights in force from the start (`--weights`).
+  std::vector<v1::WeightInfo> weights;
 };
 
 }  // namespace mensa::master

@@ -27,6 +27,17 @@ void master_process::on_start() {
   install(&master_process::on_status_update);
   install(&master_process::on_exited_executor);
   install(&master_process::on_executor_message);
+  install(&master_process::on_update_weights);
+  install(&master_process::on_update_quota);
+  install(&master_process::on_get_roles);
+  if (!options_.weights.empty()) {
+    internal::UpdateWeights weights;
+    for (auto& weight : options_.weights) {
+      weights_[weight.role()] = weight.weight();
+      *weights.add_weight_infos() = weight;
+    }
+    send(allocator_, std::move(weights));
+  }
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
   log(runtime::log_level::info, "master " + id_ + " started");
 }

@@ -10,7 +10,9 @@
 #include "actors/master/agent_record.hpp"
 #include "actors/master/framework_record.hpp"
 #include "actors/master/master_options.hpp"
+#include "actors/common/quota_config.hpp"
 #include "mensa/internal/allocator.pb.h"
+#include "mensa/internal/operator.pb.h"
 #include "mensa/internal/cluster.pb.h"
 #include "mensa/v1/scheduler.pb.h"
 #include "runtime/process.hpp"
@@ -119,8 +121,18 @@ class master_process : public runtime::process {
   void lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
                   const std::string& why);
 
+  // -- roles (roles.cpp) -----------------------------------------------------
+  void on_update_weights(const address& from, const internal::UpdateWeights& msg);
+  void on_update_quota(const address& from, const internal::UpdateQuota& msg);
+  void on_get_roles(const address& from, const internal::GetRoles& msg);
+  /// Answers an operator with the weights and quota now in force.
+  void send_roles(const address& to);
+
   address allocator_;
   master_options options_;
+  /// Role weights other than 1, and quota configs, by role.
+  std::map<std::string, double> weights_;
+  common::quota_configs quotas_;
   std::string id_;
   uint64_t next_framework_ = 0;
   uint64_t next_agent_ = 0;

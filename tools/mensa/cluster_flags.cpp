@@ -10,6 +10,7 @@
 #include "actors/agent/resource_detection.hpp"
 #include "actors/allocator/allocator_process.hpp"
 #include "actors/common/master_address.hpp"
+#include "actors/common/quota_config.hpp"
 #include "actors/master/master_process.hpp"
 #include "caf/config_option_adder.hpp"
 
@@ -26,8 +27,57 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
       .add(flags.max_completed_frameworks, "max_completed_frameworks",
            "completed frameworks the master remembers (50)")
       .add(flags.max_completed_tasks_per_framework, "max_completed_tasks_per_framework",
-           "completed tasks the master remembers per framework (1000)");
+           "completed tasks the master remembers per framework (1000)")
+      .add(flags.weights, "weights",
+           "role weights from the start, e.g. dev=1,prod=3 (others weigh 1)")
+      .add(flags.fair_sharing_excluded_resource_names,
+           "fair_sharing_excluded_resource_names",
+           "resources left out of fair shares, e.g. gpus")
+      .add(flags.min_allocatable_resources, "min_allocatable_resources",
+           "smallest offer worth making: alternatives separated by '|', each "
+           "in full (cpus:0.01|mem:32)");
 }
+
+namespace {
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> result;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    auto end = text.find(',', begin);
+    if (end == std::string::npos)
+      end = text.size();
+    if (end > begin)
+      result.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return result;
+}
+
+runtime::expected<std::vector<allocator::resource_quantities>> parse_min_allocatable(
+    const std::string& text) {
+  std::vector<allocator::resource_quantities> result;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    auto end = text.find('|', begin);
+    if (end == std::string::npos)
+      end = text.size();
+    auto part = text.substr(begin, end - begin);
+    begin = end + 1;
+    auto parsed = common::resources::parse(part);
+    if (!parsed)
+      return runtime::failure{"invalid --min_allocatable_resources '" + text +
+                              "': " + parsed.error().message};
+    auto quantities = allocator::resource_quantities::of(*parsed);
+    if (quantities.empty())
+      return runtime::failure{"invalid --min_allocatable_resources '" + text + "': '" +
+                              part + "' names no scalar amount"};
+    result.push_back(std::move(quantities));
+  }
+  return result;
+}
+
+}  // namespace
 
 void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
                          bool with_master) {
@@ -63,6 +113,15 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
     return master;
   allocator::allocator_options allocation;
   allocation.allocation_interval = flags.allocation_interval;
+  auto min_allocatable = parse_min_allocatable(flags.min_allocatable_resources);
+  if (!min_allocatable)
+    return min_allocatable.error();
+  allocation.min_allocatable = std::move(*min_allocatable);
+  for (auto& name : split_names(flags.fair_sharing_excluded_resource_names))
+    allocation.fairness_excluded.insert(name);
+  auto weights = common::parse_weights(flags.weights);
+  if (!weights)
+    return runtime::failure{"invalid --weights: " + weights.error().message};
   if (auto spawned =
           n.spawn<allocator::allocator_process>("allocator", *master, allocation);
       !spawned)
@@ -72,6 +131,7 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   options.max_missed_pongs = static_cast<uint32_t>(flags.max_agent_ping_timeouts);
   options.max_completed_frameworks = flags.max_completed_frameworks;
   options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
+  options.weights = std::move(*weights);
   return n.spawn<master::master_process>("master", *n.address_of("allocator"), options);
 }
 

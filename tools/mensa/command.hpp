@@ -34,4 +34,10 @@ int run_pong(int argc, char** argv);
 /// `mensa ping ADDRESS`: measures round trips to a process.
 int run_ping(int argc, char** argv);
 
+/// `mensa weights`: shows or sets role weights on a running master.
+int run_weights(int argc, char** argv);
+
+/// `mensa quota`: shows or sets a role's quota on a running master.
+int run_quota(int argc, char** argv);
+
 }  // namespace mensa::tools

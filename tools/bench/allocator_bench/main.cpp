@@ -39,8 +39,9 @@ class allocator_bench_config : public runtime::node_config {
         "free resources offered; median and p99 of --cycles), a cycle with\n"
         "nothing to offer, and the process's memory. One JSON object per point.";
     opt_group{custom_options_, "global"}
-        .add(sizes, "sizes", "comma-separated AGENTSxFRAMEWORKS "
-                             "(1000x100,5000x500,10000x1000,20000x2000,50000x1000)")
+        .add(sizes, "sizes",
+             "comma-separated AGENTSxFRAMEWORKS "
+             "(1000x100,5000x500,10000x1000,20000x2000,50000x1000)")
         .add(roles, "roles", "comma-separated role counts (1,100,3000)")
         .add(occupancies, "occupancies", "comma-separated occupancies (0,0.5,0.9)")
         .add(cycles, "cycles", "full cycles measured per point (20)");
@@ -97,9 +98,9 @@ std::string framework_id(std::size_t i) {
 }
 
 common::resources agent_resources() {
-  return *common::resources::parse("cpus:" + std::to_string(agent_cpus) +
-                                   ";mem:" + std::to_string(agent_mem) + ";disk:" +
-                                   std::to_string(agent_disk) + ";ports:[31000-32000]");
+  return *common::resources::parse(
+      "cpus:" + std::to_string(agent_cpus) + ";mem:" + std::to_string(agent_mem) +
+      ";disk:" + std::to_string(agent_disk) + ";ports:[31000-32000]");
 }
 
 void run_point(const grid_point& point, std::size_t cycles) {
@@ -192,7 +193,8 @@ int main(int argc, char** argv) {
   for (auto& size : split_list(cfg.sizes)) {
     auto x = size.find('x');
     if (x == std::string::npos) {
-      std::fprintf(stderr, "allocator bench: invalid size '%s', expected AGENTSxFRAMEWORKS\n",
+      std::fprintf(stderr,
+                   "allocator bench: invalid size '%s', expected AGENTSxFRAMEWORKS\n",
                    size.c_str());
       return 2;
     }

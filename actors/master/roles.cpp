@@ -1,0 +1,109 @@
+// The master's roles: weights and quota an operator changes at run time. The
+// master checks each request whole, keeps what is in force and passes the
+// change to its allocator; a refused request changes nothing.
+
+#include "actors/master/master_process.hpp"
+
+#include <cstdio>
+
+#include "actors/common/roles.hpp"
+
+namespace mensa::master {
+
+namespace {
+
+std::string number(double x) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%g", x);
+  return text;
+}
+
+}  // namespace
+
+void master_process::send_roles(const address& to) {
+  internal::OperatorResponse response;
+  for (auto& [role, weight] : weights_) {
+    auto* info = response.add_weight_infos();
+    info->set_role(role);
+    info->set_weight(weight);
+  }
+  for (auto& [role, config] : quotas_)
+    *response.add_quota_configs() = config;
+  send(to, std::move(response));
+}
+
+void master_process::on_update_weights(const address& from,
+                                       const internal::UpdateWeights& msg) {
+  for (auto& weight : msg.weight_infos()) {
+    if (auto valid = common::validate_weight(weight); !valid) {
+      internal::OperatorResponse refused;
+      refused.set_error(valid.error().message);
+      send(from, std::move(refused));
+      return;
+    }
+  }
+  for (auto& weight : msg.weight_infos()) {
+    if (weight.weight() == 1.0)
+      weights_.erase(weight.role());
+    else
+      weights_[weight.role()] = weight.weight();
+  }
+  log(runtime::log_level::info, "weights of " +
+                                    std::to_string(msg.weight_infos_size()) +
+                                    " roles updated by " + from.str());
+  send(allocator_, msg);
+  send_roles(from);
+}
+
+void master_process::on_update_quota(const address& from,
+                                     const internal::UpdateQuota& msg) {
+  auto refuse = [&](const std::string& why) {
+    internal::OperatorResponse refused;
+    refused.set_error(why);
+    send(from, std::move(refused));
+  };
+  // Each config is checked among the others of the request, as they would
+  // all stand together.
+  auto updated = quotas_;
+  for (auto& config : msg.quota_configs()) {
+    if (auto valid = common::validate_quota(config, updated); !valid)
+      return refuse(valid.error().message);
+    if (common::is_default_quota(config))
+      updated.erase(config.role());
+    else
+      updated[config.role()] = config;
+  }
+  // Guarantees beyond the cluster cannot all be met: refused unless forced.
+  if (!msg.force()) {
+    std::map<std::string, double> guaranteed;
+    for (auto& [role, config] : updated) {
+      bool outermost = true;
+      for (auto& [other, other_config] : updated)
+        if (other != role && common::is_same_or_ancestor(other, role) &&
+            !other_config.guarantees().empty())
+          outermost = false;
+      if (outermost)
+        for (auto& [name, amount] : config.guarantees())
+          guaranteed[name] += amount.value();
+    }
+    common::resources total;
+    for (auto& [_, agent] : agents_)
+      total += agent.total;
+    for (auto& [name, amount] : guaranteed)
+      if (common::round_scalar(amount) > total.scalar(name))
+        return refuse("quota guarantees add up to " + number(amount) + " " + name +
+                      ", more than the cluster's " + number(total.scalar(name)) +
+                      " (force the update to set them anyway)");
+  }
+  quotas_ = std::move(updated);
+  log(runtime::log_level::info, "quota of " + std::to_string(msg.quota_configs_size()) +
+                                    " roles updated by " + from.str());
+  send(allocator_, msg);
+  send_roles(from);
+}
+
+void master_process::on_get_roles(const address& from, const internal::GetRoles&) {
+  send_roles(from);
+}
+
+}  // namespace mensa::master
