@@ -237,4 +237,18 @@ std::string node_config::flags_help() const {
   return out.str();
 }
 
+std::vector<std::string> split_list(std::string_view text, char separator) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    auto end = text.find(separator);
+    auto item = text.substr(0, end);
+    if (!item.empty())
+      items.emplace_back(item);
+    if (end == std::string_view::npos)
+      break;
+    text.remove_prefix(end + 1);
+  }
+  return items;
+}
+
 }  // namespace mensa::runtime

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "caf/actor_system_config.hpp"
@@ -123,5 +124,9 @@ class node_config : public caf::actor_system_config {
   // which then comes in the next word.
   bool takes_separate_value(const std::string& word) const;
 };
+
+/// Splits a flag value such as `a,b,c` at `separator` into its non-empty
+/// items.
+std::vector<std::string> split_list(std::string_view text, char separator = ',');
 
 }  // namespace mensa::runtime

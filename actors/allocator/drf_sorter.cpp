@@ -143,8 +143,7 @@ void drf_sorter::count_active(node* leaf, bool active) {
 }
 
 void drf_sorter::activate(const std::string& client, bool active) {
-  if (auto i = leaves_.find(client); i != leaves_.end())
-    count_active(i->second.get(), active);
+  activate(find(client), active);
 }
 
 bool drf_sorter::active(const std::string& client) const {
@@ -208,25 +207,28 @@ void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, boo
 }
 
 void drf_sorter::allocated(const std::string& client, const resource_quantities& r) {
-  if (auto i = leaves_.find(client); i != leaves_.end())
-    change_allocation(i->second.get(), r, true);
+  allocated(find(client), r);
 }
 
 void drf_sorter::unallocated(const std::string& client, const resource_quantities& r) {
-  if (auto i = leaves_.find(client); i != leaves_.end())
-    change_allocation(i->second.get(), r, false);
+  unallocated(find(client), r);
+}
+
+// A client, or in a hierarchical sorter the subtree at `path`.
+const drf_sorter::node* drf_sorter::find_path(const std::string& path) const {
+  auto& nodes = hierarchical_ ? groups_ : leaves_;
+  auto i = nodes.find(path);
+  return i == nodes.end() ? nullptr : i->second.get();
 }
 
 const resource_quantities& drf_sorter::allocation(const std::string& path) const {
-  auto& nodes = hierarchical_ ? groups_ : leaves_;
-  auto i = nodes.find(path);
-  return i == nodes.end() ? nothing : i->second->allocation;
+  auto* n = find_path(path);
+  return n == nullptr ? nothing : n->allocation;
 }
 
 double drf_sorter::share(const std::string& path) const {
-  auto& nodes = hierarchical_ ? groups_ : leaves_;
-  auto i = nodes.find(path);
-  return i == nodes.end() ? 0 : compute_share(*i->second);
+  auto* n = find_path(path);
+  return n == nullptr ? 0 : compute_share(*n);
 }
 
 void drf_sorter::refresh() {

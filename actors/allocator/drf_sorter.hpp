@@ -192,6 +192,7 @@ class drf_sorter {
   }
 
   node* group(const std::string& path);
+  const node* find_path(const std::string& path) const;
   void insert(node* n);
   void erase(node* n);
   double compute_share(const node& n) const;

@@ -10,16 +10,6 @@ namespace mensa::allocator {
 
 namespace {
 
-// `a/b/c` -> `a`, `a/b`, `a/b/c`.
-std::vector<std::string> lineage(const std::string& role) {
-  std::vector<std::string> result;
-  for (auto slash = role.find('/'); slash != std::string::npos;
-       slash = role.find('/', slash + 1))
-    result.push_back(role.substr(0, slash));
-  result.push_back(role);
-  return result;
-}
-
 // Splits resources by the role they are allocated to; `otherwise` for
 // resources without one.
 std::map<std::string, common::resources> by_role(const common::resources& r,
@@ -85,11 +75,17 @@ void hierarchical_allocator::drop_role_if_unused(const std::string& role) {
 
 void hierarchical_allocator::update_quota_line(const std::string& role, role_state& r) {
   r.quota_line.clear();
+  r.outermost_guarantee = nullptr;
   if (quotas_.empty())
     return;
-  for (auto& path : lineage(role))
-    if (auto q = quotas_.find(path); q != quotas_.end())
-      r.quota_line.emplace_back(&q->second, &role_sorter_.allocation(path));
+  for (auto& path : common::lineage(role)) {
+    auto q = quotas_.find(path);
+    if (q == quotas_.end())
+      continue;
+    r.quota_line.emplace_back(&q->second, &role_sorter_.allocation(path));
+    if (q->second.outermost)
+      r.outermost_guarantee = &q->second;
+  }
 }
 
 // A role wants offers when one of its frameworks does and no limit on its
@@ -175,9 +171,9 @@ void hierarchical_allocator::recompute_quota_structure() {
   required_headroom_ = {};
   for (auto& [role, state] : quotas_) {
     state.outermost = !state.quota.guarantees.empty();
-    auto path = lineage(role);
-    path.pop_back();
-    for (auto& ancestor : path) {
+    auto ancestors = common::lineage(role);
+    ancestors.pop_back();
+    for (auto& ancestor : ancestors) {
       auto q = quotas_.find(ancestor);
       if (q != quotas_.end() && !q->second.quota.guarantees.empty())
         state.outermost = false;
@@ -196,7 +192,6 @@ void hierarchical_allocator::recompute_quota_structure() {
 }
 
 void hierarchical_allocator::set_weight(const std::string& role, double weight) {
-  weights_[role] = weight;
   role_sorter_.set_weight(role, weight);
   quota_sorter_.set_weight(role, weight);
 }
@@ -225,13 +220,30 @@ double hierarchical_allocator::role_share(const std::string& role) const {
 
 // -- frameworks ---------------------------------------------------------------
 
+std::string hierarchical_allocator::default_role(const framework_state& f) {
+  return f.roles.empty() ? std::string("*") : f.roles.front();
+}
+
+// A framework wants offers in a role while it is active, subscribed to the
+// role and has not suppressed it.
+void hierarchical_allocator::refresh_framework_activity(const std::string& framework,
+                                                        const framework_state& f,
+                                                        const std::string& role) {
+  auto r = roles_.find(role);
+  if (r == roles_.end())
+    return;
+  bool subscribed = std::find(f.roles.begin(), f.roles.end(), role) != f.roles.end();
+  r->second.frameworks.activate(
+      framework, f.active && subscribed && f.suppressed.count(role) == 0);
+  refresh_activity(r->second);
+}
+
 void hierarchical_allocator::subscribe(const std::string& framework, framework_state& f,
                                        const std::string& role) {
   auto& r = ensure_role(role);
   ++r.subscribers;
-  auto client = r.frameworks.add(framework, &f);
-  r.frameworks.activate(client, f.active && f.suppressed.count(role) == 0);
-  refresh_activity(r);
+  r.frameworks.add(framework, &f);
+  refresh_framework_activity(framework, f, role);
 }
 
 void hierarchical_allocator::add_framework(const std::string& id,
@@ -256,25 +268,20 @@ void hierarchical_allocator::update_framework(const std::string& id,
     return;
   auto& f = i->second;
   f.suppressed = suppressed;
-  for (auto& role : f.roles) {
-    if (std::find(roles.begin(), roles.end(), role) != roles.end())
-      continue;
-    // Left: what it holds in the role stays counted there until released.
-    auto& r = roles_.at(role);
-    --r.subscribers;
-    r.frameworks.activate(id, false);
-    refresh_activity(role);
-  }
   auto old_roles = std::move(f.roles);
   f.roles = roles;
-  for (auto& role : roles) {
-    if (std::find(old_roles.begin(), old_roles.end(), role) == old_roles.end()) {
-      subscribe(id, f, role);
-    } else {
-      roles_.at(role).frameworks.activate(id, f.active && suppressed.count(role) == 0);
-      refresh_activity(role);
+  for (auto& role : old_roles) {
+    if (std::find(roles.begin(), roles.end(), role) != roles.end()) {
+      refresh_framework_activity(id, f, role);
+      continue;
     }
+    // Left: what it holds in the role stays counted there until released.
+    --roles_.at(role).subscribers;
+    refresh_framework_activity(id, f, role);
   }
+  for (auto& role : roles)
+    if (std::find(old_roles.begin(), old_roles.end(), role) == old_roles.end())
+      subscribe(id, f, role);
 }
 
 void hierarchical_allocator::remove_framework(const std::string& id) {
@@ -307,10 +314,8 @@ void hierarchical_allocator::activate_framework(const std::string& id, bool acti
     return;
   auto& f = i->second;
   f.active = active;
-  for (auto& role : f.roles) {
-    roles_.at(role).frameworks.activate(id, active && f.suppressed.count(role) == 0);
-    refresh_activity(role);
-  }
+  for (auto& role : f.roles)
+    refresh_framework_activity(id, f, role);
 }
 
 void hierarchical_allocator::suppress(const std::string& id,
@@ -321,10 +326,7 @@ void hierarchical_allocator::suppress(const std::string& id,
   auto& f = i->second;
   for (auto& role : roles.empty() ? f.roles : roles) {
     f.suppressed.insert(role);
-    if (auto r = roles_.find(role); r != roles_.end() && r->second.subscribers > 0) {
-      r->second.frameworks.activate(id, false);
-      refresh_activity(role);
-    }
+    refresh_framework_activity(id, f, role);
   }
 }
 
@@ -337,10 +339,7 @@ void hierarchical_allocator::revive(const std::string& id,
   auto& revived = roles.empty() ? f.roles : roles;
   for (auto& role : revived) {
     f.suppressed.erase(role);
-    if (std::find(f.roles.begin(), f.roles.end(), role) == f.roles.end())
-      continue;
-    roles_.at(role).frameworks.activate(id, f.active);
-    refresh_activity(role);
+    refresh_framework_activity(id, f, role);
   }
   for (auto& [agent, refusals] : f.refusals)
     refusals.erase(std::remove_if(refusals.begin(), refusals.end(),
@@ -367,16 +366,17 @@ void hierarchical_allocator::add_agent(const std::string& id,
   agent.available = total;
   agent.reserved = has_reservations(total);
   set_offerable(agent);
-  role_sorter_.add_total(resource_quantities::of(total));
-  if (agent.reserved) {
-    unallocated_unreserved_ += resource_quantities::of(total.unreserved());
-    for (auto& [role, amounts] : reservations_of(total)) {
-      auto& r = ensure_role(role);
-      r.reserved += amounts;
-      change_role_allocation(r, amounts, true);
-    }
-  } else {
-    unallocated_unreserved_ += resource_quantities::of(total);
+  auto amounts = resource_quantities::of(total);
+  role_sorter_.add_total(amounts);
+  if (!agent.reserved) {
+    unallocated_unreserved_ += amounts;
+    return;
+  }
+  unallocated_unreserved_ += resource_quantities::of(total.unreserved());
+  for (auto& [role, reserved] : reservations_of(total)) {
+    auto& r = ensure_role(role);
+    r.reserved += reserved;
+    change_role_allocation(r, reserved, true);
   }
 }
 
@@ -496,8 +496,7 @@ void hierarchical_allocator::untrack(const std::string& framework,
     if (agent != agents_.end())
       agent->second.holders.erase(framework);
   }
-  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
-  for (auto& [role, part] : by_role(released, fallback)) {
+  for (auto& [role, part] : by_role(released, default_role(f->second))) {
     auto plain = part.unallocated();
     auto unreserved = resource_quantities::of(plain.unreserved());
     if (agent != agents_.end()) {
@@ -522,8 +521,7 @@ void hierarchical_allocator::add_used(const std::string& framework,
   auto f = frameworks_.find(framework);
   if (f == frameworks_.end() || agents_.count(agent) == 0)
     return;
-  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
-  for (auto& [role, part] : by_role(used, fallback))
+  for (auto& [role, part] : by_role(used, default_role(f->second)))
     track(framework, f->second, agent, agents_.at(agent), role, ensure_role(role),
           part.unallocated());
 }
@@ -540,8 +538,7 @@ void hierarchical_allocator::recover(const std::string& framework,
   // A filter never lasts less than an allocation interval: the next pass
   // must not hand the same resources straight back.
   auto expires = now + std::max(*refuse_for, options_.allocation_interval);
-  auto fallback = f->second.roles.empty() ? std::string("*") : f->second.roles.front();
-  for (auto& [role, part] : by_role(resources, fallback))
+  for (auto& [role, part] : by_role(resources, default_role(f->second)))
     f->second.refusals[agent].push_back({role, part.unallocated(), expires});
 }
 
@@ -581,10 +578,7 @@ std::optional<common::resources> hierarchical_allocator::shape_offer(
                ? std::optional<common::resources>(std::move(usable))
                : std::nullopt;
   auto& line = r.quota_line;
-  const quota_state* outermost = nullptr;
-  for (auto& [state, _] : line)
-    if (state->outermost)
-      outermost = state;
+  auto* outermost = r.outermost_guarantee;
   bool needed = false;
   common::resources offer;
   for (auto& entry : usable.entries()) {

@@ -183,6 +183,9 @@ class hierarchical_allocator {
     /// The quotas on the role's line (itself and its ancestors), outermost
     /// first, each with what its role consumes.
     std::vector<std::pair<quota_state*, const resource_quantities*>> quota_line;
+    /// The outermost guarantee on the line, whose deficit is the role's own
+    /// part of the headroom; null when there is none.
+    const quota_state* outermost_guarantee = nullptr;
   };
 
   enum class stage { guarantees, fair_share };
@@ -191,6 +194,9 @@ class hierarchical_allocator {
   void drop_role_if_unused(const std::string& role);
   void refresh_activity(const std::string& role);
   void refresh_activity(role_state& r);
+  static std::string default_role(const framework_state& f);
+  void refresh_framework_activity(const std::string& framework,
+                                  const framework_state& f, const std::string& role);
   void subscribe(const std::string& framework, framework_state& f,
                  const std::string& role);
   void update_quota_line(const std::string& role, role_state& r);
@@ -220,7 +226,6 @@ class hierarchical_allocator {
   std::unordered_map<std::string, framework_state> frameworks_;
   std::unordered_map<std::string, agent_state> agents_;
   std::map<std::string, role_state> roles_;
-  std::map<std::string, double> weights_;
   std::map<std::string, quota_state> quotas_;
   drf_sorter role_sorter_{true};
   drf_sorter quota_sorter_{true};

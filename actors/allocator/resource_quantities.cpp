@@ -1,7 +1,6 @@
 #include "actors/allocator/resource_quantities.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace mensa::allocator {
 
@@ -67,11 +66,9 @@ resource_quantities& resource_quantities::operator-=(const resource_quantities& 
 std::string resource_quantities::to_string() const {
   std::string out;
   for (auto& [name, amount] : entries_) {
-    char number[64];
-    std::snprintf(number, sizeof(number), "%g", amount);
     if (!out.empty())
       out += ';';
-    out += name + ':' + number;
+    out += name + ':' + common::format_scalar(amount);
   }
   return out;
 }

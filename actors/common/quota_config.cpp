@@ -1,10 +1,10 @@
 #include "actors/common/quota_config.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 #include "actors/common/resources.hpp"
 #include "actors/common/roles.hpp"
+#include "runtime/node_config.hpp"
 
 namespace mensa::common {
 
@@ -30,10 +30,21 @@ double amount_of(const amounts& xs, const std::string& name, double otherwise) {
   return i == xs.end() ? otherwise : i->second.value();
 }
 
-std::string number(double x) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%g", x);
-  return text;
+// Whether a role strictly between `upper` (an ancestor of `role`, or ""
+// for the top) and `role` has a guarantee.
+template <class ConfigOf>
+bool guaranteed_between(const ConfigOf& config_of, const std::string& upper,
+                        const std::string& role) {
+  for (auto& middle : lineage(role)) {
+    if (middle == role)
+      break;
+    if (middle.size() <= upper.size())
+      continue;
+    auto* config = config_of(middle);
+    if (config != nullptr && !config->guarantees().empty())
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -44,28 +55,23 @@ runtime::expected<void> validate_weight(const v1::WeightInfo& weight) {
   if (!std::isfinite(weight.weight()) || weight.weight() <= 0)
     return runtime::failure{"weight of '" + weight.role() +
                             "' must be a finite number above 0, not " +
-                            number(weight.weight())};
+                            format_scalar(weight.weight())};
   return {};
 }
 
 runtime::expected<std::vector<v1::WeightInfo>> parse_weights(std::string_view text) {
   std::vector<v1::WeightInfo> result;
-  while (!text.empty()) {
-    auto comma = text.find(',');
-    auto item = text.substr(0, comma);
-    text =
-        comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  for (auto& item : runtime::split_list(text)) {
     auto equals = item.find('=');
     if (equals == std::string_view::npos)
-      return runtime::failure{"invalid weight '" + std::string(item) +
-                              "': expected ROLE=WEIGHT"};
+      return runtime::failure{"invalid weight '" + item + "': expected ROLE=WEIGHT"};
     v1::WeightInfo weight;
-    weight.set_role(std::string(item.substr(0, equals)));
-    auto value = std::string(item.substr(equals + 1));
+    weight.set_role(item.substr(0, equals));
+    auto value = item.substr(equals + 1);
     char* end = nullptr;
     auto parsed = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0')
-      return runtime::failure{"invalid weight '" + std::string(item) + "': '" + value +
+      return runtime::failure{"invalid weight '" + item + "': '" + value +
                               "' is not a number"};
     weight.set_weight(parsed);
     if (auto valid = validate_weight(weight); !valid)
@@ -96,65 +102,81 @@ runtime::expected<void> validate_quota(const v1::quota::QuotaConfig& config,
   for (auto& [name, guarantee] : config.guarantees()) {
     auto limit = amount_of(config.limits(), name, INFINITY);
     if (guarantee.value() > limit)
-      return fail("guarantee of " + name + " (" + number(guarantee.value()) +
-                  ") is above its limit (" + number(limit) + ")");
+      return fail("guarantee of " + name + " (" + format_scalar(guarantee.value()) +
+                  ") is above its limit (" + format_scalar(limit) + ")");
   }
-  // The hierarchy: every ancestor's config bounds this one, and this one
-  // bounds its subroles'.
+  // The hierarchy, as this config would stand among those in force: the
+  // quotas on its line bound it, and it bounds its subroles'.
   auto config_of = [&](const std::string& r) -> const v1::quota::QuotaConfig* {
     if (r == role)
       return &config;
     auto i = in_force.find(r);
     return i == in_force.end() ? nullptr : &i->second;
   };
-  std::vector<std::string> roles{role};
-  for (auto& [other, _] : in_force)
-    if (other != role)
-      roles.push_back(other);
-  for (auto& parent : roles) {
-    auto* upper = config_of(parent);
-    for (auto& child : roles) {
-      if (child == parent || !is_same_or_ancestor(parent, child))
-        continue;
-      if (parent != role && child != role)
-        continue;
-      auto* lower = config_of(child);
-      for (auto& [name, limit] : lower->limits()) {
-        auto bound = amount_of(upper->limits(), name, INFINITY);
-        if (limit.value() > bound)
-          return fail("limit of " + name + " for '" + child + "' (" +
-                      number(limit.value()) + ") is above the limit for '" + parent +
-                      "' (" + number(bound) + ")");
-      }
+  // The roles with quota below `parent`, this config's role included.
+  auto subroles = [&](const std::string& parent) {
+    std::vector<std::string> result;
+    auto prefix = parent + "/";
+    for (auto i = in_force.lower_bound(prefix);
+         i != in_force.end() && i->first.compare(0, prefix.size(), prefix) == 0; ++i)
+      if (i->first != role)
+        result.push_back(i->first);
+    if (role.compare(0, prefix.size(), prefix) == 0)
+      result.push_back(role);
+    return result;
+  };
+  auto limits_within = [&](const std::string& parent,
+                           const std::string& child) -> runtime::expected<void> {
+    for (auto& [name, limit] : config_of(child)->limits()) {
+      auto bound = amount_of(config_of(parent)->limits(), name, INFINITY);
+      if (limit.value() > bound)
+        return fail("limit of " + name + " for '" + child + "' (" +
+                    format_scalar(limit.value()) + ") is above the limit for '" +
+                    parent + "' (" + format_scalar(bound) + ")");
     }
-    // The guarantees of the direct and deeper subroles with quota, summed
-    // over the outermost ones, fit in the parent's guarantee.
-    if (upper->guarantees().empty())
+    return {};
+  };
+  auto line = lineage(role);
+  for (auto& ancestor : line)
+    if (ancestor != role && config_of(ancestor) != nullptr)
+      if (auto ok = limits_within(ancestor, role); !ok)
+        return ok;
+  for (auto& child : subroles(role))
+    if (auto ok = limits_within(role, child); !ok)
+      return ok;
+  // On the line, each guarantee holds the guarantees of its outermost
+  // guaranteed subroles together.
+  for (auto& parent : line) {
+    auto* upper = config_of(parent);
+    if (upper == nullptr || upper->guarantees().empty())
       continue;
     std::map<std::string, double> below;
-    for (auto& child : roles) {
-      if (child == parent || !is_same_or_ancestor(parent, child))
-        continue;
-      bool outermost = true;
-      for (auto& middle : roles)
-        if (middle != parent && middle != child &&
-            is_same_or_ancestor(parent, middle) && is_same_or_ancestor(middle, child) &&
-            !config_of(middle)->guarantees().empty())
-          outermost = false;
-      if (!outermost)
-        continue;
-      for (auto& [name, amount] : config_of(child)->guarantees())
-        below[name] += amount.value();
-    }
+    for (auto& child : subroles(parent))
+      if (!guaranteed_between(config_of, parent, child))
+        for (auto& [name, amount] : config_of(child)->guarantees())
+          below[name] += amount.value();
     for (auto& [name, sum] : below) {
       auto bound = amount_of(upper->guarantees(), name, 0);
       if (round_scalar(sum) > bound)
         return fail("the guarantees of the subroles of '" + parent + "' add up to " +
-                    number(sum) + " " + name + ", above its own guarantee (" +
-                    number(bound) + ")");
+                    format_scalar(sum) + " " + name + ", above its own guarantee (" +
+                    format_scalar(bound) + ")");
     }
   }
   return {};
+}
+
+std::map<std::string, double> guaranteed_total(const quota_configs& configs) {
+  auto config_of = [&](const std::string& r) -> const v1::quota::QuotaConfig* {
+    auto i = configs.find(r);
+    return i == configs.end() ? nullptr : &i->second;
+  };
+  std::map<std::string, double> total;
+  for (auto& [role, config] : configs)
+    if (!guaranteed_between(config_of, "", role))
+      for (auto& [name, amount] : config.guarantees())
+        total[name] += amount.value();
+  return total;
 }
 
 runtime::expected<v1::quota::QuotaConfig> make_quota_config(const std::string& role,
@@ -196,7 +218,7 @@ std::string format_quantities(const amounts& xs) {
   for (auto& [name, amount] : sorted) {
     if (!out.empty())
       out += ';';
-    out += name + ':' + number(amount);
+    out += name + ':' + format_scalar(amount);
   }
   return out;
 }

@@ -29,6 +29,10 @@ runtime::expected<std::vector<v1::WeightInfo>> parse_weights(std::string_view te
 runtime::expected<void> validate_quota(const v1::quota::QuotaConfig& config,
                                        const quota_configs& in_force);
 
+/// Returns the guarantees of `configs` summed by resource name, each
+/// counted once: a guarantee inside a guaranteed ancestor is part of it.
+std::map<std::string, double> guaranteed_total(const quota_configs& configs);
+
 /// Returns whether a config asks for nothing (it removes the role's quota).
 bool is_default_quota(const v1::quota::QuotaConfig& config);
 

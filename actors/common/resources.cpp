@@ -113,17 +113,6 @@ bool is_empty(const v1::Resource& r) {
   }
 }
 
-std::string format_scalar(double x) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.3f", round_scalar(x));
-  std::string s = text;
-  while (!s.empty() && s.back() == '0')
-    s.pop_back();
-  if (!s.empty() && s.back() == '.')
-    s.pop_back();
-  return s;
-}
-
 runtime::failure bad_resource(std::string_view item, const std::string& why) {
   return runtime::failure{"invalid resource '" + std::string(item) + "': " + why};
 }
@@ -226,6 +215,17 @@ runtime::expected<v1::Resource> parse_item(std::string_view item) {
 }
 
 }  // namespace
+
+std::string format_scalar(double x) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.3f", round_scalar(x));
+  std::string s = text;
+  while (!s.empty() && s.back() == '0')
+    s.pop_back();
+  if (!s.empty() && s.back() == '.')
+    s.pop_back();
+  return s;
+}
 
 double round_scalar(double x) {
   return std::round(x * 1000.0) / 1000.0;

@@ -100,4 +100,7 @@ std::string_view allocation_role(const v1::Resource& r);
 /// Rounds a scalar to the three decimal digits Mesos keeps.
 double round_scalar(double x);
 
+/// Formats a scalar as resource strings write it: `2`, `0.5`, `1024.25`.
+std::string format_scalar(double x);
+
 }  // namespace mensa::common

@@ -45,4 +45,13 @@ bool is_same_or_ancestor(std::string_view ancestor, std::string_view role) {
          role[ancestor.size()] == '/';
 }
 
+std::vector<std::string> lineage(const std::string& role) {
+  std::vector<std::string> result;
+  for (auto slash = role.find('/'); slash != std::string::npos;
+       slash = role.find('/', slash + 1))
+    result.push_back(role.substr(0, slash));
+  result.push_back(role);
+  return result;
+}
+
 }  // namespace mensa::common

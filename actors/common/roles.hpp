@@ -1,6 +1,8 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/expected.hpp"
 
@@ -14,5 +16,8 @@ runtime::expected<void> validate_role(std::string_view role);
 /// Returns whether `ancestor` is `role` or one of its ancestors
 /// (`a` and `a/b` for `a/b/c`).
 bool is_same_or_ancestor(std::string_view ancestor, std::string_view role);
+
+/// Returns the role's line from the top: `a`, `a/b`, `a/b/c` for `a/b/c`.
+std::vector<std::string> lineage(const std::string& role);
 
 }  // namespace mensa::common

@@ -4,18 +4,14 @@
 
 #include "actors/master/master_process.hpp"
 
-#include <cstdio>
-
-#include "actors/common/roles.hpp"
-
 namespace mensa::master {
 
 namespace {
 
-std::string number(double x) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%g", x);
-  return text;
+internal::OperatorResponse refusal(const std::string& why) {
+  internal::OperatorResponse refused;
+  refused.set_error(why);
+  return refused;
 }
 
 }  // namespace
@@ -35,12 +31,8 @@ void master_process::send_roles(const address& to) {
 void master_process::on_update_weights(const address& from,
                                        const internal::UpdateWeights& msg) {
   for (auto& weight : msg.weight_infos()) {
-    if (auto valid = common::validate_weight(weight); !valid) {
-      internal::OperatorResponse refused;
-      refused.set_error(valid.error().message);
-      send(from, std::move(refused));
-      return;
-    }
+    if (auto valid = common::validate_weight(weight); !valid)
+      return send(from, refusal(valid.error().message));
   }
   for (auto& weight : msg.weight_infos()) {
     if (weight.weight() == 1.0)
@@ -57,11 +49,7 @@ void master_process::on_update_weights(const address& from,
 
 void master_process::on_update_quota(const address& from,
                                      const internal::UpdateQuota& msg) {
-  auto refuse = [&](const std::string& why) {
-    internal::OperatorResponse refused;
-    refused.set_error(why);
-    send(from, std::move(refused));
-  };
+  auto refuse = [&](const std::string& why) { send(from, refusal(why)); };
   // Each config is checked among the others of the request, as they would
   // all stand together.
   auto updated = quotas_;
@@ -75,24 +63,14 @@ void master_process::on_update_quota(const address& from,
   }
   // Guarantees beyond the cluster cannot all be met: refused unless forced.
   if (!msg.force()) {
-    std::map<std::string, double> guaranteed;
-    for (auto& [role, config] : updated) {
-      bool outermost = true;
-      for (auto& [other, other_config] : updated)
-        if (other != role && common::is_same_or_ancestor(other, role) &&
-            !other_config.guarantees().empty())
-          outermost = false;
-      if (outermost)
-        for (auto& [name, amount] : config.guarantees())
-          guaranteed[name] += amount.value();
-    }
     common::resources total;
     for (auto& [_, agent] : agents_)
       total += agent.total;
-    for (auto& [name, amount] : guaranteed)
+    for (auto& [name, amount] : common::guaranteed_total(updated))
       if (common::round_scalar(amount) > total.scalar(name))
-        return refuse("quota guarantees add up to " + number(amount) + " " + name +
-                      ", more than the cluster's " + number(total.scalar(name)) +
+        return refuse("quota guarantees add up to " + common::format_scalar(amount) +
+                      " " + name + ", more than the cluster's " +
+                      common::format_scalar(total.scalar(name)) +
                       " (force the update to set them anyway)");
   }
   quotas_ = std::move(updated);

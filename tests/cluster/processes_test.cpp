@@ -149,13 +149,15 @@ TEST_CASE(
     "an agent killed with SIGKILL: its tasks are LOST, or UNREACHABLE if "
     "partition-aware") {
   process_cluster c;
+  // Each framework runs one task on each agent. The second subscribes once
+  // the first has launched: subscribed together, DRF would split the two
+  // agents between them and neither would see an offer from both.
   framework_here plain(c.master_address, test::make_framework("plain"));
+  plain.launch({{"p1", "sleep 1000"}, {"p2", "sleep 1000"}});
   auto aware_info = test::make_framework("aware");
   aware_info.add_capabilities()->set_type(
       v1::FrameworkInfo::Capability::PARTITION_AWARE);
   framework_here aware(c.master_address, aware_info);
-  // Each framework runs one task on each agent.
-  plain.launch({{"p1", "sleep 1000"}, {"p2", "sleep 1000"}});
   aware.launch({{"a1", "sleep 1000"}, {"a2", "sleep 1000"}});
   for (auto* t : {"p1", "p2"})
     REQUIRE(plain.reaches(t, v1::TASK_RUNNING));

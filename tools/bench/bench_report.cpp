@@ -11,6 +11,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "runtime/node_config.hpp"
+
 namespace mensa::bench {
 
 namespace {
@@ -123,17 +125,8 @@ double median(std::vector<double> xs) {
   return xs.size() % 2 == 1 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty())
-      items.push_back(item);
-  return items;
-}
-
 bool selected(const std::string& cases, const std::string& name) {
-  auto items = split_list(cases);
+  auto items = runtime::split_list(cases);
   return std::find(items.begin(), items.end(), name) != items.end();
 }
 

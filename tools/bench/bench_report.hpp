@@ -68,9 +68,6 @@ class countdown {
   std::size_t left_;
 };
 
-/// Splits a comma-separated flag value into its non-empty items.
-std::vector<std::string> split_list(const std::string& text);
-
 /// Returns whether the comma-separated `cases` names `name`.
 bool selected(const std::string& cases, const std::string& name);
 

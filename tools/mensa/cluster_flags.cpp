@@ -40,30 +40,10 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
 
 namespace {
 
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> result;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    auto end = text.find(',', begin);
-    if (end == std::string::npos)
-      end = text.size();
-    if (end > begin)
-      result.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return result;
-}
-
 runtime::expected<std::vector<allocator::resource_quantities>> parse_min_allocatable(
     const std::string& text) {
   std::vector<allocator::resource_quantities> result;
-  std::size_t begin = 0;
-  while (begin <= text.size()) {
-    auto end = text.find('|', begin);
-    if (end == std::string::npos)
-      end = text.size();
-    auto part = text.substr(begin, end - begin);
-    begin = end + 1;
+  for (auto& part : runtime::split_list(text, '|')) {
     auto parsed = common::resources::parse(part);
     if (!parsed)
       return runtime::failure{"invalid --min_allocatable_resources '" + text +
@@ -74,6 +54,9 @@ runtime::expected<std::vector<allocator::resource_quantities>> parse_min_allocat
                               part + "' names no scalar amount"};
     result.push_back(std::move(quantities));
   }
+  if (result.empty())
+    return runtime::failure{"invalid --min_allocatable_resources '" + text +
+                            "': expected e.g. cpus:0.01|mem:32"};
   return result;
 }
 
@@ -117,7 +100,7 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   if (!min_allocatable)
     return min_allocatable.error();
   allocation.min_allocatable = std::move(*min_allocatable);
-  for (auto& name : split_names(flags.fair_sharing_excluded_resource_names))
+  for (auto& name : runtime::split_list(flags.fair_sharing_excluded_resource_names))
     allocation.fairness_excluded.insert(name);
   auto weights = common::parse_weights(flags.weights);
   if (!weights)

@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   if (auto code = cfg.parse_command_line("bench", argc, argv); code >= 0)
     return code;
   std::vector<grid_point> grid;
-  for (auto& size : split_list(cfg.sizes)) {
+  for (auto& size : mensa::runtime::split_list(cfg.sizes)) {
     auto x = size.find('x');
     if (x == std::string::npos) {
       std::fprintf(stderr,
@@ -200,8 +200,8 @@ int main(int argc, char** argv) {
     }
     auto agents = std::stoul(size.substr(0, x));
     auto frameworks = std::stoul(size.substr(x + 1));
-    for (auto& roles : split_list(cfg.roles))
-      for (auto& occupancy : split_list(cfg.occupancies))
+    for (auto& roles : mensa::runtime::split_list(cfg.roles))
+      for (auto& occupancy : mensa::runtime::split_list(cfg.occupancies))
         grid.push_back({agents, frameworks, std::stoul(roles), std::stod(occupancy)});
   }
   std::fflush(stdout);

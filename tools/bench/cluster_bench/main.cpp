@@ -241,7 +241,7 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
 // Parses --occupancies: shares from 0 to below 1.
 std::vector<double> parse_occupancies(const std::string& text) {
   std::vector<double> result;
-  for (auto& part : split_list(text)) {
+  for (auto& part : runtime::split_list(text)) {
     std::size_t used = 0;
     double share = -1;
     try {
