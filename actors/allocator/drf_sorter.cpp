@@ -1,6 +1,7 @@
 #include "actors/allocator/drf_sorter.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace mensa::allocator {
 
@@ -47,11 +48,11 @@ drf_sorter::node* drf_sorter::group(const std::string& path) {
 }
 
 void drf_sorter::insert(node* n) {
-  n->parent->children.insert({n->share, &n->name, n});
+  n->position = n->parent->children.insert({n->share, &n->name, n}).first;
 }
 
 void drf_sorter::erase(node* n) {
-  n->parent->children.erase({n->share, &n->name, n});
+  n->parent->children.erase(n->position);
 }
 
 double drf_sorter::compute_share(const node& n) const {
@@ -190,7 +191,11 @@ void drf_sorter::subtract_total(const resource_quantities& r) {
 void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, bool add) {
   if (r.empty())
     return;
-  auto delta = r;  // `r` may be the leaf's own allocation
+  // `r` may be the leaf's own allocation, which the loop changes.
+  std::optional<resource_quantities> own;
+  if (&r == &leaf->allocation)
+    own = r;
+  auto& delta = own ? *own : r;
   bool reorder = !stale();
   for (auto* n = leaf; n != root_.get(); n = n->parent) {
     if (reorder)

@@ -176,6 +176,8 @@ class drf_sorter {
     double share = 0;
     resource_quantities allocation;
     std::set<child_key, key_order> children;
+    /// Its place among its parent's children, so moving it costs no search.
+    std::set<child_key, key_order>::iterator position;
   };
 
   template <class F>

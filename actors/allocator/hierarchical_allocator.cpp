@@ -112,15 +112,26 @@ bool hierarchical_allocator::limits_leave_room(
   auto& limits = state.quota.limits;
   if (limits.empty())
     return true;
-  return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
-                     [&](const resource_quantities& min) {
-                       return std::all_of(
-                           min.entries().begin(), min.entries().end(), [&](auto& e) {
-                             auto limit = limits.find(e.first);
-                             return limit == limits.end() ||
-                                    limit->second - consumed.get(e.first) >= e.second;
-                           });
-                     });
+  return some_minimum_fits([&](const std::string& name, double amount) {
+    auto limit = limits.find(name);
+    return limit == limits.end() || limit->second - consumed.get(name) >= amount;
+  });
+}
+
+// A guarantee is met once what it lacks could not make an offer worth
+// making: no smallest allocatable offer fits in the shortfall of what it
+// names. Otherwise the crumbs that rounding leaves (0.002 MB short) would
+// keep a role under its guarantee for ever, and every agent would try it
+// in vain.
+bool hierarchical_allocator::guarantee_met(const quota_state& state,
+                                           const resource_quantities& consumed) const {
+  auto& guarantees = state.quota.guarantees;
+  if (consumed.contains(guarantees))
+    return true;
+  auto lack = guarantees - consumed;
+  return !some_minimum_fits([&](const std::string& name, double amount) {
+    return guarantees.get(name) == 0 || lack.get(name) >= amount;
+  });
 }
 
 // Whether what stays free beyond the headroom unmet guarantees need is too
@@ -129,15 +140,9 @@ bool hierarchical_allocator::limits_leave_room(
 bool hierarchical_allocator::headroom_exhausted() const {
   if (required_headroom_.empty())
     return false;
-  return std::none_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
-                      [&](const resource_quantities& min) {
-                        return std::all_of(
-                            min.entries().begin(), min.entries().end(), [&](auto& e) {
-                              return unallocated_unreserved_.get(e.first) -
-                                         required_headroom_.get(e.first) >=
-                                     e.second;
-                            });
-                      });
+  return !some_minimum_fits([&](const std::string& name, double amount) {
+    return unallocated_unreserved_.get(name) - required_headroom_.get(name) >= amount;
+  });
 }
 
 // After what `role` consumes changed: guarantees and limits on its path may
@@ -154,7 +159,7 @@ void hierarchical_allocator::update_quota_state(role_state& r) {
         state->deficit = std::move(deficit);
       }
     }
-    bool met = consumed.contains(state->quota.guarantees);
+    bool met = guarantee_met(*state, consumed);
     bool limited = !limits_leave_room(*state, consumed);
     if (met == state->met && limited == state->limited)
       continue;
@@ -179,7 +184,7 @@ void hierarchical_allocator::recompute_quota_structure() {
         state.outermost = false;
     }
     auto& consumed = role_sorter_.allocation(role);
-    state.met = consumed.contains(state.quota.guarantees);
+    state.met = guarantee_met(state, consumed);
     state.limited = !limits_leave_room(state, consumed);
     state.deficit =
         state.outermost ? state.quota.guarantees - consumed : resource_quantities{};
@@ -252,7 +257,8 @@ void hierarchical_allocator::add_framework(const std::string& id,
                                            const std::set<std::string>& suppressed) {
   if (frameworks_.count(id) > 0)
     return;
-  auto& f = frameworks_[id];
+  auto& [key, f] = *frameworks_.try_emplace(id).first;
+  f.id = &key;
   f.roles = roles;
   f.active = active;
   f.suppressed = suppressed;
@@ -352,9 +358,10 @@ void hierarchical_allocator::revive(const std::string& id,
 
 // -- agents -------------------------------------------------------------------
 
-void hierarchical_allocator::set_offerable(agent_state& agent) {
-  agent.offerable =
-      agent.active && allocatable(resource_quantities::of(agent.available));
+// After `available` changed, or the agent's activity.
+void hierarchical_allocator::refresh_available(agent_state& agent) {
+  agent.available_amounts = resource_quantities::of(agent.available);
+  agent.offerable = agent.active && allocatable(agent.available_amounts);
 }
 
 void hierarchical_allocator::add_agent(const std::string& id,
@@ -365,7 +372,7 @@ void hierarchical_allocator::add_agent(const std::string& id,
   agent.total = total;
   agent.available = total;
   agent.reserved = has_reservations(total);
-  set_offerable(agent);
+  refresh_available(agent);
   auto amounts = resource_quantities::of(total);
   role_sorter_.add_total(amounts);
   if (!agent.reserved) {
@@ -385,13 +392,13 @@ void hierarchical_allocator::remove_agent(const std::string& id) {
   if (i == agents_.end())
     return;
   auto holders = i->second.holders;
-  for (auto& framework : holders) {
-    auto f = frameworks_.find(framework);
+  for (auto* framework : holders) {
+    auto f = frameworks_.find(*framework);
     if (f == frameworks_.end())
       continue;
     auto held = f->second.allocated.find(id);
     if (held != f->second.allocated.end())
-      untrack(framework, id, common::resources(held->second));
+      untrack(*framework, id, common::resources(held->second));
   }
   for (auto& [_, f] : frameworks_)
     f.refusals.erase(id);
@@ -412,14 +419,14 @@ void hierarchical_allocator::activate_agent(const std::string& id, bool active) 
   if (i == agents_.end())
     return;
   i->second.active = active;
-  set_offerable(i->second);
+  refresh_available(i->second);
 }
 
 // -- resources ----------------------------------------------------------------
 
 bool hierarchical_allocator::allocatable(const resource_quantities& r) const {
-  return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
-                     [&](const resource_quantities& min) { return r.contains(min); });
+  return some_minimum_fits(
+      [&](const std::string& name, double amount) { return r.get(name) >= amount; });
 }
 
 void hierarchical_allocator::change_role_allocation(role_state& role,
@@ -438,33 +445,66 @@ void hierarchical_allocator::change_role_allocation(role_state& role,
     update_quota_state(role);
 }
 
-// `resources` are unallocated; reservations for `role`'s line were counted
-// when the agent came, so only unreserved ones add to the role's share.
-void hierarchical_allocator::track(const std::string& framework, framework_state& f,
-                                   const std::string& agent_id, agent_state& agent,
-                                   const std::string& role, role_state& r,
-                                   const common::resources& resources) {
-  if (resources == agent.available)
+// Takes what `offer` holds out of the agent's available resources.
+common::resources hierarchical_allocator::take(agent_state& agent,
+                                               shaped_offer& offer) {
+  common::resources taken;
+  if (offer.whole) {
+    taken = std::move(agent.available);
     agent.available = {};
-  else
-    agent.available -= resources;
-  set_offerable(agent);
-  agent.holders.insert(framework);
+  } else {
+    agent.available -= offer.resources;
+    taken = std::move(offer.resources);
+  }
+  refresh_available(agent);
+  return taken;
+}
+
+// `resources` (unallocated, with `amounts`) were taken from the agent for
+// `f` in `role`; reservations for `role`'s line were counted when the agent
+// came, so only unreserved ones add to the role's share.
+void hierarchical_allocator::track(framework_state& f, const std::string& agent_id,
+                                   agent_state& agent, const std::string& role,
+                                   role_state& r, const common::resources& resources,
+                                   const resource_quantities& amounts) {
+  agent.holders.insert(f.id);
   auto unreserved =
-      resource_quantities::of(agent.reserved ? resources.unreserved() : resources);
+      agent.reserved ? resource_quantities::of(resources.unreserved()) : amounts;
   unallocated_unreserved_ -= unreserved;
   auto& held = f.allocated[agent_id];
   if (held.empty())
     held = resources.allocated_to(role);
   else
     held += resources.allocated_to(role);
-  auto client = r.frameworks.find(framework);
+  auto client = r.frameworks.find(*f.id);
   if (!client) {
-    client = r.frameworks.add(framework, &f);
+    client = r.frameworks.add(*f.id, &f);
     r.frameworks.activate(client, false);
   }
-  r.frameworks.allocated(client, resource_quantities::of(resources));
+  r.frameworks.allocated(client, amounts);
   change_role_allocation(r, unreserved, true);
+}
+
+// `part`, allocated to `role`, goes back to the agent (when it is still
+// there) and leaves the role's and the framework's shares.
+void hierarchical_allocator::release(const std::string& framework, agent_state* agent,
+                                     const std::string& role, common::resources part) {
+  auto plain = std::move(part).unallocated();
+  auto amounts = resource_quantities::of(plain);
+  auto unreserved =
+      has_reservations(plain) ? resource_quantities::of(plain.unreserved()) : amounts;
+  if (auto r = roles_.find(role); r != roles_.end()) {
+    r->second.frameworks.unallocated(framework, amounts);
+    change_role_allocation(r->second, unreserved, false);
+  }
+  if (agent == nullptr)
+    return;
+  if (agent->available.empty())
+    agent->available = std::move(plain);
+  else
+    agent->available += plain;
+  refresh_available(*agent);
+  unallocated_unreserved_ += unreserved;
 }
 
 void hierarchical_allocator::untrack(const std::string& framework,
@@ -491,28 +531,24 @@ void hierarchical_allocator::untrack(const std::string& framework,
     held->second -= released;
   }
   auto agent = agents_.find(agent_id);
+  auto* at = agent == agents_.end() ? nullptr : &agent->second;
   if (held->second.empty()) {
     f->second.allocated.erase(held);
-    if (agent != agents_.end())
-      agent->second.holders.erase(framework);
+    if (at != nullptr)
+      at->holders.erase(f->second.id);
   }
-  for (auto& [role, part] : by_role(released, default_role(f->second))) {
-    auto plain = part.unallocated();
-    auto unreserved = resource_quantities::of(plain.unreserved());
-    if (agent != agents_.end()) {
-      if (agent->second.available.empty())
-        agent->second.available = plain;
-      else
-        agent->second.available += plain;
-      set_offerable(agent->second);
-      unallocated_unreserved_ += unreserved;
-    }
-    auto r = roles_.find(role);
-    if (r == roles_.end())
-      continue;
-    r->second.frameworks.unallocated(framework, resource_quantities::of(plain));
-    change_role_allocation(r->second, unreserved, false);
+  if (released.empty())
+    return;
+  // Mostly all in one role: then no split.
+  auto first = common::allocation_role(released.entries().front());
+  if (std::all_of(released.entries().begin(), released.entries().end(),
+                  [&](auto& e) { return common::allocation_role(e) == first; })) {
+    auto role = first.empty() ? default_role(f->second) : std::string(first);
+    release(framework, at, role, std::move(released));
+    return;
   }
+  for (auto& [role, part] : by_role(released, default_role(f->second)))
+    release(framework, at, role, std::move(part));
 }
 
 void hierarchical_allocator::add_used(const std::string& framework,
@@ -521,9 +557,14 @@ void hierarchical_allocator::add_used(const std::string& framework,
   auto f = frameworks_.find(framework);
   if (f == frameworks_.end() || agents_.count(agent) == 0)
     return;
-  for (auto& [role, part] : by_role(used, default_role(f->second)))
-    track(framework, f->second, agent, agents_.at(agent), role, ensure_role(role),
-          part.unallocated());
+  auto& at = agents_.at(agent);
+  for (auto& [role, part] : by_role(used, default_role(f->second))) {
+    auto plain = std::move(part).unallocated();
+    at.available -= plain;
+    refresh_available(at);
+    track(f->second, agent, at, role, ensure_role(role), plain,
+          resource_quantities::of(plain));
+  }
 }
 
 void hierarchical_allocator::recover(const std::string& framework,
@@ -545,6 +586,8 @@ void hierarchical_allocator::recover(const std::string& framework,
 bool hierarchical_allocator::filtered(framework_state& framework,
                                       const std::string& agent, const std::string& role,
                                       const common::resources& offer, time_point now) {
+  if (framework.refusals.empty())
+    return false;
   auto i = framework.refusals.find(agent);
   if (i == framework.refusals.end())
     return false;
@@ -570,22 +613,25 @@ bool hierarchical_allocator::filtered(framework_state& framework,
 // unreserved scalars cut to its limits and, in the guarantee stage, to
 // what its guarantees lack; outside guarantees, the headroom unmet
 // guarantees of other roles need stays free.
-std::optional<common::resources> hierarchical_allocator::shape_offer(
+std::optional<hierarchical_allocator::shaped_offer> hierarchical_allocator::shape_offer(
     const agent_state& agent, const std::string& role, const role_state& r, stage s) {
-  auto usable = agent.reserved ? agent.available.usable_by(role) : agent.available;
-  if (quotas_.empty())
-    return allocatable(resource_quantities::of(usable))
-               ? std::optional<common::resources>(std::move(usable))
-               : std::nullopt;
+  // What the role may use; all the agent has unless some is reserved for
+  // others.
+  common::resources usable;
+  if (agent.reserved)
+    usable = agent.available.usable_by(role);
+  bool all_usable =
+      !agent.reserved || usable.entries().size() == agent.available.entries().size();
+  auto& source = all_usable ? agent.available : usable;
+  // Unreserved scalars cut by quota: (entry index, amount offered).
+  std::vector<std::pair<std::size_t, double>> cuts;
+  bool needed = false;
   auto& line = r.quota_line;
   auto* outermost = r.outermost_guarantee;
-  bool needed = false;
-  common::resources offer;
-  for (auto& entry : usable.entries()) {
-    if (entry.type() != v1::Value::SCALAR || entry.reservations_size() > 0) {
-      offer.add(entry);
+  for (std::size_t i = 0; !quotas_.empty() && i < source.entries().size(); ++i) {
+    auto& entry = source.entries()[i];
+    if (entry.type() != v1::Value::SCALAR || entry.reservations_size() > 0)
       continue;
-    }
     auto& name = entry.name();
     double cap = INFINITY;
     bool guaranteed = false;
@@ -609,15 +655,37 @@ std::optional<common::resources> hierarchical_allocator::shape_offer(
       }
     }
     auto amount = common::round_scalar(std::min(entry.scalar().value(), cap));
-    if (amount <= 0)
-      continue;
-    auto shrunk = entry;
-    shrunk.mutable_scalar()->set_value(amount);
-    offer.add(shrunk);
+    if (amount < entry.scalar().value())
+      cuts.emplace_back(i, amount);
   }
   if (s == stage::guarantees && !needed)
     return std::nullopt;
-  if (!allocatable(resource_quantities::of(offer)))
+  shaped_offer offer;
+  if (cuts.empty() && all_usable) {
+    offer.whole = true;
+    offer.amounts = agent.available_amounts;
+  } else {
+    if (cuts.empty()) {
+      offer.resources = std::move(usable);
+    } else {
+      auto cut = cuts.begin();
+      for (std::size_t i = 0; i < source.entries().size(); ++i) {
+        auto& entry = source.entries()[i];
+        if (cut == cuts.end() || cut->first != i) {
+          offer.resources.add(entry);
+          continue;
+        }
+        if (cut->second > 0) {
+          auto shrunk = entry;
+          shrunk.mutable_scalar()->set_value(cut->second);
+          offer.resources.add(shrunk);
+        }
+        ++cut;
+      }
+    }
+    offer.amounts = resource_quantities::of(offer.resources);
+  }
+  if (!allocatable(offer.amounts))
     return std::nullopt;
   return offer;
 }
@@ -637,12 +705,14 @@ void hierarchical_allocator::allocate_on(const std::string& agent_id,
       auto offer = shape_offer(agent, role, r, s);
       if (!offer)
         return false;
+      auto& offered = offer->whole ? agent.available : offer->resources;
       return r.frameworks.visit([&](const std::string& framework_id, void* payload) {
         auto& framework = *static_cast<framework_state*>(payload);
-        if (filtered(framework, agent_id, role, *offer, now))
+        if (filtered(framework, agent_id, role, offered, now))
           return false;
-        track(framework_id, framework, agent_id, agent, role, r, *offer);
-        out.push_back({framework_id, agent_id, role, std::move(*offer)});
+        auto resources = take(agent, *offer);
+        track(framework, agent_id, agent, role, r, resources, offer->amounts);
+        out.push_back({framework_id, agent_id, role, std::move(resources)});
         return true;
       });
     });

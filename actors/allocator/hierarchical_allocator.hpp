@@ -1,11 +1,13 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/allocator/allocator_options.hpp"
@@ -141,6 +143,8 @@ class hierarchical_allocator {
   };
 
   struct framework_state {
+    /// Its key in `frameworks_`.
+    const std::string* id = nullptr;
     std::vector<std::string> roles;
     bool active = true;
     std::set<std::string> suppressed;
@@ -154,10 +158,22 @@ class hierarchical_allocator {
   struct agent_state {
     common::resources total;
     common::resources available;
+    /// The scalar amounts of `available`.
+    resource_quantities available_amounts;
     bool reserved = false;
     bool active = true;
     bool offerable = false;
-    std::set<std::string> holders;
+    /// The frameworks holding something here (their `framework_state::id`).
+    std::unordered_set<const std::string*> holders;
+  };
+
+  /// What a role may be offered of an agent.
+  struct shaped_offer {
+    /// Everything the agent has available: taken from it without a copy.
+    bool whole = false;
+    /// The offer when not `whole`.
+    common::resources resources;
+    resource_quantities amounts;
   };
 
   struct quota_state {
@@ -201,21 +217,37 @@ class hierarchical_allocator {
                  const std::string& role);
   void update_quota_line(const std::string& role, role_state& r);
   void update_quota_state(role_state& r);
+  /// Whether one of the smallest offers worth making fits: `fits(name,
+  /// amount)` holds for each of its resources.
+  template <class Fits>
+  bool some_minimum_fits(Fits fits) const {
+    return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
+                       [&](const resource_quantities& min) {
+                         return std::all_of(
+                             min.entries().begin(), min.entries().end(),
+                             [&](auto& e) { return fits(e.first, e.second); });
+                       });
+  }
+  bool guarantee_met(const quota_state& state,
+                     const resource_quantities& consumed) const;
   bool limits_leave_room(const quota_state& state,
                          const resource_quantities& consumed) const;
   bool headroom_exhausted() const;
   void recompute_quota_structure();
-  void set_offerable(agent_state& agent);
-  void track(const std::string& framework, framework_state& f,
-             const std::string& agent_id, agent_state& agent, const std::string& role,
-             role_state& r, const common::resources& resources);
+  void refresh_available(agent_state& agent);
+  common::resources take(agent_state& agent, shaped_offer& offer);
+  void track(framework_state& f, const std::string& agent_id, agent_state& agent,
+             const std::string& role, role_state& r, const common::resources& resources,
+             const resource_quantities& amounts);
+  void release(const std::string& framework, agent_state* agent,
+               const std::string& role, common::resources part);
   void untrack(const std::string& framework, const std::string& agent,
                const common::resources& resources);
   void change_role_allocation(role_state& role, const resource_quantities& r, bool add);
   bool allocatable(const resource_quantities& r) const;
-  std::optional<common::resources> shape_offer(const agent_state& agent,
-                                               const std::string& role,
-                                               const role_state& r, stage s);
+  std::optional<shaped_offer> shape_offer(const agent_state& agent,
+                                          const std::string& role, const role_state& r,
+                                          stage s);
   bool filtered(framework_state& framework, const std::string& agent,
                 const std::string& role, const common::resources& offer,
                 time_point now);

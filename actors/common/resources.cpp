@@ -427,22 +427,42 @@ double resources::scalar(std::string_view name) const {
   return round_scalar(sum);
 }
 
-resources resources::allocated_to(std::string_view role) const {
-  resources result;
-  for (auto r : entries_) {
-    r.mutable_allocation_info()->set_role(std::string(role));
-    result.add(r);
+// Entries already normalized keep their ranges and sets; only entries
+// that now differ in nothing but their old allocation roles merge.
+void resources::set_allocation_role(const std::string_view* role) {
+  for (auto& r : entries_) {
+    if (role == nullptr)
+      r.clear_allocation_info();
+    else if (!r.has_allocation_info() || r.allocation_info().role() != *role)
+      r.mutable_allocation_info()->set_role(std::string(*role));
   }
-  return result;
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    for (std::size_t j = i + 1; j < entries_.size(); ++j)
+      if (same_kind(entries_[i], entries_[j])) {
+        auto merging = std::move(entries_);
+        entries_.clear();
+        for (auto& r : merging)
+          add(r);
+        return;
+      }
 }
 
-resources resources::unallocated() const {
-  resources result;
-  for (auto r : entries_) {
-    r.clear_allocation_info();
-    result.add(r);
-  }
-  return result;
+resources resources::allocated_to(std::string_view role) const& {
+  return resources(*this).allocated_to(role);
+}
+
+resources resources::allocated_to(std::string_view role) && {
+  set_allocation_role(&role);
+  return std::move(*this);
+}
+
+resources resources::unallocated() const& {
+  return resources(*this).unallocated();
+}
+
+resources resources::unallocated() && {
+  set_allocation_role(nullptr);
+  return std::move(*this);
 }
 
 resources resources::allocated_only_to(std::string_view role) const {

@@ -63,10 +63,16 @@ class resources {
   double scalar(std::string_view name) const;
 
   /// Returns these resources with their allocation role set to `role`.
-  resources allocated_to(std::string_view role) const;
+  resources allocated_to(std::string_view role) const&;
+
+  /// Same as the above, reusing these resources' storage.
+  resources allocated_to(std::string_view role) &&;
 
   /// Returns these resources without allocation roles.
-  resources unallocated() const;
+  resources unallocated() const&;
+
+  /// Same as the above, reusing these resources' storage.
+  resources unallocated() &&;
 
   /// Returns the resources allocated to `role`.
   resources allocated_only_to(std::string_view role) const;
@@ -88,6 +94,9 @@ class resources {
   std::string to_string() const;
 
  private:
+  // Sets every entry's allocation role, or clears it when `role` is null.
+  void set_allocation_role(const std::string_view* role);
+
   std::vector<v1::Resource> entries_;
 };
 
