@@ -222,7 +222,7 @@ void allocator_process::run_pass() {
     added->mutable_framework_id()->set_value(std::move(decided.framework_id));
     added->mutable_agent_id()->set_value(std::move(decided.agent_id));
     added->set_role(decided.role);
-    decided.resources.allocated_to(decided.role).copy_to(added->mutable_resources());
+    decided.resources.copy_to(added->mutable_resources());
   }
   send(master_, std::move(offers));
 }

@@ -24,8 +24,14 @@ drf_sorter::drf_sorter(bool hierarchical, std::shared_ptr<cluster_total> total)
 
 drf_sorter::~drf_sorter() = default;
 
-void drf_sorter::exclude_from_fairness(std::set<std::string> names) {
-  excluded_ = std::move(names);
+void drf_sorter::exclude_from_fairness(const std::set<std::string>& names) {
+  excluded_.clear();
+  for (auto& name : names) {
+    auto index = resource_quantities::index_of(name);
+    if (index >= excluded_.size())
+      excluded_.resize(index + 1, false);
+    excluded_[index] = true;
+  }
   dirty_ = true;
 }
 
@@ -39,6 +45,7 @@ drf_sorter::node* drf_sorter::group(const std::string& path) {
   auto* parent = parent_name.empty() ? root_.get() : group(parent_name);
   auto made = std::make_unique<node>();
   made->name = path;
+  made->weight = weight(path);
   made->parent = parent;
   auto* result = made.get();
   groups_.emplace(path, std::move(made));
@@ -57,14 +64,15 @@ void drf_sorter::erase(node* n) {
 
 double drf_sorter::compute_share(const node& n) const {
   double dominant = 0;
-  for (auto& [name, amount] : n.allocation.entries()) {
-    if (excluded_.count(name) > 0)
-      continue;
-    auto total = total_->amounts.get(name);
+  n.allocation.every([&](std::size_t index, double amount) {
+    if (index < excluded_.size() && excluded_[index])
+      return true;
+    auto total = total_->amounts.get(index);
     if (total > 0)
       dominant = std::max(dominant, amount / total);
-  }
-  return dominant / weight(n.name);
+    return true;
+  });
+  return dominant / n.weight;
 }
 
 drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
@@ -72,13 +80,14 @@ drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
     return handle(i->second.get());
   auto made = std::make_unique<node>();
   made->name = client;
+  made->weight = weight(client);
   made->leaf = true;
   made->payload = payload;
   made->parent = hierarchical_ ? group(client) : root_.get();
   auto* leaf = made.get();
   leaves_.emplace(client, std::move(made));
   insert(leaf);
-  count_active(leaf, true);
+  count_active(leaf, true, 0);
   return handle(leaf);
 }
 
@@ -87,9 +96,9 @@ drf_sorter::handle drf_sorter::find(const std::string& client) const {
   return i == leaves_.end() ? handle() : handle(i->second.get());
 }
 
-void drf_sorter::activate(handle client, bool active) {
+void drf_sorter::activate(handle client, bool active, std::size_t selection) {
   if (client)
-    count_active(client.node_, active);
+    count_active(client.node_, active, selection);
 }
 
 void drf_sorter::allocated(handle client, const resource_quantities& r) {
@@ -114,7 +123,8 @@ void drf_sorter::remove(const std::string& client) {
     return;
   auto* leaf = i->second.get();
   change_allocation(leaf, leaf->allocation, false);
-  count_active(leaf, false);
+  for (std::size_t s = 0; s < selections; ++s)
+    count_active(leaf, false, s);
   erase(leaf);
   auto* parent = leaf->parent;
   leaves_.erase(i);
@@ -135,34 +145,41 @@ bool drf_sorter::contains(const std::string& client) const {
   return leaves_.count(client) > 0;
 }
 
-void drf_sorter::count_active(node* leaf, bool active) {
-  if (leaf->active == active)
+void drf_sorter::count_active(node* leaf, bool active, std::size_t selection) {
+  if (leaf->active[selection] == active)
     return;
-  leaf->active = active;
-  for (auto* n = leaf; n != nullptr; n = n->parent)
-    n->active_leaves = active ? n->active_leaves + 1 : n->active_leaves - 1;
+  leaf->active[selection] = active;
+  for (auto* n = leaf; n != nullptr; n = n->parent) {
+    auto& count = n->active_leaves[selection];
+    count = active ? count + 1 : count - 1;
+  }
 }
 
-void drf_sorter::activate(const std::string& client, bool active) {
-  activate(find(client), active);
+void drf_sorter::activate(const std::string& client, bool active,
+                          std::size_t selection) {
+  activate(find(client), active, selection);
 }
 
-bool drf_sorter::active(const std::string& client) const {
+bool drf_sorter::active(const std::string& client, std::size_t selection) const {
   auto i = leaves_.find(client);
-  return i != leaves_.end() && i->second->active;
+  return i != leaves_.end() && i->second->active[selection];
 }
 
-std::size_t drf_sorter::active_count() const noexcept {
-  return root_->active_leaves;
+std::size_t drf_sorter::active_count(std::size_t selection) const noexcept {
+  return root_->active_leaves[selection];
 }
 
 void drf_sorter::set_weight(const std::string& path, double weight) {
-  weights_[path] = weight > 0 ? weight : 1.0;
+  weight = weight > 0 ? weight : 1.0;
+  weights_[path] = weight;
   for (auto* nodes : {&groups_, &leaves_}) {
     auto i = nodes->find(path);
-    if (i == nodes->end() || stale())
+    if (i == nodes->end())
       continue;
     auto* n = i->second.get();
+    n->weight = weight;
+    if (stale())
+      continue;  // the next refresh reorders everything
     erase(n);
     n->share = compute_share(*n);
     insert(n);

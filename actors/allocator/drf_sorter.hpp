@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -22,6 +23,10 @@ namespace mensa::allocator {
 /// are ordered by the share of their whole subtree, so `a`'s children
 /// together compete with `b` as one. A flat sorter takes any names
 /// (framework IDs).
+///
+/// Clients are active or not in each of two selections, visited apart (the
+/// allocator's fair-share and guarantee stages), so one sorter serves both
+/// and an allocation is recorded once. Selection 0 is the default.
 ///
 /// Incremental: every node keeps its children ordered, and a change of
 /// allocation repositions only the nodes on the client's path. A change of
@@ -51,7 +56,7 @@ class drf_sorter {
   ~drf_sorter();
 
   /// Leaves resources named here (e.g. `gpus`) out of every share.
-  void exclude_from_fairness(std::set<std::string> names);
+  void exclude_from_fairness(const std::set<std::string>& names);
 
   /// A client's place in the sorter, so hot paths skip the name lookup.
   /// Valid until the client is removed.
@@ -68,8 +73,12 @@ class drf_sorter {
     node* node_ = nullptr;
   };
 
-  /// Adds an active client carrying `payload` (what `visit` hands back);
-  /// re-adding a known client changes nothing. Returns its handle.
+  /// The number of selections.
+  static constexpr std::size_t selections = 2;
+
+  /// Adds a client carrying `payload` (what `visit` hands back), active in
+  /// selection 0 only; re-adding a known client changes nothing. Returns
+  /// its handle.
   handle add(const std::string& client, void* payload = nullptr);
 
   /// Returns the handle of `client`, empty if unknown.
@@ -81,17 +90,18 @@ class drf_sorter {
   /// Returns whether `client` is known.
   bool contains(const std::string& client) const;
 
-  /// Inactive clients keep their allocation but are not visited.
-  void activate(const std::string& client, bool active);
+  /// Inactive clients keep their allocation but are not visited in that
+  /// selection.
+  void activate(const std::string& client, bool active, std::size_t selection = 0);
 
-  /// Same as `activate(client, active)`.
-  void activate(handle client, bool active);
+  /// Same as `activate(client, active, selection)`.
+  void activate(handle client, bool active, std::size_t selection = 0);
 
-  /// Returns whether `client` is known and active.
-  bool active(const std::string& client) const;
+  /// Returns whether `client` is known and active in `selection`.
+  bool active(const std::string& client, std::size_t selection = 0) const;
 
-  /// Returns the number of active clients.
-  std::size_t active_count() const noexcept;
+  /// Returns the number of clients active in `selection`.
+  std::size_t active_count(std::size_t selection = 0) const noexcept;
 
   /// Sets the weight (> 0) of `path`, a client or (hierarchical) a
   /// subtree; it stays when the path has no client yet. Default 1.
@@ -135,13 +145,13 @@ class drf_sorter {
   /// Returns the weighted dominant share of `path` (see `allocation`).
   double share(const std::string& path) const;
 
-  /// Calls `fn(client, payload)` for the active clients, smallest share
-  /// first, until it returns true; returns whether it did. `fn` may change
-  /// the sorter only when it then returns true.
+  /// Calls `fn(client, payload)` for the clients active in `selection`,
+  /// smallest share first, until it returns true; returns whether it did.
+  /// `fn` may change the sorter only when it then returns true.
   template <class F>
-  bool visit(F&& fn) {
+  bool visit(F&& fn, std::size_t selection = 0) {
     refresh();
-    return visit_children(root_.get(), fn);
+    return visit_children(root_.get(), fn, selection);
   }
 
   /// Returns the active clients, smallest share first.
@@ -170,10 +180,12 @@ class drf_sorter {
     std::string name;
     node* parent = nullptr;
     bool leaf = false;
-    bool active = false;
+    std::array<bool, selections> active{};
     void* payload = nullptr;
-    std::size_t active_leaves = 0;
+    std::array<std::size_t, selections> active_leaves{};
     double share = 0;
+    /// Its path's weight (`weights_`), kept here for the hot path.
+    double weight = 1;
     resource_quantities allocation;
     std::set<child_key, key_order> children;
     /// Its place among its parent's children, so moving it costs no search.
@@ -181,13 +193,13 @@ class drf_sorter {
   };
 
   template <class F>
-  bool visit_children(node* parent, F& fn) {
+  bool visit_children(node* parent, F& fn, std::size_t selection) {
     for (auto& key : parent->children) {
       auto* child = key.child;
-      if (child->active_leaves == 0)
+      if (child->active_leaves[selection] == 0)
         continue;
       if (child->leaf ? fn(static_cast<const std::string&>(child->name), child->payload)
-                      : visit_children(child, fn))
+                      : visit_children(child, fn, selection))
         return true;
     }
     return false;
@@ -199,7 +211,7 @@ class drf_sorter {
   void erase(node* n);
   double compute_share(const node& n) const;
   void change_allocation(node* leaf, const resource_quantities& r, bool add);
-  void count_active(node* leaf, bool active);
+  void count_active(node* leaf, bool active, std::size_t selection);
   void prune(node* n);
   bool stale() const noexcept { return dirty_ || seen_version_ != total_->version; }
   void refresh();
@@ -210,7 +222,8 @@ class drf_sorter {
   std::unordered_map<std::string, std::unique_ptr<node>> leaves_;
   std::unordered_map<std::string, std::unique_ptr<node>> groups_;
   std::map<std::string, double> weights_;
-  std::set<std::string> excluded_;
+  /// By resource index (`resource_quantities::index_of`).
+  std::vector<bool> excluded_;
   std::shared_ptr<cluster_total> total_;
   uint64_t seen_version_ = 0;
   bool dirty_ = false;

@@ -41,9 +41,8 @@ std::map<std::string, resource_quantities> reservations_of(const common::resourc
 }  // namespace
 
 hierarchical_allocator::hierarchical_allocator(allocator_options options)
-    : options_(std::move(options)), quota_sorter_(true, role_sorter_.shared_total()) {
+    : options_(std::move(options)) {
   role_sorter_.exclude_from_fairness(options_.fairness_excluded);
-  quota_sorter_.exclude_from_fairness(options_.fairness_excluded);
 }
 
 // -- roles --------------------------------------------------------------------
@@ -56,9 +55,7 @@ hierarchical_allocator::role_state& hierarchical_allocator::ensure_role(
   auto& state = roles_.try_emplace(role, role_sorter_.shared_total()).first->second;
   state.frameworks.exclude_from_fairness(options_.fairness_excluded);
   state.in_role_sorter = role_sorter_.add(role, &state);
-  role_sorter_.activate(state.in_role_sorter, false);
-  state.in_quota_sorter = quota_sorter_.add(role, &state);
-  quota_sorter_.activate(state.in_quota_sorter, false);
+  role_sorter_.activate(state.in_role_sorter, false, fair_share_selection);
   update_quota_line(role, state);
   return state;
 }
@@ -69,7 +66,6 @@ void hierarchical_allocator::drop_role_if_unused(const std::string& role) {
       !i->second.frameworks.empty())
     return;
   role_sorter_.remove(role);
-  quota_sorter_.remove(role);
   roles_.erase(i);
 }
 
@@ -103,8 +99,8 @@ void hierarchical_allocator::refresh_activity(role_state& r) {
     wanting = wanting && !state->limited;
     unmet = unmet || !state->met;
   }
-  role_sorter_.activate(r.in_role_sorter, wanting);
-  quota_sorter_.activate(r.in_quota_sorter, wanting && unmet);
+  role_sorter_.activate(r.in_role_sorter, wanting, fair_share_selection);
+  role_sorter_.activate(r.in_role_sorter, wanting && unmet, guarantee_selection);
 }
 
 bool hierarchical_allocator::limits_leave_room(
@@ -112,9 +108,9 @@ bool hierarchical_allocator::limits_leave_room(
   auto& limits = state.quota.limits;
   if (limits.empty())
     return true;
-  return some_minimum_fits([&](const std::string& name, double amount) {
-    auto limit = limits.find(name);
-    return limit == limits.end() || limit->second - consumed.get(name) >= amount;
+  return some_minimum_fits([&](std::size_t index, double amount) {
+    auto limit = limits.find(resource_quantities::name_of(index));
+    return limit == limits.end() || limit->second - consumed.get(index) >= amount;
   });
 }
 
@@ -129,8 +125,8 @@ bool hierarchical_allocator::guarantee_met(const quota_state& state,
   if (consumed.contains(guarantees))
     return true;
   auto lack = guarantees - consumed;
-  return !some_minimum_fits([&](const std::string& name, double amount) {
-    return guarantees.get(name) == 0 || lack.get(name) >= amount;
+  return !some_minimum_fits([&](std::size_t index, double amount) {
+    return guarantees.get(index) == 0 || lack.get(index) >= amount;
   });
 }
 
@@ -140,8 +136,8 @@ bool hierarchical_allocator::guarantee_met(const quota_state& state,
 bool hierarchical_allocator::headroom_exhausted() const {
   if (required_headroom_.empty())
     return false;
-  return !some_minimum_fits([&](const std::string& name, double amount) {
-    return unallocated_unreserved_.get(name) - required_headroom_.get(name) >= amount;
+  return !some_minimum_fits([&](std::size_t index, double amount) {
+    return unallocated_unreserved_.get(index) - required_headroom_.get(index) >= amount;
   });
 }
 
@@ -198,7 +194,6 @@ void hierarchical_allocator::recompute_quota_structure() {
 
 void hierarchical_allocator::set_weight(const std::string& role, double weight) {
   role_sorter_.set_weight(role, weight);
-  quota_sorter_.set_weight(role, weight);
 }
 
 void hierarchical_allocator::set_quotas(std::map<std::string, role_quota> quotas) {
@@ -426,7 +421,7 @@ void hierarchical_allocator::activate_agent(const std::string& id, bool active) 
 
 bool hierarchical_allocator::allocatable(const resource_quantities& r) const {
   return some_minimum_fits(
-      [&](const std::string& name, double amount) { return r.get(name) >= amount; });
+      [&](std::size_t index, double amount) { return r.get(index) >= amount; });
 }
 
 void hierarchical_allocator::change_role_allocation(role_state& role,
@@ -436,10 +431,8 @@ void hierarchical_allocator::change_role_allocation(role_state& role,
     return;
   if (add) {
     role_sorter_.allocated(role.in_role_sorter, r);
-    quota_sorter_.allocated(role.in_quota_sorter, r);
   } else {
     role_sorter_.unallocated(role.in_role_sorter, r);
-    quota_sorter_.unallocated(role.in_quota_sorter, r);
   }
   if (!role.quota_line.empty())
     update_quota_state(role);
@@ -460,12 +453,12 @@ common::resources hierarchical_allocator::take(agent_state& agent,
   return taken;
 }
 
-// `resources` (unallocated, with `amounts`) were taken from the agent for
-// `f` in `role`; reservations for `role`'s line were counted when the agent
-// came, so only unreserved ones add to the role's share.
+// `resources` (allocated to the role `r`, with `amounts`) were taken from
+// the agent for `f`; reservations for the role's line were counted when
+// the agent came, so only unreserved ones add to the role's share.
 void hierarchical_allocator::track(framework_state& f, const std::string& agent_id,
-                                   agent_state& agent, const std::string& role,
-                                   role_state& r, const common::resources& resources,
+                                   agent_state& agent, role_state& r,
+                                   const common::resources& resources,
                                    const resource_quantities& amounts) {
   agent.holders.insert(f.id);
   auto unreserved =
@@ -473,9 +466,9 @@ void hierarchical_allocator::track(framework_state& f, const std::string& agent_
   unallocated_unreserved_ -= unreserved;
   auto& held = f.allocated[agent_id];
   if (held.empty())
-    held = resources.allocated_to(role);
+    held = resources;
   else
-    held += resources.allocated_to(role);
+    held += resources;
   auto client = r.frameworks.find(*f.id);
   if (!client) {
     client = r.frameworks.add(*f.id, &f);
@@ -559,10 +552,10 @@ void hierarchical_allocator::add_used(const std::string& framework,
     return;
   auto& at = agents_.at(agent);
   for (auto& [role, part] : by_role(used, default_role(f->second))) {
-    auto plain = std::move(part).unallocated();
+    auto plain = part.unallocated();
     at.available -= plain;
     refresh_available(at);
-    track(f->second, agent, at, role, ensure_role(role), plain,
+    track(f->second, agent, at, ensure_role(role), std::move(part).allocated_to(role),
           resource_quantities::of(plain));
   }
 }
@@ -633,25 +626,26 @@ std::optional<hierarchical_allocator::shaped_offer> hierarchical_allocator::shap
     if (entry.type() != v1::Value::SCALAR || entry.reservations_size() > 0)
       continue;
     auto& name = entry.name();
+    auto index = resource_quantities::index_of(name);
     double cap = INFINITY;
     bool guaranteed = false;
     for (auto& [state, consumed_by_line] : line) {
       auto& quota = state->quota;
-      auto consumed = consumed_by_line->get(name);
+      auto consumed = consumed_by_line->get(index);
       if (auto limit = quota.limits.find(name); limit != quota.limits.end())
         cap = std::min(cap, limit->second - consumed);
-      if (s == stage::guarantees && !state->met && quota.guarantees.get(name) > 0) {
-        auto lack = quota.guarantees.get(name) - consumed;
+      if (s == stage::guarantees && !state->met && quota.guarantees.get(index) > 0) {
+        auto lack = quota.guarantees.get(index) - consumed;
         cap = std::min(cap, std::max(0.0, lack));
         guaranteed = true;
         needed = needed || lack > 0;
       }
     }
     if (!guaranteed) {
-      auto required = required_headroom_.get(name);
+      auto required = required_headroom_.get(index);
       if (required > 0) {
-        auto own = outermost ? outermost->deficit.get(name) : 0;
-        cap = std::min(cap, unallocated_unreserved_.get(name) - (required - own));
+        auto own = outermost ? outermost->deficit.get(index) : 0;
+        cap = std::min(cap, unallocated_unreserved_.get(index) - (required - own));
       }
     }
     auto amount = common::round_scalar(std::min(entry.scalar().value(), cap));
@@ -699,23 +693,26 @@ void hierarchical_allocator::allocate_on(const std::string& agent_id,
     // the guarantee stage visits) can get unreserved resources.
     bool guarantees_only =
         s == stage::guarantees || (!agent.reserved && headroom_exhausted());
-    auto& sorter = guarantees_only ? quota_sorter_ : role_sorter_;
-    allocated = sorter.visit([&](const std::string& role, void* role_payload) {
-      auto& r = *static_cast<role_state*>(role_payload);
-      auto offer = shape_offer(agent, role, r, s);
-      if (!offer)
-        return false;
-      auto& offered = offer->whole ? agent.available : offer->resources;
-      return r.frameworks.visit([&](const std::string& framework_id, void* payload) {
-        auto& framework = *static_cast<framework_state*>(payload);
-        if (filtered(framework, agent_id, role, offered, now))
-          return false;
-        auto resources = take(agent, *offer);
-        track(framework, agent_id, agent, role, r, resources, offer->amounts);
-        out.push_back({framework_id, agent_id, role, std::move(resources)});
-        return true;
-      });
-    });
+    auto selection = guarantees_only ? guarantee_selection : fair_share_selection;
+    allocated = role_sorter_.visit(
+        [&](const std::string& role, void* role_payload) {
+          auto& r = *static_cast<role_state*>(role_payload);
+          auto offer = shape_offer(agent, role, r, s);
+          if (!offer)
+            return false;
+          auto& offered = offer->whole ? agent.available : offer->resources;
+          return r.frameworks.visit(
+              [&](const std::string& framework_id, void* payload) {
+                auto& framework = *static_cast<framework_state*>(payload);
+                if (filtered(framework, agent_id, role, offered, now))
+                  return false;
+                auto resources = take(agent, *offer).allocated_to(role);
+                track(framework, agent_id, agent, r, resources, offer->amounts);
+                out.push_back({framework_id, agent_id, role, std::move(resources)});
+                return true;
+              });
+        },
+        selection);
   }
 }
 
@@ -732,7 +729,7 @@ std::vector<allocation> hierarchical_allocator::allocate(time_point now,
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[random() % i]);
   for (auto [id, agent] : order) {
-    if (quota_sorter_.active_count() > 0)
+    if (role_sorter_.active_count(guarantee_selection) > 0)
       allocate_on(*id, *agent, stage::guarantees, now, result);
     if (agent->offerable)
       allocate_on(*id, *agent, stage::fair_share, now, result);

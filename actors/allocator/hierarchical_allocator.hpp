@@ -24,7 +24,7 @@ struct allocation {
   std::string framework_id;
   std::string agent_id;
   std::string role;
-  /// Without allocation roles; the offer sets `role` on each.
+  /// Allocated to `role`, as the offer carries them.
   common::resources resources;
 };
 
@@ -195,7 +195,6 @@ class hierarchical_allocator {
     std::size_t subscribers = 0;
     resource_quantities reserved;
     drf_sorter::handle in_role_sorter;
-    drf_sorter::handle in_quota_sorter;
     /// The quotas on the role's line (itself and its ancestors), outermost
     /// first, each with what its role consumes.
     std::vector<std::pair<quota_state*, const resource_quantities*>> quota_line;
@@ -205,6 +204,11 @@ class hierarchical_allocator {
   };
 
   enum class stage { guarantees, fair_share };
+
+  /// The roles wanting offers, in `role_sorter_`.
+  static constexpr std::size_t fair_share_selection = 0;
+  /// Those of them under an unmet guarantee.
+  static constexpr std::size_t guarantee_selection = 1;
 
   role_state& ensure_role(const std::string& role);
   void drop_role_if_unused(const std::string& role);
@@ -217,16 +221,12 @@ class hierarchical_allocator {
                  const std::string& role);
   void update_quota_line(const std::string& role, role_state& r);
   void update_quota_state(role_state& r);
-  /// Whether one of the smallest offers worth making fits: `fits(name,
-  /// amount)` holds for each of its resources.
+  /// Whether one of the smallest offers worth making fits: `fits(index,
+  /// amount)` holds for each of its resources (by resource index).
   template <class Fits>
   bool some_minimum_fits(Fits fits) const {
     return std::any_of(options_.min_allocatable.begin(), options_.min_allocatable.end(),
-                       [&](const resource_quantities& min) {
-                         return std::all_of(
-                             min.entries().begin(), min.entries().end(),
-                             [&](auto& e) { return fits(e.first, e.second); });
-                       });
+                       [&](const resource_quantities& min) { return min.every(fits); });
   }
   bool guarantee_met(const quota_state& state,
                      const resource_quantities& consumed) const;
@@ -237,7 +237,7 @@ class hierarchical_allocator {
   void refresh_available(agent_state& agent);
   common::resources take(agent_state& agent, shaped_offer& offer);
   void track(framework_state& f, const std::string& agent_id, agent_state& agent,
-             const std::string& role, role_state& r, const common::resources& resources,
+             role_state& r, const common::resources& resources,
              const resource_quantities& amounts);
   void release(const std::string& framework, agent_state* agent,
                const std::string& role, common::resources part);
@@ -259,8 +259,8 @@ class hierarchical_allocator {
   std::unordered_map<std::string, agent_state> agents_;
   std::map<std::string, role_state> roles_;
   std::map<std::string, quota_state> quotas_;
+  /// Every role, by weighted dominant share; both stages visit it.
   drf_sorter role_sorter_{true};
-  drf_sorter quota_sorter_{true};
   resource_quantities unallocated_unreserved_;
   resource_quantities required_headroom_;
 };

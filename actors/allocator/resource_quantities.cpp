@@ -1,71 +1,122 @@
 #include "actors/allocator/resource_quantities.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 
 namespace mensa::allocator {
 
 namespace {
 
-using entry = std::pair<std::string, double>;
+// Every name interned in this process, in the order first seen.
+struct name_registry {
+  std::mutex mutex;
+  std::deque<std::string> names;  // a deque: references stay valid
+  std::unordered_map<std::string, std::size_t> indices;
+};
 
-auto position(std::vector<entry>& entries, std::string_view name) {
-  return std::lower_bound(
-      entries.begin(), entries.end(), name,
-      [](const entry& e, std::string_view n) { return e.first < n; });
+name_registry& registry() {
+  static name_registry instance;
+  return instance;
 }
 
 }  // namespace
 
+std::size_t resource_quantities::index_of(std::string_view name) {
+  // Each thread remembers the few names it has seen, so lookups after the
+  // first take no lock.
+  thread_local std::vector<std::pair<std::string, std::size_t>> seen;
+  for (auto& [known, index] : seen)
+    if (known == name)
+      return index;
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  auto [i, added] = r.indices.try_emplace(std::string(name), r.names.size());
+  if (added)
+    r.names.emplace_back(name);
+  seen.emplace_back(std::string(name), i->second);
+  return i->second;
+}
+
+const std::string& resource_quantities::name_of(std::size_t index) {
+  thread_local std::vector<const std::string*> named;
+  if (index < named.size() && named[index] != nullptr)
+    return *named[index];
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard(r.mutex);
+  if (index >= named.size())
+    named.resize(index + 1, nullptr);
+  named[index] = &r.names.at(index);
+  return *named[index];
+}
+
 resource_quantities resource_quantities::of(const common::resources& r) {
   resource_quantities result;
   for (auto& resource : r.entries())
-    if (resource.type() == v1::Value::SCALAR)
-      result.set(resource.name(),
-                 result.get(resource.name()) + resource.scalar().value());
+    if (resource.type() == v1::Value::SCALAR) {
+      auto index = index_of(resource.name());
+      result.set(index, result.get(index) + resource.scalar().value());
+    }
   return result;
 }
 
-double resource_quantities::get(std::string_view name) const {
-  for (auto& [n, amount] : entries_)
-    if (n == name)
-      return amount;
-  return 0;
+void resource_quantities::set(std::size_t index, double amount) {
+  amount = common::round_scalar(amount);
+  if (amount <= 0) {
+    if (index < amounts_.size()) {
+      amounts_[index] = 0;
+      trim();
+    }
+    return;
+  }
+  if (index >= amounts_.size())
+    amounts_.resize(index + 1, 0.0);
+  amounts_[index] = amount;
 }
 
-void resource_quantities::set(std::string_view name, double amount) {
-  amount = common::round_scalar(amount);
-  auto i = position(entries_, name);
-  bool found = i != entries_.end() && i->first == name;
-  if (amount <= 0) {
-    if (found)
-      entries_.erase(i);
-  } else if (found) {
-    i->second = amount;
-  } else {
-    entries_.emplace(i, std::string(name), amount);
-  }
+void resource_quantities::trim() {
+  while (!amounts_.empty() && amounts_.back() <= 0)
+    amounts_.pop_back();
+}
+
+std::vector<std::pair<std::string, double>> resource_quantities::entries() const {
+  std::vector<std::pair<std::string, double>> result;
+  every([&](std::size_t index, double amount) {
+    result.emplace_back(name_of(index), amount);
+    return true;
+  });
+  std::sort(result.begin(), result.end());
+  return result;
 }
 
 bool resource_quantities::contains(const resource_quantities& other) const {
-  return std::all_of(other.entries_.begin(), other.entries_.end(),
-                     [&](const entry& e) { return e.second <= get(e.first); });
+  return other.every(
+      [&](std::size_t index, double amount) { return amount <= get(index); });
 }
 
 resource_quantities& resource_quantities::operator+=(const resource_quantities& other) {
-  for (auto& [name, amount] : other.entries_)
-    set(name, get(name) + amount);
+  if (other.amounts_.size() > amounts_.size())
+    amounts_.resize(other.amounts_.size(), 0.0);
+  for (std::size_t i = 0; i < other.amounts_.size(); ++i)
+    if (other.amounts_[i] > 0)
+      amounts_[i] = common::round_scalar(amounts_[i] + other.amounts_[i]);
   return *this;
 }
 
 resource_quantities& resource_quantities::operator-=(const resource_quantities& other) {
-  for (auto& [name, amount] : other.entries_)
-    set(name, get(name) - amount);
+  auto n = std::min(amounts_.size(), other.amounts_.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (other.amounts_[i] > 0)
+      amounts_[i] =
+          std::max(0.0, common::round_scalar(amounts_[i] - other.amounts_[i]));
+  trim();
   return *this;
 }
 
 std::string resource_quantities::to_string() const {
   std::string out;
-  for (auto& [name, amount] : entries_) {
+  for (auto& [name, amount] : entries()) {
     if (!out.empty())
       out += ';';
     out += name + ':' + common::format_scalar(amount);

@@ -40,8 +40,7 @@ hierarchical_allocator::time_point t0{};
 void decline_all(hierarchical_allocator& a, const std::vector<allocation>& xs,
                  hierarchical_allocator::time_point now = t0) {
   for (auto& x : xs)
-    a.recover(x.framework_id, x.agent_id, x.resources.allocated_to(x.role),
-              std::nullopt, now);
+    a.recover(x.framework_id, x.agent_id, x.resources, std::nullopt, now);
 }
 
 }  // namespace
@@ -100,7 +99,7 @@ TEST_CASE(
   auto more = a.allocate(t0, 2);
   REQUIRE(more.size() == 1);
   CHECK(more[0].framework_id == "sub");
-  CHECK(more[0].resources == res("cpus(analytics):2;mem(analytics):512"));
+  CHECK(more[0].resources.unallocated() == res("cpus(analytics):2;mem(analytics):512"));
 }
 
 TEST_CASE(

@@ -163,8 +163,7 @@ void run_point(const grid_point& point, std::size_t cycles) {
     }
     // Every offer is declined without a filter: the next cycle starts over.
     for (auto& a : allocations)
-      allocator.recover(a.framework_id, a.agent_id, a.resources.allocated_to(a.role),
-                        std::nullopt, now);
+      allocator.recover(a.framework_id, a.agent_id, a.resources, std::nullopt, now);
   }
   print_result("allocator",
                {number("agents", static_cast<double>(point.agents)),
