@@ -430,12 +430,19 @@ double resources::scalar(std::string_view name) const {
 // Entries already normalized keep their ranges and sets; only entries
 // that now differ in nothing but their old allocation roles merge.
 void resources::set_allocation_role(const std::string_view* role) {
+  // Entries that all had one allocation role stay distinct under another.
+  bool alike =
+      std::all_of(entries_.begin(), entries_.end(), [&](const v1::Resource& r) {
+        return allocation_role(r) == allocation_role(entries_.front());
+      });
   for (auto& r : entries_) {
     if (role == nullptr)
       r.clear_allocation_info();
     else if (!r.has_allocation_info() || r.allocation_info().role() != *role)
       r.mutable_allocation_info()->set_role(std::string(*role));
   }
+  if (alike)
+    return;
   for (std::size_t i = 0; i < entries_.size(); ++i)
     for (std::size_t j = i + 1; j < entries_.size(); ++j)
       if (same_kind(entries_[i], entries_[j])) {

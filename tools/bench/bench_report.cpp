@@ -125,6 +125,31 @@ double median(std::vector<double> xs) {
   return xs.size() % 2 == 1 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
 }
 
+std::vector<double> parse_numbers(const std::string& flag, const std::string& text,
+                                  double min, double max) {
+  std::vector<double> result;
+  for (auto& part : runtime::split_list(text)) {
+    std::size_t used = 0;
+    double x = min - 1;
+    try {
+      x = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != part.size() || !(x >= min && x < max)) {
+      std::fprintf(stderr, "bench: --%s takes numbers from %g to below %g, not '%s'\n",
+                   flag.c_str(), min, max, part.c_str());
+      std::exit(2);
+    }
+    result.push_back(x);
+  }
+  if (result.empty()) {
+    std::fprintf(stderr, "bench: --%s needs at least one number\n", flag.c_str());
+    std::exit(2);
+  }
+  return result;
+}
+
 bool selected(const std::string& cases, const std::string& name) {
   auto items = runtime::split_list(cases);
   return std::find(items.begin(), items.end(), name) != items.end();

@@ -68,6 +68,12 @@ class countdown {
   std::size_t left_;
 };
 
+/// Parses `text`, the comma-separated numbers given to `--flag`, each at
+/// least `min` and below `max`; anything else prints one line saying what
+/// is wrong and exits with 2.
+std::vector<double> parse_numbers(const std::string& flag, const std::string& text,
+                                  double min, double max);
+
 /// Returns whether the comma-separated `cases` names `name`.
 bool selected(const std::string& cases, const std::string& name);
 

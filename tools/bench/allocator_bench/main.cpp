@@ -189,19 +189,22 @@ int main(int argc, char** argv) {
   if (auto code = cfg.parse_command_line("bench", argc, argv); code >= 0)
     return code;
   std::vector<grid_point> grid;
+  auto roles = parse_numbers("roles", cfg.roles, 1, 1e6);
+  auto occupancies = parse_numbers("occupancies", cfg.occupancies, 0, 1);
   for (auto& size : mensa::runtime::split_list(cfg.sizes)) {
     auto x = size.find('x');
     if (x == std::string::npos) {
-      std::fprintf(stderr,
-                   "allocator bench: invalid size '%s', expected AGENTSxFRAMEWORKS\n",
+      std::fprintf(stderr, "bench: --sizes takes AGENTSxFRAMEWORKS, not '%s'\n",
                    size.c_str());
       return 2;
     }
-    auto agents = std::stoul(size.substr(0, x));
-    auto frameworks = std::stoul(size.substr(x + 1));
-    for (auto& roles : mensa::runtime::split_list(cfg.roles))
-      for (auto& occupancy : mensa::runtime::split_list(cfg.occupancies))
-        grid.push_back({agents, frameworks, std::stoul(roles), std::stod(occupancy)});
+    auto agents = parse_numbers("sizes", size.substr(0, x), 1, 1e7).front();
+    auto frameworks = parse_numbers("sizes", size.substr(x + 1), 1, 1e6).front();
+    for (auto role_count : roles)
+      for (auto occupancy : occupancies)
+        grid.push_back({static_cast<std::size_t>(agents),
+                        static_cast<std::size_t>(frameworks),
+                        static_cast<std::size_t>(role_count), occupancy});
   }
   std::fflush(stdout);
   for (auto& point : grid) {

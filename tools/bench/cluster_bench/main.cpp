@@ -238,26 +238,8 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
   return result;
 }
 
-// Parses --occupancies: shares from 0 to below 1.
-std::vector<double> parse_occupancies(const std::string& text) {
-  std::vector<double> result;
-  for (auto& part : runtime::split_list(text)) {
-    std::size_t used = 0;
-    double share = -1;
-    try {
-      share = std::stod(part, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != part.size() || share < 0 || share >= 1)
-      fail("--occupancies takes shares from 0 to below 1, not '" + part + "'");
-    result.push_back(share);
-  }
-  return result;
-}
-
 void control_plane(const cluster_bench_config& cfg, const node_settings& settings) {
-  for (auto occupancy : parse_occupancies(cfg.occupancies)) {
+  for (auto occupancy : parse_numbers("occupancies", cfg.occupancies, 0, 1)) {
     auto rate = launches_per_second(cfg, settings, occupancy);
     auto memory = measure_master_memory(cfg, settings, occupancy);
     std::vector<std::pair<std::string, double>> figures{
