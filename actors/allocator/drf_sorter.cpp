@@ -49,17 +49,31 @@ drf_sorter::node* drf_sorter::group(const std::string& path) {
   made->parent = parent;
   auto* result = made.get();
   groups_.emplace(path, std::move(made));
-  result->share = compute_share(*result);
-  insert(result);
+  ++parent->child_count;
   return result;
 }
 
-void drf_sorter::insert(node* n) {
-  n->position = n->parent->children.insert({n->share, &n->name, n}).first;
+void drf_sorter::list(node* n, std::size_t selection) {
+  n->position[selection] =
+      n->parent->ordered[selection].insert({n->share, &n->name, n}).first;
+  n->listed[selection] = true;
 }
 
-void drf_sorter::erase(node* n) {
-  n->parent->children.erase(n->position);
+void drf_sorter::unlist(node* n, std::size_t selection) {
+  n->parent->ordered[selection].erase(n->position[selection]);
+  n->listed[selection] = false;
+}
+
+// After its share may have changed: moves it wherever it is listed.
+void drf_sorter::reposition(node* n) {
+  auto listed = n->listed;
+  for (std::size_t s = 0; s < selections; ++s)
+    if (listed[s])
+      unlist(n, s);
+  n->share = compute_share(*n);
+  for (std::size_t s = 0; s < selections; ++s)
+    if (listed[s])
+      list(n, s);
 }
 
 double drf_sorter::compute_share(const node& n) const {
@@ -86,7 +100,7 @@ drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
   made->parent = hierarchical_ ? group(client) : root_.get();
   auto* leaf = made.get();
   leaves_.emplace(client, std::move(made));
-  insert(leaf);
+  ++leaf->parent->child_count;
   count_active(leaf, true, 0);
   return handle(leaf);
 }
@@ -125,17 +139,18 @@ void drf_sorter::remove(const std::string& client) {
   change_allocation(leaf, leaf->allocation, false);
   for (std::size_t s = 0; s < selections; ++s)
     count_active(leaf, false, s);
-  erase(leaf);
   auto* parent = leaf->parent;
+  --parent->child_count;
   leaves_.erase(i);
   prune(parent);
 }
 
-// Removes groups left without children, up the path.
+// Removes groups left without children, up the path (having no active
+// leaves, they are listed nowhere).
 void drf_sorter::prune(node* n) {
-  while (n != root_.get() && n->children.empty()) {
+  while (n != root_.get() && n->child_count == 0) {
     auto* parent = n->parent;
-    erase(n);
+    --parent->child_count;
     groups_.erase(n->name);
     n = parent;
   }
@@ -149,10 +164,19 @@ void drf_sorter::count_active(node* leaf, bool active, std::size_t selection) {
   if (leaf->active[selection] == active)
     return;
   leaf->active[selection] = active;
-  for (auto* n = leaf; n != nullptr; n = n->parent) {
+  for (auto* n = leaf; n != root_.get(); n = n->parent) {
     auto& count = n->active_leaves[selection];
-    count = active ? count + 1 : count - 1;
+    if (active && count++ == 0) {
+      // Listed nowhere, its share may be old; listed elsewhere, it is not.
+      if (!listed_anywhere(*n))
+        n->share = compute_share(*n);
+      list(n, selection);
+    } else if (!active && --count == 0) {
+      unlist(n, selection);
+    }
   }
+  auto& total = root_->active_leaves[selection];
+  total = active ? total + 1 : total - 1;
 }
 
 void drf_sorter::activate(const std::string& client, bool active,
@@ -178,11 +202,8 @@ void drf_sorter::set_weight(const std::string& path, double weight) {
       continue;
     auto* n = i->second.get();
     n->weight = weight;
-    if (stale())
-      continue;  // the next refresh reorders everything
-    erase(n);
-    n->share = compute_share(*n);
-    insert(n);
+    if (!stale())  // else the next refresh reorders everything
+      reposition(n);
   }
 }
 
@@ -215,16 +236,12 @@ void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, boo
   auto& delta = own ? *own : r;
   bool reorder = !stale();
   for (auto* n = leaf; n != root_.get(); n = n->parent) {
-    if (reorder)
-      erase(n);
     if (add)
       n->allocation += delta;
     else
       n->allocation -= delta;
-    if (reorder) {
-      n->share = compute_share(*n);
-      insert(n);
-    }
+    if (reorder && listed_anywhere(*n))
+      reposition(n);
   }
 }
 
@@ -261,15 +278,18 @@ void drf_sorter::refresh() {
   refresh_children(root_.get());
 }
 
+// Recomputes the shares of the listed children (an unlisted node's whole
+// subtree is unlisted, and gets its shares when listed again).
 void drf_sorter::refresh_children(node* parent) {
   std::vector<node*> children;
-  children.reserve(parent->children.size());
-  for (auto& key : parent->children)
-    children.push_back(key.child);
-  parent->children.clear();
+  for (std::size_t s = 0; s < selections; ++s)
+    for (auto& key : parent->ordered[s]) {
+      auto& listed = key.child->listed;
+      if (std::none_of(listed.begin(), listed.begin() + s, [](bool x) { return x; }))
+        children.push_back(key.child);
+    }
   for (auto* child : children) {
-    child->share = compute_share(*child);
-    insert(child);
+    reposition(child);
     if (!child->leaf)
       refresh_children(child);
   }

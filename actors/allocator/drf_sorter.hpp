@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +29,9 @@ namespace mensa::allocator {
 /// allocator's fair-share and guarantee stages), so one sorter serves both
 /// and an allocation is recorded once. Selection 0 is the default.
 ///
-/// Incremental: every node keeps its children ordered, and a change of
-/// allocation repositions only the nodes on the client's path. A change of
+/// Incremental: every node keeps, per selection, its children with active
+/// clients ordered (inactive ones are not in the way of a visit), and a
+/// change of allocation repositions only the nodes on the client's path. A change of
 /// the total (an agent added or removed) marks all shares stale and they
 /// are recomputed once, at the next `visit`. Plain C++, no actor inside.
 class drf_sorter {
@@ -176,28 +178,36 @@ class drf_sorter {
     }
   };
 
+  using ordering = std::set<child_key, key_order>;
+
   struct node {
     std::string name;
     node* parent = nullptr;
     bool leaf = false;
+    /// A leaf's own activity, per selection.
     std::array<bool, selections> active{};
     void* payload = nullptr;
+    /// Active leaves in its subtree, per selection.
     std::array<std::size_t, selections> active_leaves{};
+    /// Current while it is listed anywhere (and the sorter is not stale).
     double share = 0;
     /// Its path's weight (`weights_`), kept here for the hot path.
     double weight = 1;
     resource_quantities allocation;
-    std::set<child_key, key_order> children;
-    /// Its place among its parent's children, so moving it costs no search.
-    std::set<child_key, key_order>::iterator position;
+    /// How many children it has, active or not.
+    std::size_t child_count = 0;
+    /// Per selection, its children with active leaves in it, ordered.
+    std::array<ordering, selections> ordered;
+    /// Per selection, whether it is in its parent's `ordered` and where,
+    /// so moving it costs no search.
+    std::array<bool, selections> listed{};
+    std::array<ordering::iterator, selections> position;
   };
 
   template <class F>
   bool visit_children(node* parent, F& fn, std::size_t selection) {
-    for (auto& key : parent->children) {
+    for (auto& key : parent->ordered[selection]) {
       auto* child = key.child;
-      if (child->active_leaves[selection] == 0)
-        continue;
       if (child->leaf ? fn(static_cast<const std::string&>(child->name), child->payload)
                       : visit_children(child, fn, selection))
         return true;
@@ -207,8 +217,12 @@ class drf_sorter {
 
   node* group(const std::string& path);
   const node* find_path(const std::string& path) const;
-  void insert(node* n);
-  void erase(node* n);
+  void list(node* n, std::size_t selection);
+  void unlist(node* n, std::size_t selection);
+  void reposition(node* n);
+  static bool listed_anywhere(const node& n) {
+    return std::any_of(n.listed.begin(), n.listed.end(), [](bool x) { return x; });
+  }
   double compute_share(const node& n) const;
   void change_allocation(node* leaf, const resource_quantities& r, bool add);
   void count_active(node* leaf, bool active, std::size_t selection);

@@ -96,3 +96,55 @@ TEST_CASE("inactive clients are skipped and names excluded from fairness ignored
   CHECK(s.sort() == std::vector<std::string>{"cpu-user"});
   CHECK(s.active_count() == 1);
 }
+
+namespace {
+
+// The clients active in `selection`, in the order a visit takes them.
+std::vector<std::string> visited(drf_sorter& s, std::size_t selection) {
+  std::vector<std::string> result;
+  s.visit(
+      [&](const std::string& client, void*) {
+        result.push_back(client);
+        return false;
+      },
+      selection);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("two selections share allocations but visit their own active clients") {
+  drf_sorter s(true);
+  s.add_total(q(10, 100));
+  for (auto role : {"a", "b/x", "b/y", "c"})
+    s.add(role);
+  s.activate("b/y", true, 1);
+  s.activate("c", true, 1);
+  CHECK(visited(s, 0) == std::vector<std::string>{"a", "b/x", "b/y", "c"});
+  CHECK(visited(s, 1) == std::vector<std::string>{"b/y", "c"});
+  // One allocation moves the client (and its subtree) in both selections.
+  s.allocated("b/y", q(5, 0));
+  s.allocated("c", q(2, 0));
+  CHECK(visited(s, 0) == std::vector<std::string>{"a", "c", "b/x", "b/y"});
+  CHECK(visited(s, 1) == std::vector<std::string>{"c", "b/y"});
+  // Inactive in both, a client still changes its subtree's share, and comes
+  // back in its place.
+  s.activate("c", false, 0);
+  s.activate("c", false, 1);
+  s.allocated("c", q(6, 0));
+  s.set_weight("c", 2);  // 0.8 / 2 = 0.4 against b's 0.5
+  CHECK(visited(s, 1) == std::vector<std::string>{"b/y"});
+  s.activate("c", true, 1);
+  CHECK(visited(s, 1) == std::vector<std::string>{"c", "b/y"});
+  CHECK(s.active_count(0) == 3);
+  CHECK(s.active_count(1) == 2);
+  // A new total reorders every selection at the next visit.
+  s.add_total(q(0, 100));
+  s.allocated("a", q(0, 190));  // mem 0.95 of 200
+  CHECK(visited(s, 0) == std::vector<std::string>{"b/x", "b/y", "a"});
+  CHECK(visited(s, 1) == std::vector<std::string>{"c", "b/y"});
+  // Removing the last client of a subtree leaves the others in order.
+  s.remove("b/y");
+  CHECK(visited(s, 1) == std::vector<std::string>{"c"});
+  CHECK(visited(s, 0) == std::vector<std::string>{"b/x", "a"});
+}
