@@ -356,14 +356,30 @@ void hierarchical_allocator::revive(const std::string& id,
 // After `available` changed, or the agent's activity.
 void hierarchical_allocator::refresh_available(agent_state& agent) {
   agent.available_amounts = resource_quantities::of(agent.available);
-  agent.offerable = agent.active && allocatable(agent.available_amounts);
+  set_offerable(agent, agent.active && allocatable(agent.available_amounts));
+}
+
+void hierarchical_allocator::set_offerable(agent_state& agent, bool offerable) {
+  if (agent.offerable == offerable)
+    return;
+  agent.offerable = offerable;
+  if (offerable) {
+    agent.offerable_at = offerable_.size();
+    offerable_.push_back(&agent);
+    return;
+  }
+  auto* last = offerable_.back();
+  offerable_[agent.offerable_at] = last;
+  last->offerable_at = agent.offerable_at;
+  offerable_.pop_back();
 }
 
 void hierarchical_allocator::add_agent(const std::string& id,
                                        const common::resources& total) {
   if (agents_.count(id) > 0)
     return;
-  auto& agent = agents_[id];
+  auto& [key, agent] = *agents_.try_emplace(id).first;
+  agent.id = &key;
   agent.total = total;
   agent.available = total;
   agent.reserved = has_reservations(total);
@@ -406,6 +422,7 @@ void hierarchical_allocator::remove_agent(const std::string& id) {
     drop_role_if_unused(role);
   }
   role_sorter_.subtract_total(resource_quantities::of(agent.total));
+  set_offerable(agent, false);
   agents_.erase(i);
 }
 
@@ -721,18 +738,15 @@ std::vector<allocation> hierarchical_allocator::allocate(time_point now,
   std::vector<allocation> result;
   // Agents in a random order each pass (deterministic for a seed), so no
   // agent is always offered first.
-  std::vector<std::pair<const std::string*, agent_state*>> order;
-  for (auto& [id, agent] : agents_)
-    if (agent.offerable)
-      order.emplace_back(&id, &agent);
+  auto order = offerable_;
   std::mt19937_64 random(seed);
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[random() % i]);
-  for (auto [id, agent] : order) {
+  for (auto* agent : order) {
     if (role_sorter_.active_count(guarantee_selection) > 0)
-      allocate_on(*id, *agent, stage::guarantees, now, result);
+      allocate_on(*agent->id, *agent, stage::guarantees, now, result);
     if (agent->offerable)
-      allocate_on(*id, *agent, stage::fair_share, now, result);
+      allocate_on(*agent->id, *agent, stage::fair_share, now, result);
   }
   return result;
 }

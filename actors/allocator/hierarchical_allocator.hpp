@@ -156,6 +156,8 @@ class hierarchical_allocator {
   };
 
   struct agent_state {
+    /// Its key in `agents_`.
+    const std::string* id = nullptr;
     common::resources total;
     common::resources available;
     /// The scalar amounts of `available`.
@@ -163,6 +165,8 @@ class hierarchical_allocator {
     bool reserved = false;
     bool active = true;
     bool offerable = false;
+    /// Its place in `offerable_` while offerable.
+    std::size_t offerable_at = 0;
     /// The frameworks holding something here (their `framework_state::id`).
     std::unordered_set<const std::string*> holders;
   };
@@ -235,6 +239,7 @@ class hierarchical_allocator {
   bool headroom_exhausted() const;
   void recompute_quota_structure();
   void refresh_available(agent_state& agent);
+  void set_offerable(agent_state& agent, bool offerable);
   common::resources take(agent_state& agent, shaped_offer& offer);
   void track(framework_state& f, const std::string& agent_id, agent_state& agent,
              role_state& r, const common::resources& resources,
@@ -257,6 +262,9 @@ class hierarchical_allocator {
   allocator_options options_;
   std::unordered_map<std::string, framework_state> frameworks_;
   std::unordered_map<std::string, agent_state> agents_;
+  /// The agents with something to offer: a pass visits only these, and a
+  /// pass with nothing to offer costs nothing per agent.
+  std::vector<agent_state*> offerable_;
   std::map<std::string, role_state> roles_;
   std::map<std::string, quota_state> quotas_;
   /// Every role, by weighted dominant share; both stages visit it.
