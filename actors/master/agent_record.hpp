@@ -13,6 +13,8 @@ namespace mensa::master {
 
 /// Where an agent stands with the master.
 enum class agent_state {
+  /// In the registry of a master that (re)started; not reregistered yet.
+  recovering,
   /// Admitted and connected.
   registered,
   /// Its connection was lost or it stopped answering pings.

@@ -49,12 +49,97 @@ void master_process::on_register_agent(const address& from,
   }
   auto info = msg.agent_info();
   info.mutable_id()->set_value(next_id("S", next_agent_));
+  internal::RegistryOperation op;
+  *op.mutable_admit_agent()->mutable_info() = info;
+  if (!persist(op, "agent " + info.id().value()))
+    return;  // the agent retries
   admit(from, info);
   send(from, admitted<internal::AgentRegistered>(info.id(), master_info()));
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
   send(allocator_, std::move(add));
+}
+
+bool master_process::persist(const internal::RegistryOperation& op,
+                             const std::string& what) {
+  if (auto kept = registry_.apply(op); !kept) {
+    log(runtime::log_level::error,
+        "cannot keep " + what + " in the registry: " + kept.error().message);
+    return false;
+  }
+  if (auto failed = registry_.take_compaction_failure(); !failed.empty())
+    log(runtime::log_level::warning, "cannot compact the registry: " + failed);
+  return true;
+}
+
+void master_process::recover_registry() {
+  if (registry_.dropped_bytes() > 0)
+    log(runtime::log_level::warning,
+        "the registry's last operation was torn by a crash; dropped " +
+            std::to_string(registry_.dropped_bytes()) + " bytes");
+  if (!registry_.weights().empty()) {
+    internal::UpdateWeights weights;
+    for (auto& weight : registry_.weights()) {
+      weights_[weight.role()] = weight.weight();
+      *weights.add_weight_infos() = weight;
+    }
+    send(allocator_, std::move(weights));
+  }
+  if (!registry_.quota_configs().empty()) {
+    internal::UpdateQuota quota;
+    quota.set_force(true);  // checked when they were set
+    for (auto& config : registry_.quota_configs()) {
+      quotas_[config.role()] = config;
+      *quota.add_quota_configs() = config;
+    }
+    send(allocator_, std::move(quota));
+  }
+  std::size_t recovering = 0;
+  for (auto& [id, kept] : registry_.agents()) {
+    auto& agent = agents_[id];
+    agent.info = kept.info();
+    agent.total = common::resources(kept.info().resources());
+    agent.state =
+        kept.unreachable() ? agent_state::unreachable : agent_state::recovering;
+    recovering += kept.unreachable() ? 0 : 1;
+  }
+  if (registry_.persistent())
+    log(runtime::log_level::info,
+        "recovered the registry: " + std::to_string(registry_.agents().size()) +
+            " agents (" + std::to_string(recovering) + " to reregister), " +
+            std::to_string(weights_.size()) + " weights, " +
+            std::to_string(quotas_.size()) + " quotas");
+  if (recovering > 0)
+    delay(options_.agent_reregister_timeout, [this] { expire_recovering_agents(); });
+}
+
+// Agents of the registry that did not come back after the master started.
+void master_process::expire_recovering_agents() {
+  for (auto& [id, agent] : agents_) {
+    if (agent.state != agent_state::recovering)
+      continue;
+    agent.state = agent_state::unreachable;
+    log(runtime::log_level::warning,
+        "agent " + id + " did not reregister in time: it is unreachable");
+    internal::RegistryOperation op;
+    op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(id);
+    persist(op, "agent " + id + " as unreachable");
+  }
+}
+
+framework_record& master_process::recover_framework(const v1::FrameworkInfo& info) {
+  auto& framework = frameworks_[info.id().value()];
+  framework.info = info;
+  framework.state = framework_state::recovered;
+  // The allocator counts its tasks' resources, and offers it nothing yet.
+  internal::AllocatorAddFramework add;
+  *add.mutable_framework_info() = info;
+  add.set_active(false);
+  send(allocator_, std::move(add));
+  log(runtime::log_level::info, "recovered framework " + info.id().value() + " (" +
+                                    info.name() + ") from an agent's tasks");
+  return framework;
 }
 
 void master_process::admit(const address& from, const v1::AgentInfo& info) {
@@ -90,7 +175,22 @@ void master_process::on_reregister_agent(const address& from,
     send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
     return;
   }
+  if (registry_.persistent() && registry_.agent(id) == nullptr) {
+    internal::ShutdownAgent shutdown;
+    shutdown.set_message("agent " + id + " is not in the master's registry");
+    send(from, std::move(shutdown));
+    return;
+  }
+  internal::RegistryOperation op;
+  *op.mutable_admit_agent()->mutable_info() = info;
+  if (!persist(op, "agent " + id))
+    return;  // the agent retries
   admit(from, info);
+  // Frameworks this master has not seen since it started get a record, so
+  // their tasks are kept for them until their schedulers subscribe.
+  for (auto& framework : msg.frameworks())
+    if (framework.has_id() && frameworks_.count(framework.id().value()) == 0)
+      recover_framework(framework);
   // Take back the tasks the agent still runs, for frameworks we know.
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
@@ -146,6 +246,9 @@ void master_process::mark_unreachable(const std::string& agent_id,
   auto& agent = i->second;
   log(runtime::log_level::warning, "agent " + agent_id + " is unreachable: " + why);
   agent.state = agent_state::unreachable;
+  internal::RegistryOperation op;
+  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(agent_id);
+  persist(op, "agent " + agent_id + " as unreachable");
   agent_by_process_.erase(agent.process);
   unlink(agent.process);
   auto offer_ids = agent.offers;

@@ -19,6 +19,9 @@ enum class framework_state {
   active,
   /// Its scheduler is gone; tasks keep running until `failover_timeout`.
   disconnected,
+  /// Known from an agent's tasks after a master failover; its scheduler has
+  /// not subscribed to this master yet.
+  recovered,
 };
 
 /// The master's record of one framework.

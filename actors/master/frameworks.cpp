@@ -56,7 +56,8 @@ void master_process::subscribe(const address& from,
   }
   auto id = info.id().value();
   if (resubscribing) {
-    if (framework->scheduler != from) {
+    if (framework->state != framework_state::recovered &&
+        framework->scheduler != from) {
       if (framework->state == framework_state::active)
         send_error(framework->scheduler,
                    "framework " + id + " failed over to " + from.str());

@@ -22,8 +22,12 @@ struct master_options {
   std::size_t max_completed_tasks_per_framework = 1000;
   /// Interval frameworks are told to expect heartbeats at (informational).
   caf::timespan heartbeat_interval = std::chrono::seconds(15);
-  /// Role weights in force from the start (`--weights`).
+  /// Role weights in force from the start (`--weights`), over those the
+  /// registry kept.
   std::vector<v1::WeightInfo> weights;
+  /// Time agents in the registry have to reregister after the master
+  /// starts; those that do not are unreachable.
+  caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
 };
 
 }  // namespace mensa::master

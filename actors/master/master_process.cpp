@@ -11,10 +11,12 @@
 namespace mensa::master {
 
 master_process::master_process(caf::actor_config& cfg, runtime::node& owner,
-                               address self, address allocator, master_options options)
+                               address self, address allocator, master_options options,
+                               registry kept)
     : process(cfg, owner, std::move(self)),
       allocator_(std::move(allocator)),
-      options_(options) {
+      options_(options),
+      registry_(std::move(kept)) {
   id_ = common::format_uuid(common::make_uuid(random(), random()));
 }
 
@@ -30,13 +32,13 @@ void master_process::on_start() {
   install(&master_process::on_update_weights);
   install(&master_process::on_update_quota);
   install(&master_process::on_get_roles);
+  recover_registry();
   if (!options_.weights.empty()) {
     internal::UpdateWeights weights;
-    for (auto& weight : options_.weights) {
-      weights_[weight.role()] = weight.weight();
+    for (auto& weight : options_.weights)
       *weights.add_weight_infos() = weight;
-    }
-    send(allocator_, std::move(weights));
+    if (auto changed = change_weights(weights); !changed)
+      log(runtime::log_level::error, changed.error().message);
   }
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
   log(runtime::log_level::info, "master " + id_ + " started");

@@ -10,6 +10,7 @@
 #include "actors/master/agent_record.hpp"
 #include "actors/master/framework_record.hpp"
 #include "actors/master/master_options.hpp"
+#include "actors/master/registry.hpp"
 #include "actors/common/quota_config.hpp"
 #include "mensa/internal/allocator.pb.h"
 #include "mensa/internal/operator.pb.h"
@@ -31,8 +32,13 @@ namespace mensa::master {
 /// accept.cpp and tasks.cpp.
 class master_process : public runtime::process {
  public:
+  /// A master whose registry (what survives it) is `kept`: in memory by
+  /// default; `registry::recover` gives a file-backed one.
   master_process(caf::actor_config& cfg, runtime::node& owner, address self,
-                 address allocator, master_options options = {});
+                 address allocator, master_options options = {}, registry kept = {});
+
+  /// Returns the registry.
+  const registry& kept() const noexcept { return registry_; }
 
   /// Returns the master's ID (a UUID; prefix of every ID it assigns).
   const std::string& id() const noexcept { return id_; }
@@ -78,6 +84,13 @@ class master_process : public runtime::process {
   void on_reregister_agent(const address& from, const internal::ReregisterAgent& msg);
   void on_pong(const address& from, const internal::PongAgent& msg);
   void admit(const address& from, const v1::AgentInfo& info);
+  /// Persists `op` in the registry; logs and returns false if it cannot.
+  bool persist(const internal::RegistryOperation& op, const std::string& what);
+  /// Takes back what the registry kept, after a restart.
+  void recover_registry();
+  void expire_recovering_agents();
+  /// Records a framework known only from an agent's tasks.
+  framework_record& recover_framework(const v1::FrameworkInfo& info);
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
   agent_record* agent_at(const address& process);
@@ -122,6 +135,11 @@ class master_process : public runtime::process {
                   const std::string& why);
 
   // -- roles (roles.cpp) -----------------------------------------------------
+  /// Puts weights (checked) in force: kept in the registry, then passed to
+  /// the allocator; a refusal changes nothing.
+  runtime::expected<void> change_weights(const internal::UpdateWeights& msg);
+  /// The same for quota.
+  runtime::expected<void> change_quota(const internal::UpdateQuota& msg);
   void on_update_weights(const address& from, const internal::UpdateWeights& msg);
   void on_update_quota(const address& from, const internal::UpdateQuota& msg);
   void on_get_roles(const address& from, const internal::GetRoles& msg);
@@ -130,6 +148,7 @@ class master_process : public runtime::process {
 
   address allocator_;
   master_options options_;
+  registry registry_;
   /// Role weights other than 1, and quota configs, by role.
   std::map<std::string, double> weights_;
   common::quota_configs quotas_;

@@ -28,34 +28,48 @@ void master_process::send_roles(const address& to) {
   send(to, std::move(response));
 }
 
-void master_process::on_update_weights(const address& from,
-                                       const internal::UpdateWeights& msg) {
-  for (auto& weight : msg.weight_infos()) {
+runtime::expected<void> master_process::change_weights(
+    const internal::UpdateWeights& msg) {
+  for (auto& weight : msg.weight_infos())
     if (auto valid = common::validate_weight(weight); !valid)
-      return send(from, refusal(valid.error().message));
-  }
+      return valid.error();
+  auto updated = weights_;
   for (auto& weight : msg.weight_infos()) {
     if (weight.weight() == 1.0)
-      weights_.erase(weight.role());
+      updated.erase(weight.role());
     else
-      weights_[weight.role()] = weight.weight();
+      updated[weight.role()] = weight.weight();
   }
+  internal::RegistryOperation op;
+  for (auto& [role, weight] : updated) {
+    auto* info = op.mutable_set_weights()->add_weights();
+    info->set_role(role);
+    info->set_weight(weight);
+  }
+  if (auto kept = registry_.apply(op); !kept)
+    return runtime::failure{"cannot keep the weights: " + kept.error().message};
+  weights_ = std::move(updated);
+  send(allocator_, msg);
+  return {};
+}
+
+void master_process::on_update_weights(const address& from,
+                                       const internal::UpdateWeights& msg) {
+  if (auto changed = change_weights(msg); !changed)
+    return send(from, refusal(changed.error().message));
   log(runtime::log_level::info, "weights of " +
                                     std::to_string(msg.weight_infos_size()) +
                                     " roles updated by " + from.str());
-  send(allocator_, msg);
   send_roles(from);
 }
 
-void master_process::on_update_quota(const address& from,
-                                     const internal::UpdateQuota& msg) {
-  auto refuse = [&](const std::string& why) { send(from, refusal(why)); };
+runtime::expected<void> master_process::change_quota(const internal::UpdateQuota& msg) {
   // Each config is checked among the others of the request, as they would
   // all stand together.
   auto updated = quotas_;
   for (auto& config : msg.quota_configs()) {
     if (auto valid = common::validate_quota(config, updated); !valid)
-      return refuse(valid.error().message);
+      return valid.error();
     if (common::is_default_quota(config))
       updated.erase(config.role());
     else
@@ -68,15 +82,27 @@ void master_process::on_update_quota(const address& from,
       total += agent.total;
     for (auto& [name, amount] : common::guaranteed_total(updated))
       if (common::round_scalar(amount) > total.scalar(name))
-        return refuse("quota guarantees add up to " + common::format_scalar(amount) +
-                      " " + name + ", more than the cluster's " +
-                      common::format_scalar(total.scalar(name)) +
-                      " (force the update to set them anyway)");
+        return runtime::failure{
+            "quota guarantees add up to " + common::format_scalar(amount) + " " + name +
+            ", more than the cluster's " + common::format_scalar(total.scalar(name)) +
+            " (force the update to set them anyway)"};
   }
+  internal::RegistryOperation op;
+  for (auto& [_, config] : updated)
+    *op.mutable_set_quota()->add_quota_configs() = config;
+  if (auto kept = registry_.apply(op); !kept)
+    return runtime::failure{"cannot keep the quota: " + kept.error().message};
   quotas_ = std::move(updated);
+  send(allocator_, msg);
+  return {};
+}
+
+void master_process::on_update_quota(const address& from,
+                                     const internal::UpdateQuota& msg) {
+  if (auto changed = change_quota(msg); !changed)
+    return send(from, refusal(changed.error().message));
   log(runtime::log_level::info, "quota of " + std::to_string(msg.quota_configs_size()) +
                                     " roles updated by " + from.str());
-  send(allocator_, msg);
   send_roles(from);
 }
 

@@ -172,6 +172,10 @@ void master_process::reconcile(framework_record& framework,
     std::string why = "the task is unknown";
     if (wanted.has_agent_id()) {
       auto agent = agents_.find(wanted.agent_id().value());
+      // An agent still to reregister after a master restart will say what
+      // it runs; until then the master does not know, and says nothing.
+      if (agent != agents_.end() && agent->second.state == agent_state::recovering)
+        continue;
       if (agent != agents_.end() && agent->second.state == agent_state::registered) {
         state = aware ? v1::TASK_GONE : v1::TASK_LOST;
         why = "the task is unknown to its agent's master record";

@@ -136,12 +136,4 @@ expected<tls_files> test_certificate_authority::issue(const std::string& common_
   return files;
 }
 
-expected<std::string> make_temporary_directory(const std::string& label) {
-  std::string pattern = "/tmp/mensa-" + label + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr)
-    return failure{"cannot make a directory under /tmp: " +
-                   std::string(std::strerror(errno))};
-  return pattern;
-}
-
 }  // namespace mensa::runtime::testing

@@ -46,7 +46,4 @@ class test_certificate_authority {
   long next_serial_ = 2;
 };
 
-/// Makes a fresh directory under /tmp for test files; returns its path.
-expected<std::string> make_temporary_directory(const std::string& label);
-
 }  // namespace mensa::runtime::testing

@@ -14,7 +14,7 @@
 
 #include "runtime/address.hpp"
 #include "runtime/testing/child_process.hpp"
-#include "runtime/testing/test_certificate_authority.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 
 namespace mensa::test {
 

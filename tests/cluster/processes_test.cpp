@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -193,4 +194,104 @@ TEST_CASE(
   for (auto* t : {"p1", "p2"})
     running += plain.log.last_update_of(t).state() == v1::TASK_RUNNING ? 1 : 0;
   CHECK(running == 1);
+}
+
+TEST_CASE(
+    "a master killed with SIGKILL restarts on its registry: the agent keeps its ID, "
+    "the framework resubscribes, the task runs on and its end arrives") {
+  auto dir = *runtime::testing::make_temporary_directory("failover");
+  auto start_master = [&](const std::string& port) {
+    auto master =
+        test::start_mensa({"master", "--port=" + port, "--logging_level=warning",
+                           "--work_dir=" + dir + "/master"});
+    auto listening = master.wait_for_line("master: listening at ", generous);
+    REQUIRE_MESSAGE(listening, (listening ? "" : listening.error().message));
+    return std::make_pair(std::move(master), *runtime::address::parse(*listening));
+  };
+  auto [master, address] = start_master("0");
+  auto agent = test::start_mensa(
+      {"agent", "--port=0", "--logging_level=warning",
+       "--master=" + std::string(address.endpoint()), "--work_dir=" + dir + "/agent",
+       "--resources=cpus:2;mem:512;disk:100;ports:[31000-31010]"});
+  REQUIRE(agent.wait_for_line("agent: listening at ", generous));
+  auto info = test::make_framework("survivor");
+  info.set_failover_timeout(3600);
+  framework_here f(address, info);
+  // The task ends when the test says so, by a file it waits for.
+  auto go = dir + "/go";
+  f.launch({{"t", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo finished"}});
+  REQUIRE(f.reaches("t", v1::TASK_RUNNING));
+  auto agent_id = f.log.last_update_of("t").agent_id().value();
+  auto subscriptions = f.log.subscriptions();
+
+  master.signal(SIGKILL);
+  REQUIRE(master.wait(generous));
+  auto restarted = start_master(std::to_string(address.port()));
+  auto& [second, second_address] = restarted;
+  CHECK(second_address == address);
+  REQUIRE(
+      f.log.wait_for([&] { return f.log.subscriptions() > subscriptions; }, generous));
+
+  std::ofstream(go).put('\n');
+  REQUIRE(f.reaches("t", v1::TASK_FINISHED));
+  CHECK(f.log.last_update_of("t").agent_id().value() == agent_id);
+  // The task ran once, and nothing reported it lost on the way.
+  auto states = f.log.states_of("t");
+  CHECK(std::count(states.begin(), states.end(), v1::TASK_RUNNING) >= 1);
+  CHECK(std::count(states.begin(), states.end(), v1::TASK_LOST) == 0);
+  CHECK(std::count(states.begin(), states.end(), v1::TASK_FINISHED) >= 1);
+  second.signal(SIGTERM);
+  agent.signal(SIGTERM);
+}
+
+TEST_CASE(
+    "a master restarted on its registry knows its agents: one that does not come "
+    "back is unreachable after --agent_reregister_timeout") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  auto master = test::start_mensa({"master", "--port=0", "--logging_level=warning",
+                                   "--work_dir=" + dir + "/master"});
+  auto listening = master.wait_for_line("master: listening at ", generous);
+  REQUIRE(listening);
+  auto address = *runtime::address::parse(*listening);
+  auto agent =
+      test::start_mensa({"agent", "--port=0", "--logging_level=warning",
+                         "--master=" + std::string(address.endpoint()),
+                         "--work_dir=" + dir + "/agent", "--resources=cpus:1;mem:128"});
+  auto info = test::make_framework("watcher");
+  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  framework_here f(address, info);
+  REQUIRE(f.log.wait_for([&] { return !f.log.offers().empty(); }, generous));
+  auto agent_id = f.log.offers().front().agent_id();
+  auto subscriptions = f.log.subscriptions();
+
+  // The master goes first, so the registry still counts the agent as
+  // reachable; the agent never comes back.
+  master.signal(SIGKILL);
+  REQUIRE(master.wait(generous));
+  agent.signal(SIGKILL);
+  REQUIRE(agent.wait(generous));
+  auto second = test::start_mensa(
+      {"master", "--port=" + std::to_string(address.port()), "--logging_level=warning",
+       "--work_dir=" + dir + "/master", "--agent_reregister_timeout=1s"});
+  REQUIRE(second.wait_for_line("master: listening at ", generous));
+  REQUIRE(
+      f.log.wait_for([&] { return f.log.subscriptions() > subscriptions; }, generous));
+
+  // Ask about a task on that agent until the master answers: it knows the
+  // agent from its registry, so once the agent had its time the answer is
+  // UNREACHABLE, not the UNKNOWN of an agent never seen.
+  v1::scheduler::Call::Reconcile::Task ghost;
+  ghost.mutable_task_id()->set_value("ghost");
+  *ghost.mutable_agent_id() = agent_id;
+  auto deadline = std::chrono::steady_clock::now() + generous;
+  while (f.log.states_of("ghost").empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    f.on([ghost](test::test_scheduler& s) { s.reconcile({ghost}); });
+    f.log.wait_for([&] { return !f.log.states_of("ghost").empty(); }, 250ms);
+  }
+  REQUIRE_FALSE(f.log.states_of("ghost").empty());
+  auto answer = f.log.last_update_of("ghost");
+  CHECK(answer.state() == v1::TASK_UNREACHABLE);
+  CHECK(answer.message() == "the task's agent is unreachable");
+  second.signal(SIGTERM);
 }

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "runtime/testing/test_certificate_authority.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 
 using namespace mensa::runtime;
 

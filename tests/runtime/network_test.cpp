@@ -12,6 +12,7 @@
 #include "runtime/node.hpp"
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/test_certificate_authority.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 #include "tests/runtime/test_processes.hpp"
 
 using namespace mensa;

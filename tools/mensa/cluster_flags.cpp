@@ -35,7 +35,10 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
            "resources left out of fair shares, e.g. gpus")
       .add(flags.min_allocatable_resources, "min_allocatable_resources",
            "smallest offer worth making: alternatives separated by '|', each "
-           "in full (cpus:0.01|mem:32)");
+           "in full (cpus:0.01|mem:32)")
+      .add(flags.agent_reregister_timeout, "agent_reregister_timeout",
+           "time the registry's agents have to reregister after the master "
+           "starts (10min)");
 }
 
 namespace {
@@ -115,7 +118,17 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   options.max_completed_frameworks = flags.max_completed_frameworks;
   options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
   options.weights = std::move(*weights);
-  return n.spawn<master::master_process>("master", *n.address_of("allocator"), options);
+  options.agent_reregister_timeout = flags.agent_reregister_timeout;
+  master::registry kept;
+  if (!flags.work_dir.empty()) {
+    auto recovered = master::registry::recover(flags.work_dir + "/registry");
+    if (!recovered)
+      return runtime::failure{"cannot recover the registry: " +
+                              recovered.error().message};
+    kept = std::move(*recovered);
+  }
+  return n.spawn<master::master_process>("master", *n.address_of("allocator"), options,
+                                         std::move(kept));
 }
 
 runtime::expected<runtime::address> spawn_agent(runtime::node& n,

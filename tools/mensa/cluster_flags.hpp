@@ -21,6 +21,9 @@ struct master_flags {
   std::string weights;
   std::string fair_sharing_excluded_resource_names;
   std::string min_allocatable_resources = "cpus:0.01|mem:32";
+  caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
+  /// Where the registry is kept (`mensa master --work_dir`); empty: in memory.
+  std::string work_dir;
 };
 
 /// The flags of an agent (`mensa agent`, `mensa local`).

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "caf/config_option_adder.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
 #include "tools/mensa/termination_signals.hpp"
@@ -19,8 +20,14 @@ class master_config : public runtime::node_config {
         "Usage: mensa master [flags]\n\n"
         "Runs a master (and its allocator) on --ip:--port (127.0.0.1:5050 by\n"
         "default). Agents join with 'mensa agent --master=HOST:PORT', frameworks\n"
-        "subscribe to master@HOST:PORT. Stop it with Ctrl-C.";
+        "subscribe to master@HOST:PORT. Stop it with Ctrl-C.\n\n"
+        "With --work_dir the master keeps its registry (admitted agents,\n"
+        "weights, quota) there and recovers it when restarted: agents and\n"
+        "frameworks come back with their IDs and tasks keep running.";
     declare_master_flags(custom_options_, flags);
+    caf::config_option_adder{custom_options_, "global"}.add(
+        flags.work_dir, "work_dir",
+        "directory for the registry (default: none, nothing survives the master)");
   }
 
   master_flags flags;

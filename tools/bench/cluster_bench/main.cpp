@@ -21,7 +21,7 @@
 
 #include "actors/common/master_address.hpp"
 #include "runtime/testing/child_process.hpp"
-#include "runtime/testing/test_certificate_authority.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 #include "tools/bench/bench_report.hpp"
 #include "tools/bench/cluster_bench/emulated_cluster.hpp"
 

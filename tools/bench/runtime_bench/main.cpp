@@ -16,6 +16,7 @@
 #include "runtime/scheduler_defaults.hpp"
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/test_certificate_authority.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 #include "tools/bench/runtime_bench/bench_payload.pb.h"
 #include "tools/bench/bench_report.hpp"
 #include "tools/bench/runtime_bench/mensa_workloads.hpp"

@@ -1,0 +1,100 @@
+#include "actors/master/registry.hpp"
+
+#include <algorithm>
+
+namespace mensa::master {
+
+namespace {
+
+// Operations logged between snapshots: at least this many, or as many as
+// the last snapshot held agents, so compaction costs O(1) per operation.
+constexpr std::size_t min_operations_between_snapshots = 64;
+
+}  // namespace
+
+runtime::expected<registry> registry::recover(const std::string& directory) {
+  runtime::record_log::contents found;
+  auto log = runtime::record_log::open(directory, found);
+  if (!log)
+    return log.error();
+  registry result;
+  if (!found.snapshot.empty()) {
+    if (!result.rest_.ParseFromString(found.snapshot))
+      return runtime::failure{directory + "/snapshot does not hold a registry"};
+    for (auto& agent : *result.rest_.mutable_agents())
+      result.agents_[agent.info().id().value()] = std::move(agent);
+    result.rest_.clear_agents();
+  }
+  for (std::size_t i = 0; i < found.records.size(); ++i) {
+    internal::RegistryOperation op;
+    if (!op.ParseFromString(found.records[i]))
+      return runtime::failure{directory + "/log: operation " + std::to_string(i + 1) +
+                              " is not a registry operation"};
+    result.apply_in_memory(op);
+  }
+  result.dropped_bytes_ = found.dropped_bytes;
+  result.snapshot_agents_ = result.agents_.size();
+  result.log_.emplace(std::move(*log));
+  return result;
+}
+
+const internal::Registry::Agent* registry::agent(const std::string& agent_id) const {
+  auto i = agents_.find(agent_id);
+  return i == agents_.end() ? nullptr : &i->second;
+}
+
+internal::Registry registry::snapshot() const {
+  auto result = rest_;
+  for (auto& [_, agent] : agents_)
+    *result.add_agents() = agent;
+  return result;
+}
+
+runtime::expected<void> registry::apply(const internal::RegistryOperation& op) {
+  if (log_) {
+    if (auto ok = log_->append(op.SerializeAsString()); !ok)
+      return ok;
+  }
+  apply_in_memory(op);
+  if (log_ && log_->records_since_snapshot() >=
+                  std::max(min_operations_between_snapshots, snapshot_agents_)) {
+    // The operation is kept already; a compaction that fails is tried
+    // again after the next one.
+    if (auto ok = log_->compact(snapshot().SerializeAsString()); !ok)
+      compaction_failure_ = ok.error().message;
+    else
+      snapshot_agents_ = agents_.size();
+  }
+  return {};
+}
+
+void registry::apply_in_memory(const internal::RegistryOperation& op) {
+  switch (op.operation_case()) {
+    case internal::RegistryOperation::kAdmitAgent: {
+      auto& info = op.admit_agent().info();
+      auto& agent = agents_[info.id().value()];
+      *agent.mutable_info() = info;
+      agent.clear_unreachable();
+      break;
+    }
+    case internal::RegistryOperation::kMarkAgentUnreachable: {
+      auto i = agents_.find(op.mark_agent_unreachable().agent_id().value());
+      if (i != agents_.end())
+        i->second.set_unreachable(true);
+      break;
+    }
+    case internal::RegistryOperation::kRemoveAgent:
+      agents_.erase(op.remove_agent().agent_id().value());
+      break;
+    case internal::RegistryOperation::kSetWeights:
+      *rest_.mutable_weights() = op.set_weights().weights();
+      break;
+    case internal::RegistryOperation::kSetQuota:
+      *rest_.mutable_quota_configs() = op.set_quota().quota_configs();
+      break;
+    case internal::RegistryOperation::OPERATION_NOT_SET:
+      break;
+  }
+}
+
+}  // namespace mensa::master

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "mensa/internal/registry.pb.h"
+#include "runtime/expected.hpp"
+#include "runtime/record_log.hpp"
+
+namespace mensa::master {
+
+/// What the master keeps across its own restarts: the agents it admitted
+/// (and which of them are unreachable), role weights and quota. Plain C++
+/// owned by the master actor; file-backed in a directory (a snapshot and
+/// the operations since, see `runtime::record_log`) or, without one, in
+/// memory only.
+///
+/// `apply` persists an operation before it returns, so the master answers
+/// an agent or an operator only after what it answered can no longer be
+/// lost. Every so many operations the registry compacts its log into a
+/// fresh snapshot.
+class registry {
+ public:
+  /// An in-memory registry: nothing survives the master.
+  registry() = default;
+
+  /// Recovers the registry kept in `directory`, creating it if it is not
+  /// there; fails with a message naming what is damaged.
+  static runtime::expected<registry> recover(const std::string& directory);
+
+  /// Returns whether operations survive the master.
+  bool persistent() const noexcept { return log_.has_value(); }
+
+  /// Returns the admitted agents, by ID.
+  const std::map<std::string, internal::Registry::Agent>& agents() const noexcept {
+    return agents_;
+  }
+
+  /// Returns the admitted agent `agent_id`, or null.
+  const internal::Registry::Agent* agent(const std::string& agent_id) const;
+
+  /// Returns the role weights other than 1.
+  const google::protobuf::RepeatedPtrField<v1::WeightInfo>& weights() const noexcept {
+    return rest_.weights();
+  }
+
+  /// Returns the roles' quota.
+  const google::protobuf::RepeatedPtrField<v1::quota::QuotaConfig>& quota_configs()
+      const noexcept {
+    return rest_.quota_configs();
+  }
+
+  /// Returns the whole registry as one message (what a snapshot holds).
+  internal::Registry snapshot() const;
+
+  /// Applies `op` and persists it; on failure nothing changes.
+  runtime::expected<void> apply(const internal::RegistryOperation& op);
+
+  /// Returns (and forgets) why the last compaction failed, if it did; the
+  /// operations stay kept in the log, which only grows longer.
+  std::string take_compaction_failure() {
+    return std::exchange(compaction_failure_, {});
+  }
+
+  /// Bytes of a torn last operation that recovery dropped.
+  std::size_t dropped_bytes() const noexcept { return dropped_bytes_; }
+
+ private:
+  void apply_in_memory(const internal::RegistryOperation& op);
+
+  std::optional<runtime::record_log> log_;
+  std::map<std::string, internal::Registry::Agent> agents_;
+  /// Everything else: weights and quota (`agents` is empty).
+  internal::Registry rest_;
+  std::size_t dropped_bytes_ = 0;
+  /// Agents the last snapshot held (or recovery found).
+  std::size_t snapshot_agents_ = 0;
+  std::string compaction_failure_;
+};
+
+}  // namespace mensa::master

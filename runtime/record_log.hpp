@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/expected.hpp"
+
+namespace mensa::runtime {
+
+/// A durable log of records in a directory: a snapshot (one record) and the
+/// records appended since, each written as `[length][checksum][bytes]` and
+/// flushed to disk before `append` returns. `compact` replaces both with a
+/// new snapshot without ever rewriting the log in place: the new snapshot
+/// is written beside the old one and renamed over it, then a new log
+/// replaces the old. Logs are numbered, and a snapshot names the last log
+/// it holds, so a crash between the two renames leaves a log that `open`
+/// knows to be in the snapshot already and skips.
+///
+/// A record torn by a crash in the middle of `append` is the last thing in
+/// the log: `open` drops it and cuts it off. A damaged record with others
+/// after it is not a crash's doing, and `open` fails naming it.
+///
+/// Not thread-safe; one owner (an actor) at a time.
+class record_log {
+ public:
+  /// What `open` found: the snapshot (empty when there is none) and the
+  /// records after it, oldest first.
+  struct contents {
+    std::string snapshot;
+    std::vector<std::string> records;
+    /// Bytes of a torn last record that were cut off (0 normally).
+    std::size_t dropped_bytes = 0;
+  };
+
+  record_log(const record_log&) = delete;
+  record_log& operator=(const record_log&) = delete;
+  record_log(record_log&& other) noexcept;
+  record_log& operator=(record_log&& other) noexcept;
+  ~record_log();
+
+  /// Opens the log in `directory` (creating both), reading what is there
+  /// into `found`.
+  static expected<record_log> open(const std::string& directory, contents& found);
+
+  /// Appends one record and flushes it to disk.
+  expected<void> append(std::string_view record);
+
+  /// Replaces the snapshot and every record with `snapshot`.
+  expected<void> compact(std::string_view snapshot);
+
+  /// Returns the records appended since the last snapshot.
+  std::size_t records_since_snapshot() const noexcept { return since_snapshot_; }
+
+  /// Returns the directory.
+  const std::string& directory() const noexcept { return directory_; }
+
+ private:
+  record_log(std::string directory, int fd, std::size_t records, uint64_t generation);
+
+  std::string directory_;
+  int fd_ = -1;
+  std::size_t since_snapshot_ = 0;
+  /// The number of the log being appended to.
+  uint64_t generation_ = 1;
+};
+
+}  // namespace mensa::runtime

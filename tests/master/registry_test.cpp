@@ -1,0 +1,150 @@
+// The master's registry: what it keeps across restarts, and crashes in the
+// middle of keeping it.
+
+#include "actors/master/registry.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/testing/temporary_directory.hpp"
+
+using namespace mensa;
+using master::registry;
+
+namespace {
+
+registry recover(const std::string& dir) {
+  auto kept = registry::recover(dir);
+  REQUIRE_MESSAGE(kept, (kept ? "" : kept.error().message));
+  return std::move(*kept);
+}
+
+internal::RegistryOperation admit(const std::string& id, const std::string& host) {
+  internal::RegistryOperation op;
+  auto* info = op.mutable_admit_agent()->mutable_info();
+  info->mutable_id()->set_value(id);
+  info->set_hostname(host);
+  return op;
+}
+
+internal::RegistryOperation unreachable(const std::string& id) {
+  internal::RegistryOperation op;
+  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(id);
+  return op;
+}
+
+internal::RegistryOperation removal(const std::string& id) {
+  internal::RegistryOperation op;
+  op.mutable_remove_agent()->mutable_agent_id()->set_value(id);
+  return op;
+}
+
+internal::RegistryOperation weights(const std::string& role, double weight) {
+  internal::RegistryOperation op;
+  auto* info = op.mutable_set_weights()->add_weights();
+  info->set_role(role);
+  info->set_weight(weight);
+  return op;
+}
+
+std::string describe(const registry& r) {
+  std::string out;
+  for (auto& [id, agent] : r.agents())
+    out += id + "@" + agent.info().hostname() + (agent.unreachable() ? "!" : "") + " ";
+  for (auto& w : r.weights())
+    out += w.role() + "=" + std::to_string(w.weight()) + " ";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an in-memory registry keeps nothing on disk and applies in order") {
+  registry r;
+  CHECK_FALSE(r.persistent());
+  CHECK(r.apply(admit("a", "h1")));
+  CHECK(r.apply(unreachable("a")));
+  CHECK(describe(r) == "a@h1! ");
+  CHECK(r.apply(admit("a", "h2")));  // readmitted: reachable again
+  CHECK(describe(r) == "a@h2 ");
+}
+
+TEST_CASE("agents, their reachability and weights survive a restart") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  {
+    auto r = recover(dir);
+    CHECK(r.persistent());
+    CHECK(r.agents().empty());
+    CHECK(r.apply(admit("a", "h1")));
+    CHECK(r.apply(admit("b", "h2")));
+    CHECK(r.apply(admit("c", "h3")));
+    CHECK(r.apply(unreachable("b")));
+    CHECK(r.apply(removal("c")));
+    CHECK(r.apply(weights("prod", 3)));
+  }
+  auto r = recover(dir);
+  CHECK(describe(r) == "a@h1 b@h2! prod=3.000000 ");
+  REQUIRE(r.agent("b") != nullptr);
+  CHECK(r.agent("c") == nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the log is compacted into snapshots, never rewritten whole per change") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  std::string expected;
+  {
+    auto r = recover(dir);
+    for (int i = 0; i < 300; ++i) {
+      auto id = "agent-" + std::to_string(1000 + i);
+      CHECK(r.apply(admit(id, "host")));
+    }
+    expected = describe(r);
+  }
+  // 300 operations left a snapshot and fewer than a snapshot's worth of
+  // operations after it.
+  CHECK(std::filesystem::exists(dir + "/snapshot"));
+  CHECK(std::filesystem::file_size(dir + "/log") <
+        std::filesystem::file_size(dir + "/snapshot"));
+  CHECK(describe(recover(dir)) == expected);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a crash between a compaction's two renames loses and repeats nothing") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  auto stale_log = dir + "/stale-log";
+  std::string expected;
+  {
+    auto r = recover(dir);
+    // Up to one operation short of the first compaction.
+    for (int i = 0; i < 63; ++i)
+      CHECK(r.apply(admit("agent-" + std::to_string(100 + i), "host")));
+    std::filesystem::copy_file(dir + "/log", stale_log);
+    CHECK(r.apply(unreachable("agent-100")));               // this one compacts
+    CHECK(std::filesystem::file_size(dir + "/log") == 16);  // just its number
+    expected = describe(r);
+  }
+  // The new snapshot landed, the emptied log did not: the old operations
+  // are replayed over a snapshot that already holds them.
+  std::filesystem::rename(stale_log, dir + "/log");
+  CHECK(describe(recover(dir)) == expected);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a damaged registry is refused with the reason") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  {
+    auto r = recover(dir);
+    CHECK(r.apply(admit("a", "h1")));
+    CHECK(r.apply(admit("b", "h2")));
+  }
+  {
+    std::fstream log(dir + "/log", std::ios::in | std::ios::out | std::ios::binary);
+    log.seekp(16 + 8 + 1);  // inside the first operation
+    log.put('\x7f');
+  }
+  auto kept = registry::recover(dir);
+  REQUIRE_FALSE(kept);
+  CHECK(kept.error().message.find("damaged") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
