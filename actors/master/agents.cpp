@@ -1,6 +1,8 @@
 // The master's agents: registration, reregistration, health (pings), and
 // losing them.
 
+#include <algorithm>
+
 #include "actors/common/task_status.hpp"
 #include "actors/master/master_process.hpp"
 
@@ -185,6 +187,8 @@ void master_process::on_reregister_agent(const address& from,
   *op.mutable_admit_agent()->mutable_info() = info;
   if (!persist(op, "agent " + id))
     return;  // the agent retries
+  bool was_unreachable =
+      known != agents_.end() && known->second.state == agent_state::unreachable;
   admit(from, info);
   // Frameworks this master has not seen since it started get a record, so
   // their tasks are kept for them until their schedulers subscribe.
@@ -196,21 +200,50 @@ void master_process::on_reregister_agent(const address& from,
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
   auto& agent = agents_[id];
+  std::vector<internal::KillTask> kills;
   for (auto& task : msg.tasks()) {
     if (common::is_terminal(task.state()))
       continue;
     auto framework = frameworks_.find(task.framework_id().value());
     if (framework == frameworks_.end())
       continue;
-    framework->second.tasks[task.task_id().value()] = task;
+    auto& f = framework->second;
+    auto& record = f.tasks[task.task_id().value()] = task;
     agent.tasks.insert({task.framework_id().value(), task.task_id().value()});
     auto* used = add.add_used();
     *used->mutable_framework_id() = task.framework_id();
     *used->mutable_agent_id() = info.id();
     *used->mutable_resources() = task.resources();
+    if (!was_unreachable)
+      continue;
+    // The framework was told the task ended when the agent went away.
+    auto& done = f.completed_tasks;
+    done.erase(std::remove_if(done.begin(), done.end(),
+                              [&](const v1::Task& t) {
+                                return t.task_id().value() == task.task_id().value();
+                              }),
+               done.end());
+    if (f.partition_aware()) {
+      // It heard TASK_UNREACHABLE: the task is back.
+      auto status = common::make_status(task.task_id(), task.state(),
+                                        v1::TaskStatus::SOURCE_MASTER,
+                                        v1::TaskStatus::REASON_AGENT_REREGISTERED,
+                                        now_seconds(), "agent " + id + " reregistered");
+      *status.mutable_agent_id() = info.id();
+      send_update(f, std::move(status));
+    } else {
+      // It heard TASK_LOST and may have started another copy: this one
+      // must not run on (as in Mesos).
+      record.set_state(v1::TASK_KILLING);
+      auto& kill = kills.emplace_back();
+      *kill.mutable_framework_id() = task.framework_id();
+      *kill.mutable_task_id() = task.task_id();
+    }
   }
   send(allocator_, std::move(add));
   send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
+  for (auto& kill : kills)
+    send(from, std::move(kill));
 }
 
 void master_process::on_pong(const address& from, const internal::PongAgent&) {

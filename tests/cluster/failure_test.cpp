@@ -166,3 +166,36 @@ TEST_CASE("past its failover timeout a framework is torn down") {
   f.c.inspect_master([](master::master_process& m) { CHECK(m.frameworks().empty()); });
   f.c.inspect_agent(0, [](agent::agent_process& a) { CHECK(a.frameworks().empty()); });
 }
+
+TEST_CASE_FIXTURE(running_task,
+                  "a partitioned agent that comes back has the tasks it lost killed") {
+  REQUIRE(reaches(v1::TASK_RUNNING));
+  c.h.partition(*c.master_node, *c.agent_nodes[0]);
+  REQUIRE(reaches(v1::TASK_LOST));
+  c.h.heal(*c.master_node, *c.agent_nodes[0]);
+  // The framework heard TASK_LOST and may have run the task elsewhere: the
+  // copy on the agent that reregistered must not run on.
+  REQUIRE(reaches(v1::TASK_KILLED));
+  c.inspect_master([](master::master_process& m) {
+    CHECK(m.agents().begin()->second.state == master::agent_state::registered);
+    CHECK(m.frameworks().begin()->second.tasks.empty());
+  });
+}
+
+TEST_CASE("a partition-aware framework gets its task back when the agent returns") {
+  running_task f(partition_aware());
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  f.c.h.partition(*f.c.master_node, *f.c.agent_nodes[0]);
+  REQUIRE(f.reaches(v1::TASK_UNREACHABLE));
+  f.c.h.heal(*f.c.master_node, *f.c.agent_nodes[0]);
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  auto back = f.log.last_update_of("t1");
+  CHECK(back.reason() == v1::TaskStatus::REASON_AGENT_REREGISTERED);
+  CHECK(back.source() == v1::TaskStatus::SOURCE_MASTER);
+  f.c.inspect_master([](master::master_process& m) {
+    auto& framework = m.frameworks().begin()->second;
+    REQUIRE(framework.tasks.count("t1") == 1);
+    CHECK(framework.tasks.at("t1").state() == v1::TASK_RUNNING);
+    CHECK(framework.completed_tasks.empty());
+  });
+}
