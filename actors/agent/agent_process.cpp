@@ -70,6 +70,7 @@ void agent_process::on_start() {
   install(&agent_process::on_kill_task);
   install(&agent_process::on_acknowledgement);
   install(&agent_process::on_shutdown_framework);
+  install(&agent_process::on_update_framework);
   install(&agent_process::on_shutdown_executor);
   install(&agent_process::on_framework_message);
   install(&agent_process::on_executor_call);
@@ -404,6 +405,18 @@ void agent_process::on_acknowledgement(
     return;
   executor->launched.erase(msg.task_id().value());
   watch_idleness(*framework, *executor);
+}
+
+void agent_process::on_update_framework(const address& from,
+                                        const internal::UpdateFramework& msg) {
+  if (!from_master(from))
+    return;
+  auto& id = msg.framework_info().id().value();
+  if (auto framework = frameworks_.find(id); framework != frameworks_.end())
+    framework->second.info = msg.framework_info();
+  // Its scheduler is back: what it missed meanwhile need not wait for the
+  // next retry.
+  updates_.flush(id);
 }
 
 void agent_process::on_shutdown_framework(const address& from,

@@ -122,6 +122,7 @@ class agent_process : public runtime::process {
                           const internal::StatusUpdateAcknowledgement& msg);
   void on_shutdown_framework(const address& from,
                              const internal::ShutdownFramework& msg);
+  void on_update_framework(const address& from, const internal::UpdateFramework& msg);
   void on_shutdown_executor(const address& from, const internal::ShutdownExecutor& msg);
   void on_framework_message(const address& from,
                             const internal::FrameworkToExecutor& msg);

@@ -62,9 +62,9 @@ std::optional<internal::StatusUpdate> status_update_manager::acknowledge(
   return acked;
 }
 
-void status_update_manager::flush() {
+void status_update_manager::flush(const std::string& framework_id) {
   for (auto& [k, s] : streams_)
-    if (!s.pending.empty()) {
+    if (!s.pending.empty() && (framework_id.empty() || k.first == framework_id)) {
       s.backoff = backoff_.initial;
       send_head(k, s);
     }

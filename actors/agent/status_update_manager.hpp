@@ -50,8 +50,9 @@ class status_update_manager {
                                                     const std::string& task_id,
                                                     const std::string& uuid);
 
-  /// Resends every stream's head now (after reregistering with a master).
-  void flush();
+  /// Resends every stream's head now (after reregistering with a master),
+  /// or only those of `framework_id` when given (after it resubscribed).
+  void flush(const std::string& framework_id = {});
 
   /// Drops every stream of a framework.
   void remove_framework(const std::string& framework_id);

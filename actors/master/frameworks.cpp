@@ -83,6 +83,12 @@ void master_process::subscribe(const address& from,
   send_event(*framework, std::move(subscribed));
 
   if (resubscribing) {
+    // Agents resend at once what the scheduler has not acknowledged.
+    internal::UpdateFramework changed;
+    *changed.mutable_framework_info() = info;
+    for (auto& [_, agent] : agents_)
+      if (agent.state == agent_state::registered)
+        send(agent.process, changed);
     internal::AllocatorUpdateFramework update;
     *update.mutable_framework_info() = info;
     *update.mutable_suppressed_roles() = call.suppressed_roles();

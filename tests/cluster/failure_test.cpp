@@ -199,3 +199,34 @@ TEST_CASE("a partition-aware framework gets its task back when the agent returns
     CHECK(framework.completed_tasks.empty());
   });
 }
+
+TEST_CASE("what a scheduler missed while it was away reaches it once it is back") {
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(60);
+  test::test_scheduler::journal log;
+  test::test_cluster c(9);
+  c.add_agent("cpus:4;mem:4096");
+  c.add_framework("alpha", &log, info);
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  v1::FrameworkID id;
+  c.on_framework("alpha", [&](test::test_scheduler& s) {
+    id = *s.framework_id();
+    auto o = s.take_offer();
+    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "sleep 5")});
+  });
+  REQUIRE(c.h.run_until([&] {
+    auto states = log.states_of("t1");
+    return !states.empty() && states.back() == v1::TASK_RUNNING;
+  }));
+  c.on_framework("alpha", [](test::test_scheduler& s) { s.stop(); });
+  // The task ends while nobody listens; the agent will retry in 10 s.
+  c.h.advance(6s);
+  test::test_scheduler::journal second;
+  auto again = info;
+  *again.mutable_id() = id;
+  c.h.spawn<test::test_scheduler>(*c.framework_node, "alpha-2", c.master_address, again,
+                                  &second);
+  REQUIRE(c.h.run_until([&] { return second.subscriptions() == 1; }));
+  c.h.advance(1s);
+  CHECK(second.states_of("t1") == std::vector<v1::TaskState>{v1::TASK_FINISHED});
+}
