@@ -34,6 +34,8 @@ struct agent_record {
   std::set<std::string> offers;
   /// Pings sent since the last pong.
   uint32_t missed_pongs = 0;
+  /// It went silent and waits for its turn to be made unreachable.
+  bool removal_pending = false;
 };
 
 /// An outstanding offer.

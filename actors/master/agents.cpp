@@ -266,9 +266,33 @@ void master_process::ping_agents() {
     send(agent.process, std::move(ping));
   }
   for (auto& id : silent)
-    mark_unreachable(
-        id, "it missed " + std::to_string(options_.max_missed_pongs) + " pings");
+    remove_silent_agent(id);
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
+}
+
+// No faster than the removal rate limit allows; an agent that answers (or
+// reregisters) before its turn stays.
+void master_process::remove_silent_agent(const std::string& agent_id) {
+  auto why = "it missed " + std::to_string(options_.max_missed_pongs) + " pings";
+  auto& limit = options_.agent_removal_rate_limit;
+  if (!limit)
+    return mark_unreachable(agent_id, why);
+  auto& agent = agents_.at(agent_id);
+  if (agent.removal_pending)
+    return;
+  agent.removal_pending = true;
+  auto now = clock().now();
+  auto turn = std::max(now, next_agent_removal_);
+  next_agent_removal_ = turn + limit->window / static_cast<int64_t>(limit->permits);
+  delay(turn - now, [this, agent_id, why] {
+    auto i = agents_.find(agent_id);
+    if (i == agents_.end())
+      return;
+    i->second.removal_pending = false;
+    if (i->second.state == agent_state::registered &&
+        i->second.missed_pongs >= options_.max_missed_pongs)
+      mark_unreachable(agent_id, why);
+  });
 }
 
 void master_process::mark_unreachable(const std::string& agent_id,

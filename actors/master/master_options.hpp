@@ -3,12 +3,19 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "caf/timespan.hpp"
 #include "mensa/v1/mensa.pb.h"
 
 namespace mensa::master {
+
+/// At most `permits` actions per `window` (`--agent_removal_rate_limit`).
+struct rate_limit {
+  uint64_t permits = 1;
+  caf::timespan window = std::chrono::minutes(20);
+};
 
 /// How the master behaves; the `mensa master` flags set these.
 struct master_options {
@@ -28,6 +35,9 @@ struct master_options {
   /// Time agents in the registry have to reregister after the master
   /// starts; those that do not are unreachable.
   caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
+  /// How fast agents that stop answering pings are made unreachable; none
+  /// means at once. Lost connections are not limited.
+  std::optional<rate_limit> agent_removal_rate_limit;
 };
 
 }  // namespace mensa::master

@@ -93,6 +93,7 @@ class master_process : public runtime::process {
   framework_record& recover_framework(const v1::FrameworkInfo& info);
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
+  void remove_silent_agent(const std::string& agent_id);
   agent_record* agent_at(const address& process);
   /// Returns the agent `agent_id` if it is registered (connected), else null.
   agent_record* registered_agent(const std::string& agent_id);
@@ -156,6 +157,8 @@ class master_process : public runtime::process {
   uint64_t next_framework_ = 0;
   uint64_t next_agent_ = 0;
   uint64_t next_offer_ = 0;
+  /// When the removal rate limit lets the next silent agent go.
+  caf::actor_clock::time_point next_agent_removal_{};
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
   std::map<std::string, agent_record> agents_;

@@ -219,7 +219,8 @@ TEST_CASE("what a scheduler missed while it was away reaches it once it is back"
     return !states.empty() && states.back() == v1::TASK_RUNNING;
   }));
   c.on_framework("alpha", [](test::test_scheduler& s) { s.stop(); });
-  // The task ends while nobody listens; the agent will retry in 10 s.
+  // The task ends while nobody listens; the agent's next retry is seconds
+  // after the scheduler is back.
   c.h.advance(6s);
   test::test_scheduler::journal second;
   auto again = info;
@@ -229,4 +230,34 @@ TEST_CASE("what a scheduler missed while it was away reaches it once it is back"
   REQUIRE(c.h.run_until([&] { return second.subscriptions() == 1; }));
   c.h.advance(1s);
   CHECK(second.states_of("t1") == std::vector<v1::TaskState>{v1::TASK_FINISHED});
+}
+
+TEST_CASE("silent agents are made unreachable no faster than the removal rate limit") {
+  master::master_options options;
+  options.agent_removal_rate_limit = master::rate_limit{1, 30s};
+  test::test_cluster c(9, options);
+  c.add_agent("cpus:1;mem:128");
+  c.add_agent("cpus:1;mem:128");
+  REQUIRE(c.h.run_until([&] {
+    bool all = false;
+    c.inspect_master([&](master::master_process& m) { all = m.agents().size() == 2; });
+    return all;
+  }));
+  for (auto& agent : c.agents)
+    c.h.drop_all<internal::PongAgent>(agent, c.master_address);
+  auto unreachable = [&] {
+    std::size_t n = 0;
+    c.inspect_master([&](master::master_process& m) {
+      for (auto& [_, agent] : m.agents())
+        n += agent.state == master::agent_state::unreachable ? 1 : 0;
+    });
+    return n;
+  };
+  // Both miss their 5th ping together; one goes then, the other 30 s later.
+  REQUIRE(c.h.run_until([&] { return unreachable() > 0; }, 120s));
+  CHECK(unreachable() == 1);
+  c.h.advance(29s);
+  CHECK(unreachable() == 1);
+  c.h.advance(1s);
+  CHECK(unreachable() == 2);
 }

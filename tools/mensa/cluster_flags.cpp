@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 
@@ -13,6 +14,7 @@
 #include "actors/common/quota_config.hpp"
 #include "actors/master/master_process.hpp"
 #include "caf/config_option_adder.hpp"
+#include "caf/config_value.hpp"
 
 namespace mensa::tools {
 
@@ -38,7 +40,10 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
            "in full (cpus:0.01|mem:32)")
       .add(flags.agent_reregister_timeout, "agent_reregister_timeout",
            "time the registry's agents have to reregister after the master "
-           "starts (10min)");
+           "starts (10min)")
+      .add(flags.agent_removal_rate_limit, "agent_removal_rate_limit",
+           "most agents made unreachable for missing pings per time, e.g. "
+           "1/20min (default: no limit)");
 }
 
 namespace {
@@ -61,6 +66,31 @@ runtime::expected<std::vector<allocator::resource_quantities>> parse_min_allocat
     return runtime::failure{"invalid --min_allocatable_resources '" + text +
                             "': expected e.g. cpus:0.01|mem:32"};
   return result;
+}
+
+// Parses `N/DURATION`, e.g. `1/20min`.
+runtime::expected<master::rate_limit> parse_rate_limit(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return runtime::failure{"invalid --agent_removal_rate_limit '" + text +
+                            "': " + why};
+  };
+  auto slash = text.find('/');
+  if (slash == std::string::npos)
+    return bad("expected PERMITS/DURATION, e.g. 1/20min");
+  master::rate_limit limit;
+  auto permits = text.substr(0, slash);
+  auto [end, error] =
+      std::from_chars(permits.data(), permits.data() + permits.size(), limit.permits);
+  if (error != std::errc{} || end != permits.data() + permits.size() ||
+      limit.permits == 0)
+    return bad("'" + permits + "' is not a positive whole number");
+  auto window = caf::config_value::parse(text.substr(slash + 1));
+  auto* duration = window ? caf::get_if<caf::timespan>(&*window) : nullptr;
+  if (duration == nullptr || duration->count() <= 0)
+    return bad("'" + text.substr(slash + 1) +
+               "' is not a duration such as 20min or 30s");
+  limit.window = *duration;
+  return limit;
 }
 
 }  // namespace
@@ -119,6 +149,12 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
   options.weights = std::move(*weights);
   options.agent_reregister_timeout = flags.agent_reregister_timeout;
+  if (!flags.agent_removal_rate_limit.empty()) {
+    auto limit = parse_rate_limit(flags.agent_removal_rate_limit);
+    if (!limit)
+      return limit.error();
+    options.agent_removal_rate_limit = *limit;
+  }
   master::registry kept;
   if (!flags.work_dir.empty()) {
     auto recovered = master::registry::recover(flags.work_dir + "/registry");

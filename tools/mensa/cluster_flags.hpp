@@ -22,6 +22,7 @@ struct master_flags {
   std::string fair_sharing_excluded_resource_names;
   std::string min_allocatable_resources = "cpus:0.01|mem:32";
   caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
+  std::string agent_removal_rate_limit;
   /// Where the registry is kept (`mensa master --work_dir`); empty: in memory.
   std::string work_dir;
 };
