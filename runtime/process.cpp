@@ -63,7 +63,9 @@ caf::behavior process::make_behavior() {
           receive(e);
       },
       [this](flush_atom) { flush_outboxes(); },
-      [this](deliver_atom, envelope& e) { handle(e); },
+      // A message a filter delayed or held comes back from this process or
+      // the harness, not over its sender's connection: nothing to adopt.
+      [this](deliver_atom, envelope& e) { handle(e, false); },
       [this](timer_atom, caf::actor_clock::time_point::rep woken_for) {
         fire_due_timers(woken_for);
       },
@@ -113,7 +115,7 @@ void process::receive(envelope& e) {
   handle(e);
 }
 
-void process::handle(envelope& e) {
+void process::handle(envelope& e, bool adopt) {
   const handler_table::entry* entry = nullptr;
   if (!e.is_wire()) {
     if (!e.message()) {
@@ -161,7 +163,8 @@ void process::handle(envelope& e) {
       return;
     }
     current_ = std::move(decoded);
-    adopt_sender(e.from());
+    if (adopt)
+      adopt_sender(e.from());
   }
   sender_ = &e.from();
   entry->fn(e.from(), *current_);

@@ -242,7 +242,8 @@ class process : public caf::event_based_actor {
   };
 
   void receive(envelope& e);
-  void handle(envelope& e);
+  /// Handles `e`; `adopt`: its CAF sender is the connection it came over.
+  void handle(envelope& e, bool adopt = true);
   void route(const address& to, envelope e);
   void deliver(const address& to, peer_state& state, envelope e);
   void flush_outboxes();

@@ -126,6 +126,11 @@ TEST_CASE_FIXTURE(pair_of_nodes,
   CHECK(echo_log->pings() == 0);
   h.advance(1s);
   CHECK(echo_log->pings() == 1);
+  // The answer goes back to the sender over the network, even though the
+  // delayed message reached the echo from its own mailbox.
+  h.settle();
+  REQUIRE(probe_log->pongs().size() == 1);
+  CHECK(probe_log->pongs()[0].sequence == 1);
 }
 
 TEST_CASE_FIXTURE(pair_of_nodes,
