@@ -1,5 +1,7 @@
 #include "actors/executor/executor_process.hpp"
 
+#include <algorithm>
+
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 
@@ -97,6 +99,10 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       break;
     }
     case event_type::KILL:
+      // A task that reported its end is past killing, even while the agent
+      // has not acknowledged that end yet.
+      if (reported_end(event.kill().task_id().value()))
+        break;
       kill(event.kill().task_id(),
            event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr);
       break;
@@ -179,6 +185,13 @@ void executor_process::shutdown() {
 
 void executor_process::error(const std::string& message) {
   log(runtime::log_level::warning, "the agent says: " + message);
+}
+
+bool executor_process::reported_end(const std::string& task_id) const {
+  return std::any_of(unacknowledged_.begin(), unacknowledged_.end(), [&](auto& entry) {
+    auto& status = entry.second.status();
+    return status.task_id().value() == task_id && common::is_terminal(status.state());
+  });
 }
 
 void executor_process::update(v1::TaskStatus status) {

@@ -98,6 +98,8 @@ class executor_process : public runtime::process {
   double now_seconds() const;
 
  private:
+  bool reported_end(const std::string& task_id) const;
+
   void on_event(const address& from, const v1::executor::Event& event);
   void subscribe();
   void send_call(v1::executor::Call call);
