@@ -1,7 +1,8 @@
 // A seeded chaos run on the harness: a master, three agents and two
 // frameworks (one partition-aware) run tasks while a schedule drawn from
 // the seed drops and delays status updates, acknowledgements and the
-// master's events, and cuts agents off and heals them. Afterwards every
+// master's events, cuts agents off and heals them, and fails schedulers
+// over to new ones. Afterwards every
 // task must have told its framework how it ended (as its command says, or
 // KILLED if the framework is not partition-aware and the task's agent was
 // cut off: it was LOST to the framework then), and the agent's updates of a
@@ -13,6 +14,8 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -31,13 +34,29 @@ struct planned_task {
   v1::TaskState ends;
 };
 
+// One framework, across the schedulers that fail over to one another.
 struct chaos_framework {
   std::string name;
+  v1::FrameworkInfo info;
   bool partition_aware = false;
+  /// The scheduler now, and what each scheduler so far saw.
+  std::string scheduler_name;
   runtime::address scheduler;
-  test::test_scheduler::journal log;
+  std::vector<std::unique_ptr<test::test_scheduler::journal>> logs;
   std::vector<planned_task> tasks;
   std::size_t launched = 0;
+
+  test::test_scheduler::journal& log() { return *logs.back(); }
+
+  /// Every update the framework's schedulers saw, in order.
+  std::vector<v1::TaskStatus> updates() const {
+    std::vector<v1::TaskStatus> all;
+    for (auto& log : logs) {
+      auto seen = log->updates();
+      all.insert(all.end(), seen.begin(), seen.end());
+    }
+    return all;
+  }
 };
 
 int rank(v1::TaskState state) {
@@ -67,14 +86,16 @@ class chaos_run {
       auto& f = frameworks_.emplace_back(std::make_unique<chaos_framework>());
       f->name = aware ? "aware" : "plain";
       f->partition_aware = aware;
-      auto info = test::make_framework(f->name);
-      info.set_failover_timeout(3600);
+      f->info = test::make_framework(f->name);
+      f->info.set_failover_timeout(3600);
       if (aware)
-        info.add_capabilities()->set_type(
+        f->info.add_capabilities()->set_type(
             v1::FrameworkInfo::Capability::PARTITION_AWARE);
       for (int t = 0; t < 5; ++t)
         f->tasks.push_back(plan(f->name + "-" + std::to_string(t)));
-      f->scheduler = c_.add_framework(f->name, &f->log, info);
+      f->logs.push_back(std::make_unique<test::test_scheduler::journal>());
+      f->scheduler_name = f->name;
+      f->scheduler = c_.add_framework(f->scheduler_name, &f->log(), f->info);
     }
     if (!launch_all())
       return "the tasks could not all be launched";
@@ -111,9 +132,9 @@ class chaos_run {
           continue;
         done = false;
         auto* framework = f.get();
-        c_.on_framework(f->name, [framework](test::test_scheduler& s) {
+        c_.on_framework(f->scheduler_name, [framework](test::test_scheduler& s) {
           while (framework->launched < framework->tasks.size() &&
-                 !framework->log.outstanding().empty()) {
+                 !framework->log().outstanding().empty()) {
             auto offer = s.take_offer();
             std::vector<v1::TaskInfo> tasks;
             for (auto cpus = common::resources(offer.resources()).scalar("cpus");
@@ -177,10 +198,28 @@ class chaos_run {
           break;
         }
         default:
+          fail_over(framework);
           break;
       }
       c_.h.advance(1s);
     }
+  }
+
+  // The scheduler stops; another subscribes with the framework's ID.
+  void fail_over(chaos_framework& f) {
+    std::optional<v1::FrameworkID> id;
+    c_.on_framework(f.scheduler_name, [&id](test::test_scheduler& s) {
+      id = s.framework_id();
+      s.stop();
+    });
+    c_.h.settle();
+    if (!id)
+      return;
+    auto info = f.info;
+    *info.mutable_id() = *id;
+    f.logs.push_back(std::make_unique<test::test_scheduler::journal>());
+    f.scheduler_name = f.name + "-" + std::to_string(f.logs.size());
+    f.scheduler = c_.add_framework(f.scheduler_name, &f.log(), info);
   }
 
   // The agent's updates of a task, first of each UUID, in arrival order.
@@ -188,7 +227,7 @@ class chaos_run {
                                                 const std::string& task) {
     std::vector<v1::TaskStatus> result;
     std::set<std::string> seen;
-    for (auto& status : f.log.updates())
+    for (auto& status : f.updates())
       if (status.task_id().value() == task && !status.uuid().empty() &&
           seen.insert(status.uuid()).second)
         result.push_back(status);
