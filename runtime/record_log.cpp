@@ -140,6 +140,27 @@ expected<void> read_frames(std::string_view bytes, const std::string& path,
   return {};
 }
 
+// Reads the frames of the file at `path` (none if it is not there); `size`
+// becomes the file's size and `end` the offset after its last whole frame.
+expected<void> read_frames_of(const std::string& path, std::vector<std::string>& out,
+                              std::size_t& end, std::size_t& size) {
+  end = size = 0;
+  if (!std::filesystem::exists(path))
+    return {};
+  auto bytes = read_file(path);
+  if (!bytes)
+    return bytes.error();
+  size = bytes->size();
+  return read_frames(*bytes, path, out, end);
+}
+
+expected<int> open_for_append(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return system_failure("cannot open", path);
+  return fd;
+}
+
 }  // namespace
 
 record_log::record_log(std::string directory, int fd, std::size_t records,
@@ -183,30 +204,20 @@ expected<record_log> record_log::open(const std::string& directory, contents& fo
   auto snapshot_path = directory + "/snapshot";
   auto log_path = directory + "/log";
   uint64_t covered = 0;
-  if (std::filesystem::exists(snapshot_path)) {
-    auto bytes = read_file(snapshot_path);
-    if (!bytes)
-      return bytes.error();
-    std::vector<std::string> frames;
-    std::size_t end = 0;
-    if (auto ok = read_frames(*bytes, snapshot_path, frames, end); !ok)
-      return ok.error();
-    if (frames.size() != 1 || end != bytes->size() || frames.front().size() < 8)
+  std::vector<std::string> frames;
+  std::size_t end = 0;
+  std::size_t size = 0;
+  if (auto ok = read_frames_of(snapshot_path, frames, end, size); !ok)
+    return ok.error();
+  if (size > 0) {
+    if (frames.size() != 1 || end != size || frames.front().size() < 8)
       return failure{snapshot_path + " is damaged: it should hold one whole record"};
     covered = decode_u64(frames.front());
     found.snapshot = frames.front().substr(8);
   }
-  std::vector<std::string> frames;
-  std::size_t end = 0;
-  std::size_t size = 0;
-  if (std::filesystem::exists(log_path)) {
-    auto bytes = read_file(log_path);
-    if (!bytes)
-      return bytes.error();
-    if (auto ok = read_frames(*bytes, log_path, frames, end); !ok)
-      return ok.error();
-    size = bytes->size();
-  }
+  frames.clear();
+  if (auto ok = read_frames_of(log_path, frames, end, size); !ok)
+    return ok.error();
   if (!frames.empty() && frames.front().size() != 8)
     return failure{log_path + " is damaged: it does not start with its number"};
   auto generation = frames.empty() ? 0 : decode_u64(frames.front());
@@ -222,11 +233,11 @@ expected<record_log> record_log::open(const std::string& directory, contents& fo
   found.records.assign(frames.size() > 1 ? frames.begin() + 1 : frames.end(),
                        frames.end());
   found.dropped_bytes = size - end;
-  int fd = ::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0)
-    return system_failure("cannot open", log_path);
-  record_log log(directory, fd, found.records.size(), generation);
-  if (found.dropped_bytes > 0 && ::ftruncate(fd, static_cast<off_t>(end)) != 0)
+  auto fd = open_for_append(log_path);
+  if (!fd)
+    return fd.error();
+  record_log log(directory, *fd, found.records.size(), generation);
+  if (found.dropped_bytes > 0 && ::ftruncate(*fd, static_cast<off_t>(end)) != 0)
     return system_failure("cannot cut the torn end off", log_path);
   if (auto ok = sync_directory(directory); !ok)
     return ok.error();
@@ -254,11 +265,11 @@ expected<void> record_log::compact(std::string_view snapshot) {
   if (auto ok = replace_file(directory_, log_path, frame(encode_u64(generation_ + 1)));
       !ok)
     return ok;
-  int fd = ::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0)
-    return system_failure("cannot open", log_path);
+  auto fd = open_for_append(log_path);
+  if (!fd)
+    return fd.error();
   ::close(fd_);
-  fd_ = fd;
+  fd_ = *fd;
   ++generation_;
   since_snapshot_ = 0;
   return {};

@@ -11,10 +11,20 @@ namespace mensa::allocator {
 namespace {
 
 // Splits resources by the role they are allocated to; `otherwise` for
-// resources without one.
-std::map<std::string, common::resources> by_role(const common::resources& r,
+// resources without one. Mostly they are all in one role: then they move
+// whole, uncopied.
+std::map<std::string, common::resources> by_role(common::resources r,
                                                  const std::string& otherwise) {
   std::map<std::string, common::resources> result;
+  if (r.empty())
+    return result;
+  auto first = common::allocation_role(r.entries().front());
+  if (std::all_of(r.entries().begin(), r.entries().end(),
+                  [&](auto& e) { return common::allocation_role(e) == first; })) {
+    auto role = first.empty() ? otherwise : std::string(first);
+    result.emplace(std::move(role), std::move(r));
+    return result;
+  }
   for (auto& entry : r.entries()) {
     auto role = common::allocation_role(entry);
     result[role.empty() ? otherwise : std::string(role)].add(entry);
@@ -473,15 +483,14 @@ common::resources hierarchical_allocator::take(agent_state& agent,
 // `resources` (allocated to the role `r`, with `amounts`) were taken from
 // the agent for `f`; reservations for the role's line were counted when
 // the agent came, so only unreserved ones add to the role's share.
-void hierarchical_allocator::track(framework_state& f, const std::string& agent_id,
-                                   agent_state& agent, role_state& r,
-                                   const common::resources& resources,
+void hierarchical_allocator::track(framework_state& f, agent_state& agent,
+                                   role_state& r, const common::resources& resources,
                                    const resource_quantities& amounts) {
   agent.holders.insert(f.id);
   auto unreserved =
       agent.reserved ? resource_quantities::of(resources.unreserved()) : amounts;
   unallocated_unreserved_ -= unreserved;
-  auto& held = f.allocated[agent_id];
+  auto& held = f.allocated[*agent.id];
   if (held.empty())
     held = resources;
   else
@@ -547,17 +556,7 @@ void hierarchical_allocator::untrack(const std::string& framework,
     if (at != nullptr)
       at->holders.erase(f->second.id);
   }
-  if (released.empty())
-    return;
-  // Mostly all in one role: then no split.
-  auto first = common::allocation_role(released.entries().front());
-  if (std::all_of(released.entries().begin(), released.entries().end(),
-                  [&](auto& e) { return common::allocation_role(e) == first; })) {
-    auto role = first.empty() ? default_role(f->second) : std::string(first);
-    release(framework, at, role, std::move(released));
-    return;
-  }
-  for (auto& [role, part] : by_role(released, default_role(f->second)))
+  for (auto& [role, part] : by_role(std::move(released), default_role(f->second)))
     release(framework, at, role, std::move(part));
 }
 
@@ -572,7 +571,7 @@ void hierarchical_allocator::add_used(const std::string& framework,
     auto plain = part.unallocated();
     at.available -= plain;
     refresh_available(at);
-    track(f->second, agent, at, ensure_role(role), std::move(part).allocated_to(role),
+    track(f->second, at, ensure_role(role), std::move(part).allocated_to(role),
           resource_quantities::of(plain));
   }
 }
@@ -701,9 +700,9 @@ std::optional<hierarchical_allocator::shaped_offer> hierarchical_allocator::shap
   return offer;
 }
 
-void hierarchical_allocator::allocate_on(const std::string& agent_id,
-                                         agent_state& agent, stage s, time_point now,
+void hierarchical_allocator::allocate_on(agent_state& agent, stage s, time_point now,
                                          std::vector<allocation>& out) {
+  auto& agent_id = *agent.id;
   bool allocated = true;
   while (allocated && agent.offerable) {
     // With the headroom used up, only roles under unmet guarantees (those
@@ -724,7 +723,7 @@ void hierarchical_allocator::allocate_on(const std::string& agent_id,
                 if (filtered(framework, agent_id, role, offered, now))
                   return false;
                 auto resources = take(agent, *offer).allocated_to(role);
-                track(framework, agent_id, agent, r, resources, offer->amounts);
+                track(framework, agent, r, resources, offer->amounts);
                 out.push_back({framework_id, agent_id, role, std::move(resources)});
                 return true;
               });
@@ -744,9 +743,9 @@ std::vector<allocation> hierarchical_allocator::allocate(time_point now,
     std::swap(order[i - 1], order[random() % i]);
   for (auto* agent : order) {
     if (role_sorter_.active_count(guarantee_selection) > 0)
-      allocate_on(*agent->id, *agent, stage::guarantees, now, result);
+      allocate_on(*agent, stage::guarantees, now, result);
     if (agent->offerable)
-      allocate_on(*agent->id, *agent, stage::fair_share, now, result);
+      allocate_on(*agent, stage::fair_share, now, result);
   }
   return result;
 }

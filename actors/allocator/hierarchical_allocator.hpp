@@ -241,9 +241,8 @@ class hierarchical_allocator {
   void refresh_available(agent_state& agent);
   void set_offerable(agent_state& agent, bool offerable);
   common::resources take(agent_state& agent, shaped_offer& offer);
-  void track(framework_state& f, const std::string& agent_id, agent_state& agent,
-             role_state& r, const common::resources& resources,
-             const resource_quantities& amounts);
+  void track(framework_state& f, agent_state& agent, role_state& r,
+             const common::resources& resources, const resource_quantities& amounts);
   void release(const std::string& framework, agent_state* agent,
                const std::string& role, common::resources part);
   void untrack(const std::string& framework, const std::string& agent,
@@ -256,8 +255,8 @@ class hierarchical_allocator {
   bool filtered(framework_state& framework, const std::string& agent,
                 const std::string& role, const common::resources& offer,
                 time_point now);
-  void allocate_on(const std::string& agent_id, agent_state& agent, stage s,
-                   time_point now, std::vector<allocation>& out);
+  void allocate_on(agent_state& agent, stage s, time_point now,
+                   std::vector<allocation>& out);
 
   allocator_options options_;
   std::unordered_map<std::string, framework_state> frameworks_;

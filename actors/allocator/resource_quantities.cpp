@@ -1,7 +1,6 @@
 #include "actors/allocator/resource_quantities.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <mutex>
 #include <unordered_map>
 
@@ -12,8 +11,9 @@ namespace {
 // Every name interned in this process, in the order first seen.
 struct name_registry {
   std::mutex mutex;
-  std::deque<std::string> names;  // a deque: references stay valid
   std::unordered_map<std::string, std::size_t> indices;
+  /// By index: the keys of `indices`, which stay where they are.
+  std::vector<const std::string*> names;
 };
 
 name_registry& registry() {
@@ -34,7 +34,7 @@ std::size_t resource_quantities::index_of(std::string_view name) {
   std::lock_guard<std::mutex> guard(r.mutex);
   auto [i, added] = r.indices.try_emplace(std::string(name), r.names.size());
   if (added)
-    r.names.emplace_back(name);
+    r.names.push_back(&i->first);
   seen.emplace_back(std::string(name), i->second);
   return i->second;
 }
@@ -47,7 +47,7 @@ const std::string& resource_quantities::name_of(std::size_t index) {
   std::lock_guard<std::mutex> guard(r.mutex);
   if (index >= named.size())
     named.resize(index + 1, nullptr);
-  named[index] = &r.names.at(index);
+  named[index] = r.names.at(index);
   return *named[index];
 }
 

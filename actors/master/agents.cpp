@@ -51,9 +51,7 @@ void master_process::on_register_agent(const address& from,
   }
   auto info = msg.agent_info();
   info.mutable_id()->set_value(next_id("S", next_agent_));
-  internal::RegistryOperation op;
-  *op.mutable_admit_agent()->mutable_info() = info;
-  if (!persist(op, "agent " + info.id().value()))
+  if (!persist(registry::admission(info), "agent " + info.id().value()))
     return;  // the agent retries
   admit(from, info);
   send(from, admitted<internal::AgentRegistered>(info.id(), master_info()));
@@ -63,16 +61,22 @@ void master_process::on_register_agent(const address& from,
   send(allocator_, std::move(add));
 }
 
-bool master_process::persist(const internal::RegistryOperation& op,
-                             const std::string& what) {
-  if (auto kept = registry_.apply(op); !kept) {
-    log(runtime::log_level::error,
-        "cannot keep " + what + " in the registry: " + kept.error().message);
-    return false;
-  }
+runtime::expected<void> master_process::keep(const internal::RegistryOperation& op,
+                                             const std::string& what) {
+  if (auto kept = registry_.apply(op); !kept)
+    return runtime::failure{"cannot keep " + what +
+                            " in the registry: " + kept.error().message};
   if (auto failed = registry_.take_compaction_failure(); !failed.empty())
     log(runtime::log_level::warning, "cannot compact the registry: " + failed);
-  return true;
+  return {};
+}
+
+bool master_process::persist(const internal::RegistryOperation& op,
+                             const std::string& what) {
+  auto kept = keep(op, what);
+  if (!kept)
+    log(runtime::log_level::error, kept.error().message);
+  return kept.has_value();
 }
 
 void master_process::recover_registry() {
@@ -118,16 +122,12 @@ void master_process::recover_registry() {
 
 // Agents of the registry that did not come back after the master started.
 void master_process::expire_recovering_agents() {
-  for (auto& [id, agent] : agents_) {
-    if (agent.state != agent_state::recovering)
-      continue;
-    agent.state = agent_state::unreachable;
-    log(runtime::log_level::warning,
-        "agent " + id + " did not reregister in time: it is unreachable");
-    internal::RegistryOperation op;
-    op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(id);
-    persist(op, "agent " + id + " as unreachable");
-  }
+  std::vector<std::string> silent;
+  for (auto& [id, agent] : agents_)
+    if (agent.state == agent_state::recovering)
+      silent.push_back(id);
+  for (auto& id : silent)
+    mark_unreachable(id, "it did not reregister within --agent_reregister_timeout");
 }
 
 framework_record& master_process::recover_framework(const v1::FrameworkInfo& info) {
@@ -183,9 +183,7 @@ void master_process::on_reregister_agent(const address& from,
     send(from, std::move(shutdown));
     return;
   }
-  internal::RegistryOperation op;
-  *op.mutable_admit_agent()->mutable_info() = info;
-  if (!persist(op, "agent " + id))
+  if (!persist(registry::admission(info), "agent " + id))
     return;  // the agent retries
   bool was_unreachable =
       known != agents_.end() && known->second.state == agent_state::unreachable;
@@ -303,9 +301,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
   auto& agent = i->second;
   log(runtime::log_level::warning, "agent " + agent_id + " is unreachable: " + why);
   agent.state = agent_state::unreachable;
-  internal::RegistryOperation op;
-  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(agent_id);
-  persist(op, "agent " + agent_id + " as unreachable");
+  persist(registry::unreachability(agent_id), "agent " + agent_id + " as unreachable");
   agent_by_process_.erase(agent.process);
   unlink(agent.process);
   auto offer_ids = agent.offers;

@@ -84,7 +84,11 @@ class master_process : public runtime::process {
   void on_reregister_agent(const address& from, const internal::ReregisterAgent& msg);
   void on_pong(const address& from, const internal::PongAgent& msg);
   void admit(const address& from, const v1::AgentInfo& info);
-  /// Persists `op` in the registry; logs and returns false if it cannot.
+  /// Persists `op` in the registry, or says why it cannot (`what` names
+  /// what it keeps).
+  runtime::expected<void> keep(const internal::RegistryOperation& op,
+                               const std::string& what);
+  /// Same as `keep`; logs and returns false if it cannot.
   bool persist(const internal::RegistryOperation& op, const std::string& what);
   /// Takes back what the registry kept, after a restart.
   void recover_registry();

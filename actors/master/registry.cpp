@@ -50,6 +50,24 @@ internal::Registry registry::snapshot() const {
   return result;
 }
 
+internal::RegistryOperation registry::admission(const v1::AgentInfo& info) {
+  internal::RegistryOperation op;
+  *op.mutable_admit_agent()->mutable_info() = info;
+  return op;
+}
+
+internal::RegistryOperation registry::unreachability(const std::string& agent_id) {
+  internal::RegistryOperation op;
+  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(agent_id);
+  return op;
+}
+
+internal::RegistryOperation registry::removal(const std::string& agent_id) {
+  internal::RegistryOperation op;
+  op.mutable_remove_agent()->mutable_agent_id()->set_value(agent_id);
+  return op;
+}
+
 runtime::expected<void> registry::apply(const internal::RegistryOperation& op) {
   if (log_) {
     if (auto ok = log_->append(op.SerializeAsString()); !ok)

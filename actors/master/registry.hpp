@@ -55,6 +55,16 @@ class registry {
   /// Returns the whole registry as one message (what a snapshot holds).
   internal::Registry snapshot() const;
 
+  /// Returns the operation that admits (or readmits) the agent `info`
+  /// describes.
+  static internal::RegistryOperation admission(const v1::AgentInfo& info);
+
+  /// Returns the operation that marks agent `agent_id` unreachable.
+  static internal::RegistryOperation unreachability(const std::string& agent_id);
+
+  /// Returns the operation that removes agent `agent_id`.
+  static internal::RegistryOperation removal(const std::string& agent_id);
+
   /// Applies `op` and persists it; on failure nothing changes.
   runtime::expected<void> apply(const internal::RegistryOperation& op);
 

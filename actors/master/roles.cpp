@@ -46,8 +46,8 @@ runtime::expected<void> master_process::change_weights(
     info->set_role(role);
     info->set_weight(weight);
   }
-  if (auto kept = registry_.apply(op); !kept)
-    return runtime::failure{"cannot keep the weights: " + kept.error().message};
+  if (auto kept = keep(op, "the weights"); !kept)
+    return kept;
   weights_ = std::move(updated);
   send(allocator_, msg);
   return {};
@@ -90,8 +90,8 @@ runtime::expected<void> master_process::change_quota(const internal::UpdateQuota
   internal::RegistryOperation op;
   for (auto& [_, config] : updated)
     *op.mutable_set_quota()->add_quota_configs() = config;
-  if (auto kept = registry_.apply(op); !kept)
-    return runtime::failure{"cannot keep the quota: " + kept.error().message};
+  if (auto kept = keep(op, "the quota"); !kept)
+    return kept;
   quotas_ = std::move(updated);
   send(allocator_, msg);
   return {};

@@ -22,23 +22,14 @@ registry recover(const std::string& dir) {
 }
 
 internal::RegistryOperation admit(const std::string& id, const std::string& host) {
-  internal::RegistryOperation op;
-  auto* info = op.mutable_admit_agent()->mutable_info();
-  info->mutable_id()->set_value(id);
-  info->set_hostname(host);
-  return op;
+  v1::AgentInfo info;
+  info.mutable_id()->set_value(id);
+  info.set_hostname(host);
+  return registry::admission(info);
 }
 
 internal::RegistryOperation unreachable(const std::string& id) {
-  internal::RegistryOperation op;
-  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(id);
-  return op;
-}
-
-internal::RegistryOperation removal(const std::string& id) {
-  internal::RegistryOperation op;
-  op.mutable_remove_agent()->mutable_agent_id()->set_value(id);
-  return op;
+  return registry::unreachability(id);
 }
 
 internal::RegistryOperation weights(const std::string& role, double weight) {
@@ -80,7 +71,7 @@ TEST_CASE("agents, their reachability and weights survive a restart") {
     CHECK(r.apply(admit("b", "h2")));
     CHECK(r.apply(admit("c", "h3")));
     CHECK(r.apply(unreachable("b")));
-    CHECK(r.apply(removal("c")));
+    CHECK(r.apply(registry::removal("c")));
     CHECK(r.apply(weights("prod", 3)));
   }
   auto r = recover(dir);

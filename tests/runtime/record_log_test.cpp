@@ -36,6 +36,15 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+// Appends `records` to a new log in `dir`; returns the log file's bytes.
+std::string log_of(const std::string& dir, const std::vector<std::string>& records) {
+  record_log::contents found;
+  auto log = open_log(dir, found);
+  for (auto& r : records)
+    CHECK(log.append(r));
+  return file_bytes(dir + "/log");
+}
+
 }  // namespace
 
 TEST_CASE("records come back in order after a reopen, and after a compaction") {
@@ -68,12 +77,7 @@ TEST_CASE("records come back in order after a reopen, and after a compaction") {
 TEST_CASE("a record torn by a crash is dropped, cut off, and the log goes on") {
   auto dir = fresh_directory();
   record_log::contents found;
-  {
-    auto log = open_log(dir, found);
-    CHECK(log.append("kept"));
-    CHECK(log.append("torn in the middle"));
-  }
-  auto whole = file_bytes(dir + "/log");
+  auto whole = log_of(dir, {"kept", "torn in the middle"});
   // The log's number (8 bytes framed), then "kept" framed.
   auto kept_size = std::size_t{16 + 8 + 4};
   // Every place a crash can stop the second append: in its header, in its
@@ -104,12 +108,7 @@ TEST_CASE("a record torn by a crash is dropped, cut off, and the log goes on") {
 TEST_CASE("a damaged record with records after it fails the open, naming where") {
   auto dir = fresh_directory();
   record_log::contents found;
-  {
-    auto log = open_log(dir, found);
-    CHECK(log.append("first"));
-    CHECK(log.append("second"));
-  }
-  auto bytes = file_bytes(dir + "/log");
+  auto bytes = log_of(dir, {"first", "second"});
   bytes[16 + 8] = 'F';  // inside "first", after the log's number
   write_bytes(dir + "/log", bytes);
   auto log = record_log::open(dir, found);
