@@ -8,6 +8,7 @@
 #include "actors/common/resources.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
+#include "runtime/process.hpp"
 
 namespace mensa::master {
 
@@ -17,6 +18,9 @@ enum class agent_state {
   recovering,
   /// Admitted and connected.
   registered,
+  /// Its connection broke: it may be restarting. Tasks of frameworks that
+  /// checkpoint are kept for it until its pings' worth of time has passed.
+  disconnected,
   /// Its connection was lost or it stopped answering pings.
   unreachable,
 };
@@ -36,6 +40,8 @@ struct agent_record {
   uint32_t missed_pongs = 0;
   /// It went silent and waits for its turn to be made unreachable.
   bool removal_pending = false;
+  /// While disconnected: when its time to come back is up.
+  runtime::timer_id reconnect_timer = 0;
 };
 
 /// An outstanding offer.

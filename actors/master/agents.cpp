@@ -169,13 +169,14 @@ void master_process::on_reregister_agent(const address& from,
   auto id = info.id().value();
   auto known = agents_.find(id);
   if (known != agents_.end() && known->second.state == agent_state::registered) {
-    if (known->second.process != from) {
-      agent_by_process_.erase(known->second.process);
-      unlink(known->second.process);
-      admit(from, info);
+    if (known->second.process == from) {
+      // A retry of a reregistration that already went through.
+      send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
+      return;
     }
-    send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
-    return;
+    // A new agent process with the old one's ID: the old one is gone, and
+    // the new one says what survived it.
+    disconnect_agent(id, "it reregistered from " + from.str());
   }
   if (registry_.persistent() && registry_.agent(id) == nullptr) {
     internal::ShutdownAgent shutdown;
@@ -187,40 +188,56 @@ void master_process::on_reregister_agent(const address& from,
     return;  // the agent retries
   bool was_unreachable =
       known != agents_.end() && known->second.state == agent_state::unreachable;
+  if (known != agents_.end() && known->second.reconnect_timer != 0) {
+    cancel(known->second.reconnect_timer);
+    known->second.reconnect_timer = 0;
+  }
   admit(from, info);
   // Frameworks this master has not seen since it started get a record, so
-  // their tasks are kept for them until their schedulers subscribe.
-  for (auto& framework : msg.frameworks())
-    if (framework.has_id() && frameworks_.count(framework.id().value()) == 0)
-      recover_framework(framework);
+  // their tasks are kept for them until their schedulers subscribe; those
+  // torn down while the agent was away end there too.
+  for (auto& framework : msg.frameworks()) {
+    if (!framework.has_id() || frameworks_.count(framework.id().value()) > 0)
+      continue;
+    if (torn_down(framework.id().value())) {
+      internal::ShutdownFramework shutdown;
+      *shutdown.mutable_framework_id() = framework.id();
+      send(from, std::move(shutdown));
+      continue;
+    }
+    recover_framework(framework);
+  }
   // Take back the tasks the agent still runs, for frameworks we know.
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
   auto& agent = agents_[id];
   std::vector<internal::KillTask> kills;
+  std::set<std::pair<std::string, std::string>> reported;
   for (auto& task : msg.tasks()) {
+    reported.insert({task.framework_id().value(), task.task_id().value()});
     if (common::is_terminal(task.state()))
       continue;
     auto framework = frameworks_.find(task.framework_id().value());
     if (framework == frameworks_.end())
       continue;
     auto& f = framework->second;
+    // Was the framework told the task ended when the agent went away?
+    auto& done = f.completed_tasks;
+    auto lost = std::remove_if(done.begin(), done.end(), [&](const v1::Task& t) {
+      return t.task_id().value() == task.task_id().value() &&
+             (t.state() == v1::TASK_LOST || t.state() == v1::TASK_UNREACHABLE);
+    });
+    bool told_lost = was_unreachable || lost != done.end();
+    done.erase(lost, done.end());
     auto& record = f.tasks[task.task_id().value()] = task;
     agent.tasks.insert({task.framework_id().value(), task.task_id().value()});
     auto* used = add.add_used();
     *used->mutable_framework_id() = task.framework_id();
     *used->mutable_agent_id() = info.id();
     *used->mutable_resources() = task.resources();
-    if (!was_unreachable)
+    if (!told_lost)
       continue;
-    // The framework was told the task ended when the agent went away.
-    auto& done = f.completed_tasks;
-    done.erase(std::remove_if(done.begin(), done.end(),
-                              [&](const v1::Task& t) {
-                                return t.task_id().value() == task.task_id().value();
-                              }),
-               done.end());
     if (f.partition_aware()) {
       // It heard TASK_UNREACHABLE: the task is back.
       auto status = common::make_status(task.task_id(), task.state(),
@@ -238,6 +255,7 @@ void master_process::on_reregister_agent(const address& from,
       *kill.mutable_task_id() = task.task_id();
     }
   }
+  drop_unreported_tasks(agent, reported);
   send(allocator_, std::move(add));
   send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
   for (auto& kill : kills)
@@ -264,14 +282,15 @@ void master_process::ping_agents() {
     send(agent.process, std::move(ping));
   }
   for (auto& id : silent)
-    remove_silent_agent(id);
+    remove_silent_agent(
+        id, "it missed " + std::to_string(options_.max_missed_pongs) + " pings");
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
 }
 
 // No faster than the removal rate limit allows; an agent that answers (or
 // reregisters) before its turn stays.
-void master_process::remove_silent_agent(const std::string& agent_id) {
-  auto why = "it missed " + std::to_string(options_.max_missed_pongs) + " pings";
+void master_process::remove_silent_agent(const std::string& agent_id,
+                                         const std::string& why) {
   auto& limit = options_.agent_removal_rate_limit;
   if (!limit)
     return mark_unreachable(agent_id, why);
@@ -287,8 +306,10 @@ void master_process::remove_silent_agent(const std::string& agent_id) {
     if (i == agents_.end())
       return;
     i->second.removal_pending = false;
-    if (i->second.state == agent_state::registered &&
-        i->second.missed_pongs >= options_.max_missed_pongs)
+    auto& agent = i->second;
+    if (agent.state == agent_state::disconnected ||
+        (agent.state == agent_state::registered &&
+         agent.missed_pongs >= options_.max_missed_pongs))
       mark_unreachable(agent_id, why);
   });
 }
@@ -300,20 +321,90 @@ void master_process::mark_unreachable(const std::string& agent_id,
     return;
   auto& agent = i->second;
   log(runtime::log_level::warning, "agent " + agent_id + " is unreachable: " + why);
+  bool in_allocator = agent.state == agent_state::registered;
+  if (agent.state == agent_state::registered)
+    forget_connection(agent);
   agent.state = agent_state::unreachable;
+  if (agent.reconnect_timer != 0)
+    cancel(agent.reconnect_timer);
+  agent.reconnect_timer = 0;
   persist(registry::unreachability(agent_id), "agent " + agent_id + " as unreachable");
+  lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
+             "agent " + agent_id + " is unreachable: " + why);
+  for (auto& [framework_id, framework] : frameworks_)
+    framework.executors.erase(agent_id);
+  if (in_allocator) {
+    internal::AllocatorRemoveAgent remove;
+    remove.mutable_agent_id()->set_value(agent_id);
+    send(allocator_, std::move(remove));
+  }
+}
+
+void master_process::forget_connection(agent_record& agent) {
   agent_by_process_.erase(agent.process);
   unlink(agent.process);
   auto offer_ids = agent.offers;
   for (auto& offer_id : offer_ids)
     rescind(offer_id);
+}
+
+void master_process::disconnect_agent(const std::string& agent_id,
+                                      const std::string& why) {
+  auto i = agents_.find(agent_id);
+  if (i == agents_.end() || i->second.state != agent_state::registered)
+    return;
+  auto& agent = i->second;
+  log(runtime::log_level::warning, "agent " + agent_id + " disconnected: " + why);
+  forget_connection(agent);
+  agent.state = agent_state::disconnected;
+  // Executors of frameworks that do not checkpoint end when they lose
+  // their agent, and their tasks with them.
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
-             "agent " + agent_id + " is unreachable: " + why);
+             "agent " + agent_id + " disconnected: " + why, true);
   for (auto& [framework_id, framework] : frameworks_)
-    framework.executors.erase(agent_id);
+    if (!framework.info.checkpoint())
+      framework.executors.erase(agent_id);
   internal::AllocatorRemoveAgent remove;
   remove.mutable_agent_id()->set_value(agent_id);
   send(allocator_, std::move(remove));
+  agent.reconnect_timer =
+      delay(options_.agent_ping_interval * options_.max_missed_pongs, [this, agent_id] {
+        auto i = agents_.find(agent_id);
+        if (i == agents_.end() || i->second.state != agent_state::disconnected)
+          return;
+        i->second.reconnect_timer = 0;
+        remove_silent_agent(agent_id,
+                            "it did not come back after its connection broke");
+      });
+}
+
+void master_process::drop_unreported_tasks(
+    agent_record& agent,
+    const std::set<std::pair<std::string, std::string>>& reported) {
+  auto tasks = agent.tasks;
+  for (auto& key : tasks) {
+    if (reported.count(key) > 0)
+      continue;
+    agent.tasks.erase(key);
+    auto framework = frameworks_.find(key.first);
+    if (framework == frameworks_.end())
+      continue;
+    auto& f = framework->second;
+    auto task = f.tasks.find(key.second);
+    if (task == f.tasks.end())
+      continue;
+    // It never reached the agent, or the agent lost it in a restart.
+    auto state = f.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST;
+    auto status = common::make_status(
+        task->second.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
+        v1::TaskStatus::REASON_RECONCILIATION, now_seconds(),
+        "agent " + agent.info.id().value() + " reregistered without the task");
+    *status.mutable_agent_id() = agent.info.id();
+    task->second.set_state(state);
+    send_update(f, std::move(status));
+    remember_completed(f, std::move(task->second));
+    f.tasks.erase(task);
+  }
 }
 
 }  // namespace mensa::master

@@ -1,6 +1,7 @@
 // The master's frameworks: subscription (and resubscription after a
 // failover), disconnection, teardown.
 
+#include <algorithm>
 #include <cmath>
 
 #include "actors/common/roles.hpp"
@@ -120,6 +121,13 @@ void master_process::rescind_offers(framework_record& framework) {
     if (auto offer = rescind(offer_id))
       recover(framework.info.id().value(), offer->offer.agent_id().value(),
               common::resources(offer->offer.resources()), std::nullopt);
+}
+
+bool master_process::torn_down(const std::string& framework_id) const {
+  return std::any_of(completed_frameworks_.begin(), completed_frameworks_.end(),
+                     [&](const framework_record& completed) {
+                       return completed.info.id().value() == framework_id;
+                     });
 }
 
 void master_process::disconnect(framework_record& framework) {

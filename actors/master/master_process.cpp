@@ -202,7 +202,7 @@ void master_process::exited(const address& peer, const runtime::peer_exit& why) 
   if (auto i = agent_by_process_.find(peer); i != agent_by_process_.end()) {
     auto agent_id = i->second;
     agent_by_process_.erase(i);
-    mark_unreachable(agent_id, std::string(to_string(why.kind)) + ": " + why.detail);
+    disconnect_agent(agent_id, std::string(to_string(why.kind)) + ": " + why.detail);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -77,6 +78,9 @@ class master_process : public runtime::process {
   void subscribe(const address& from, const v1::scheduler::Call::Subscribe& subscribe);
   void teardown(const std::string& framework_id, const std::string& why);
   void disconnect(framework_record& framework);
+  /// Returns whether framework `framework_id` was torn down (and is still
+  /// in the bounded history).
+  bool torn_down(const std::string& framework_id) const;
   void rescind_offers(framework_record& framework);
 
   // -- agents (agents.cpp) ----------------------------------------------------
@@ -97,7 +101,17 @@ class master_process : public runtime::process {
   framework_record& recover_framework(const v1::FrameworkInfo& info);
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
-  void remove_silent_agent(const std::string& agent_id);
+  /// The agent's connection broke: what only it can keep running (tasks of
+  /// frameworks that checkpoint) waits for it; the rest is lost.
+  void disconnect_agent(const std::string& agent_id, const std::string& why);
+  /// Reports the tasks the master has on `agent` that the agent did not
+  /// report when it reregistered (`reported`: framework ID, task ID).
+  void drop_unreported_tasks(
+      agent_record& agent,
+      const std::set<std::pair<std::string, std::string>>& reported);
+  void remove_silent_agent(const std::string& agent_id, const std::string& why);
+  /// Unlinks the agent's process and rescinds its offers.
+  void forget_connection(agent_record& agent);
   agent_record* agent_at(const address& process);
   /// Returns the agent `agent_id` if it is registered (connected), else null.
   agent_record* registered_agent(const std::string& agent_id);
@@ -136,8 +150,11 @@ class master_process : public runtime::process {
   void complete_task(framework_record& framework, const std::string& task_id);
   /// Keeps an ended task in the framework's bounded history.
   void remember_completed(framework_record& framework, v1::Task task);
+  /// Reports the agent's tasks lost (unreachable to partition-aware
+  /// frameworks) and forgets them; with `keep_checkpointed`, tasks of
+  /// frameworks that checkpoint stay.
   void lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
-                  const std::string& why);
+                  const std::string& why, bool keep_checkpointed = false);
 
   // -- roles (roles.cpp) -----------------------------------------------------
   /// Puts weights (checked) in force: kept in the registry, then passed to

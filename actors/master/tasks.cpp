@@ -44,12 +44,17 @@ void master_process::complete_task(framework_record& framework,
 }
 
 void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
-                                const std::string& why) {
+                                const std::string& why, bool keep_checkpointed) {
   auto tasks = agent.tasks;
   for (auto& [framework_id, task_id] : tasks) {
     auto framework = frameworks_.find(framework_id);
-    if (framework == frameworks_.end())
+    if (framework == frameworks_.end()) {
+      agent.tasks.erase({framework_id, task_id});
       continue;
+    }
+    if (keep_checkpointed && framework->second.info.checkpoint())
+      continue;
+    agent.tasks.erase({framework_id, task_id});
     auto task = framework->second.tasks.find(task_id);
     if (task == framework->second.tasks.end())
       continue;
@@ -67,7 +72,6 @@ void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reas
     remember_completed(framework->second, std::move(task->second));
     framework->second.tasks.erase(task);
   }
-  agent.tasks.clear();
 }
 
 void master_process::on_status_update(const address& from,

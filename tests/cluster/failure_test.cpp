@@ -295,3 +295,95 @@ TEST_CASE("a kill that reaches a task after it ended leaves its end as it was") 
   auto states = log.states_of("t1");
   CHECK(std::count(states.begin(), states.end(), v1::TASK_KILLED) == 0);
 }
+
+namespace {
+
+v1::FrameworkInfo checkpointing(
+    v1::FrameworkInfo info = test::make_framework("alpha")) {
+  info.set_checkpoint(true);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("a checkpointing framework's task waits for its agent to come back") {
+  running_task f(checkpointing());
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  f.c.h.partition(*f.c.master_node, *f.c.agent_nodes[0]);
+  REQUIRE(f.c.h.run_until([&] {
+    bool disconnected = false;
+    f.c.inspect_master([&](master::master_process& m) {
+      disconnected =
+          m.agents().begin()->second.state == master::agent_state::disconnected;
+    });
+    return disconnected;
+  }));
+  // A restarting agent keeps such tasks: the framework hears nothing yet.
+  f.c.h.advance(60s);
+  CHECK(f.log.last_update_of("t1").state() == v1::TASK_RUNNING);
+  f.c.h.heal(*f.c.master_node, *f.c.agent_nodes[0]);
+  REQUIRE(f.c.h.run_until([&] {
+    bool back = false;
+    f.c.inspect_master([&](master::master_process& m) {
+      back = m.agents().begin()->second.state == master::agent_state::registered;
+    });
+    return back;
+  }));
+  f.c.h.advance(120s);
+  CHECK(f.log.states_of("t1").back() == v1::TASK_RUNNING);
+  f.c.inspect_master([](master::master_process& m) {
+    auto& framework = m.frameworks().begin()->second;
+    REQUIRE(framework.tasks.count("t1") == 1);
+    CHECK(framework.tasks.at("t1").state() == v1::TASK_RUNNING);
+  });
+}
+
+TEST_CASE(
+    "an agent that does not come back after its connection broke is unreachable "
+    "after its pings' worth of time") {
+  running_task f(checkpointing(partition_aware()));
+  REQUIRE(f.reaches(v1::TASK_RUNNING));
+  f.c.h.partition(*f.c.master_node, *f.c.agent_nodes[0]);
+  // 5 pings 15 s apart.
+  f.c.h.advance(70s);
+  CHECK(f.log.last_update_of("t1").state() == v1::TASK_RUNNING);
+  REQUIRE(f.reaches(v1::TASK_UNREACHABLE));
+  CHECK(f.c.h.elapsed() >= 75s);
+  f.c.inspect_master([](master::master_process& m) {
+    CHECK(m.agents().begin()->second.state == master::agent_state::unreachable);
+  });
+}
+
+TEST_CASE("a task its agent does not report when it reregisters is dropped") {
+  for (bool aware : {true, false}) {
+    CAPTURE(aware);
+    auto info =
+        checkpointing(aware ? partition_aware() : test::make_framework("alpha"));
+    test::test_scheduler::journal log;
+    test::test_cluster c(9);
+    c.add_agent("cpus:4;mem:4096");
+    c.add_framework("alpha", &log, info);
+    REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+    // The launch never reaches the agent.
+    auto lost = c.h.drop_next<internal::RunTask>(c.master_address, c.agents[0]);
+    c.on_framework("alpha", [](test::test_scheduler& s) {
+      auto o = s.take_offer();
+      s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "run")});
+    });
+    REQUIRE(c.h.run_until(lost));
+    c.h.partition(*c.master_node, *c.agent_nodes[0]);
+    c.h.advance(1s);
+    c.h.heal(*c.master_node, *c.agent_nodes[0]);
+    auto expected = aware ? v1::TASK_DROPPED : v1::TASK_LOST;
+    REQUIRE(c.h.run_until([&] {
+      auto states = log.states_of("t1");
+      return !states.empty() && states.back() == expected;
+    }));
+    auto status = log.last_update_of("t1");
+    CHECK(status.reason() == v1::TaskStatus::REASON_RECONCILIATION);
+    CHECK(status.source() == v1::TaskStatus::SOURCE_MASTER);
+    c.inspect_master([](master::master_process& m) {
+      CHECK(m.frameworks().begin()->second.tasks.empty());
+    });
+  }
+}
