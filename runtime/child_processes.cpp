@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <sstream>
 
 extern char** environ;
@@ -60,12 +62,84 @@ child_processes::~child_processes() {
   std::promise<void> closed;
   auto done = closed.get_future();
   loop_.post([this, &closed](uv_loop_t*) {
-    watcher_.data = &closed;
-    uv_close(reinterpret_cast<uv_handle_t*>(&watcher_), [](uv_handle_t* handle) {
-      static_cast<std::promise<void>*>(handle->data)->set_value();
-    });
+    // The signal watcher closes last, after every adopted process's poll.
+    auto close_watcher = [this, &closed] {
+      watcher_.data = &closed;
+      uv_close(reinterpret_cast<uv_handle_t*>(&watcher_), [](uv_handle_t* handle) {
+        static_cast<std::promise<void>*>(handle->data)->set_value();
+      });
+    };
+    if (adopted_.empty())
+      return close_watcher();
+    auto left = std::make_shared<std::size_t>(adopted_.size());
+    std::vector<adopted*> processes;
+    for (auto& [fd, process] : adopted_)
+      processes.push_back(process.get());
+    for (auto* process : processes)
+      release(process, [left, close_watcher] {
+        if (--*left == 0)
+          close_watcher();
+      });
   });
   done.wait();
+}
+
+expected<void> child_processes::adopt(pid_t pid, exit_callback on_exit) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0)
+    return failure{"process " + std::to_string(pid) + " is gone (" +
+                   std::strerror(errno) + ")"};
+  auto process = std::make_unique<adopted>();
+  process->owner = this;
+  process->pidfd = fd;
+  process->pid = pid;
+  process->on_exit = std::move(on_exit);
+  loop_.post([this, process = process.release()](uv_loop_t* uv) {
+    adopted_[process->pidfd].reset(process);
+    process->poll.data = process;
+    uv_poll_init(uv, &process->poll, process->pidfd);
+    // A pidfd turns readable when its process ends.
+    uv_poll_start(&process->poll, UV_READABLE, [](uv_poll_t* handle, int, int) {
+      auto* ended = static_cast<adopted*>(handle->data);
+      auto callback = std::move(ended->on_exit);
+      auto pid = ended->pid;
+      ended->owner->release(ended);
+      if (callback)
+        callback(pid, child_exit{-1});
+    });
+  });
+  return {};
+}
+
+void child_processes::release(adopted* process, std::function<void()> done) {
+  uv_poll_stop(&process->poll);
+  process->freed = std::move(done);
+  uv_close(reinterpret_cast<uv_handle_t*>(&process->poll), [](uv_handle_t* handle) {
+    auto* closed = static_cast<adopted*>(handle->data);
+    auto done = std::move(closed->freed);
+    ::close(closed->pidfd);
+    closed->owner->adopted_.erase(closed->pidfd);
+    if (done)
+      done();
+  });
+}
+
+uint64_t child_processes::start_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  // Fields after the command: state is field 3, starttime field 22.
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i < 22; ++i)
+    if (!(rest >> field))
+      return 0;
+  uint64_t ticks = 0;
+  rest >> ticks;
+  return ticks;
 }
 
 expected<pid_t> child_processes::spawn(const child_spec& spec, exit_callback on_exit) {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -75,6 +76,17 @@ class child_processes {
   /// program, unreadable directory, ...).
   expected<pid_t> spawn(const child_spec& spec, exit_callback on_exit);
 
+  /// Watches a process this one did not start (one an earlier run of the
+  /// program started, reparented since): `on_exit` runs on the loop thread
+  /// when it ends, with status -1, as nobody can tell how it ended. Fails
+  /// when the process is gone.
+  expected<void> adopt(pid_t pid, exit_callback on_exit);
+
+  /// Returns when process `pid` started, in clock ticks after boot (as
+  /// /proc/PID/stat says), or 0 when there is no such process: with the
+  /// pid, it names one process for good.
+  static uint64_t start_time(pid_t pid);
+
   /// Sends `signal` to every process in session `sid` (a container).
   static void signal_session(pid_t sid, int signal);
 
@@ -84,10 +96,27 @@ class child_processes {
  private:
   void reap();
 
+  /// An adopted process, watched through a pidfd.
+  struct adopted {
+    child_processes* owner = nullptr;
+    uv_poll_t poll{};
+    int pidfd = -1;
+    pid_t pid = 0;
+    exit_callback on_exit;
+    /// Runs once the process is freed.
+    std::function<void()> freed;
+  };
+
+  /// Stops watching and frees `process` (on the loop thread); `done` runs
+  /// once it is freed.
+  void release(adopted* process, std::function<void()> done = {});
+
   event_loop& loop_;
   uv_signal_t watcher_{};
   std::mutex mutex_;
   std::map<pid_t, exit_callback> children_;
+  /// By pidfd; touched on the loop thread only.
+  std::map<int, std::unique_ptr<adopted>> adopted_;
 };
 
 }  // namespace mensa::runtime

@@ -21,7 +21,7 @@ struct agent_options {
   std::string attributes;
   /// The name frameworks see for this agent.
   std::string hostname;
-  /// Where sandboxes (and, later, checkpoints) live (`--work_dir`).
+  /// Where sandboxes live (`--work_dir`); the checkpoint is in its `meta`.
   std::string work_dir;
   /// Runs executors.
   containerizer_factory containerizer;
@@ -31,6 +31,9 @@ struct agent_options {
   retry_backoff status_update_backoff;
   /// Time an executor has to subscribe after its launch.
   caf::timespan executor_registration_timeout = std::chrono::minutes(1);
+  /// Time an executor that outlived a restart of the agent has to
+  /// subscribe again (Mesos: 2 s).
+  caf::timespan executor_reregistration_timeout = std::chrono::seconds(5);
   /// Time a default executor may stay without tasks before it is shut
   /// down (it takes the framework's next task groups until then).
   caf::timespan executor_idle_timeout = std::chrono::seconds(10);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "actors/agent/command_executor_info.hpp"
 #include "actors/common/task_states.hpp"
@@ -32,11 +33,24 @@ v1::Attribute parse_attribute(const std::string& item) {
 
 }  // namespace
 
+v1::AgentInfo agent_process::describe(const agent_options& options,
+                                      const address& self) {
+  v1::AgentInfo info;
+  info.set_hostname(options.hostname.empty() ? std::string(self.host())
+                                             : options.hostname);
+  info.set_port(self.port());
+  options.resources.copy_to(info.mutable_resources());
+  for (auto& item : runtime::split_list(options.attributes, ';'))
+    *info.add_attributes() = parse_attribute(item);
+  return info;
+}
+
 agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
-                             agent_options options)
+                             agent_options options, checkpoint kept)
     : process(cfg, owner, std::move(self)),
       options_(std::move(options)),
       registration_backoff_(options_.registration_backoff),
+      checkpoint_(std::move(kept)),
       updates_(status_update_manager::environment{
                    [this](const internal::StatusUpdate& update) {
                      if (registered_)
@@ -47,17 +61,7 @@ agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, addre
                    },
                    [this](runtime::timer_id id) { cancel(id); }},
                options_.status_update_backoff) {
-  info_.set_hostname(options_.hostname.empty() ? std::string(self_address().host())
-                                               : options_.hostname);
-  info_.set_port(self_address().port());
-  options_.resources.copy_to(info_.mutable_resources());
-  std::string attributes = options_.attributes;
-  for (std::size_t begin = 0; begin < attributes.size();) {
-    auto end = std::min(attributes.find(';', begin), attributes.size());
-    if (end > begin)
-      *info_.add_attributes() = parse_attribute(attributes.substr(begin, end - begin));
-    begin = end + 1;
-  }
+  info_ = describe(options_, self_address());
 }
 
 void agent_process::on_start() {
@@ -82,6 +86,7 @@ void agent_process::on_start() {
       runtime::dispatch<agent_process>(
           agent, [ended](agent_process& a) { a.container_ended(ended); });
   });
+  recover();
   register_with_master();
 }
 
@@ -116,14 +121,31 @@ void agent_process::register_with_master() {
     internal::ReregisterAgent msg;
     *msg.mutable_agent_info() = info_;
     msg.set_version(MENSA_VERSION);
+    std::set<std::pair<std::string, std::string>> reported;
     for (auto& [framework_id, framework] : frameworks_) {
       *msg.add_frameworks() = framework.info;
       for (auto& [executor_id, executor] : framework.executors) {
         *msg.add_executor_infos() = executor.info;
-        for (auto& [task_id, task] : executor.launched)
+        for (auto& [task_id, task] : executor.launched) {
           *msg.add_tasks() = task;
+          reported.insert({framework_id, task_id});
+        }
       }
     }
+    // Tasks whose executor is gone are still here while their last updates
+    // are on their way.
+    updates_.each_latest([&](const internal::StatusUpdate& update) {
+      auto& task_id = update.status().task_id().value();
+      if (reported.count({update.framework_id().value(), task_id}) > 0)
+        return;
+      auto* task = msg.add_tasks();
+      *task->mutable_task_id() = update.status().task_id();
+      task->set_name(task_id);
+      *task->mutable_framework_id() = update.framework_id();
+      *task->mutable_executor_id() = update.executor_id();
+      *task->mutable_agent_id() = info_.id();
+      task->set_state(update.status().state());
+    });
     send(options_.master, std::move(msg));
   }
   auto wait = registration_backoff_;
@@ -139,6 +161,7 @@ void agent_process::on_registered(const address& from,
   *info_.mutable_id() = msg.agent_id();
   registered_ = true;
   ever_registered_ = true;
+  persist(checkpoint::registration(info_));
   registration_backoff_ = options_.registration_backoff;
   watch_master();
   log(runtime::log_level::info,
@@ -183,6 +206,10 @@ void agent_process::on_shutdown_agent(const address& from,
   if (!from_master(from))
     return;
   log(runtime::log_level::error, "the master shut this agent down: " + msg.message());
+  // Restarted, it is a new agent.
+  if (auto cleared = checkpoint_.clear(); !cleared)
+    log(runtime::log_level::error,
+        "cannot clear the checkpoint: " + cleared.error().message);
   for (auto& [id, framework] : frameworks_)
     for (auto& [executor_id, executor] : framework.executors)
       containerizer_->destroy(executor.container_id);
@@ -251,7 +278,16 @@ void agent_process::send_status(const v1::FrameworkID& framework,
   queue_update(framework, executor, std::move(status));
 }
 
-void agent_process::queue_update(const v1::FrameworkID& framework,
+bool agent_process::persist(const internal::CheckpointOperation& op) {
+  auto kept = checkpoint_.apply(op);
+  if (!kept)
+    log(runtime::log_level::error, "cannot checkpoint: " + kept.error().message);
+  if (auto failed = checkpoint_.take_compaction_failure(); !failed.empty())
+    log(runtime::log_level::warning, "cannot compact the checkpoint: " + failed);
+  return kept.has_value();
+}
+
+bool agent_process::queue_update(const v1::FrameworkID& framework,
                                  const v1::ExecutorID& executor,
                                  v1::TaskStatus status) {
   *status.mutable_agent_id() = info_.id();
@@ -265,7 +301,9 @@ void agent_process::queue_update(const v1::FrameworkID& framework,
   update.set_timestamp(status.timestamp());
   update.set_uuid(status.uuid());
   *update.mutable_status() = std::move(status);
+  bool kept = persist(checkpoint::update(update));
   updates_.update(std::move(update));
+  return kept;
 }
 
 void agent_process::fail_tasks(const v1::FrameworkID& framework,
@@ -315,7 +353,11 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
                         const v1::TaskGroupInfo& group) {
   auto framework_id = framework_info.id().value();
   auto& framework = frameworks_[framework_id];
-  framework.info = framework_info;
+  if (framework.info.SerializePartialAsString() !=
+      framework_info.SerializePartialAsString()) {
+    framework.info = framework_info;
+    persist(checkpoint::framework(framework.info));
+  }
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
   auto [unused, executor] = find_executor(framework_id, executor_id);
@@ -341,6 +383,7 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
   if (executor->idle_timer != 0)
     cancel(executor->idle_timer);
   executor->idle_timer = 0;
+  persist(checkpoint::addition(framework.info.id(), info.executor_id(), group));
   if (executor->state == executor_state::running)
     launch_group(*executor, group);
   else
@@ -377,7 +420,10 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
         *kill.mutable_kill()->mutable_task_id() = msg.task_id();
         if (msg.has_kill_policy())
           *kill.mutable_kill()->mutable_kill_policy() = msg.kill_policy();
-        send_to_executor(executor, std::move(kill));
+        if (executor.state == executor_state::recovering)
+          executor.pending_kills.push_back(std::move(kill));
+        else
+          send_to_executor(executor, std::move(kill));
         return;
       }
     }
@@ -403,7 +449,11 @@ void agent_process::on_acknowledgement(
     return;
   auto acked = updates_.acknowledge(msg.framework_id().value(), msg.task_id().value(),
                                     msg.uuid());
-  if (!acked || !common::is_terminal(acked->status().state()))
+  if (!acked)
+    return;
+  persist(checkpoint::acknowledgement(msg.framework_id().value(), msg.task_id().value(),
+                                      msg.uuid()));
+  if (!common::is_terminal(acked->status().state()))
     return;
   auto [framework, executor] =
       find_executor(msg.framework_id().value(), acked->executor_id().value());
@@ -418,8 +468,10 @@ void agent_process::on_update_framework(const address& from,
   if (!from_master(from))
     return;
   auto& id = msg.framework_info().id().value();
-  if (auto framework = frameworks_.find(id); framework != frameworks_.end())
+  if (auto framework = frameworks_.find(id); framework != frameworks_.end()) {
     framework->second.info = msg.framework_info();
+    persist(checkpoint::framework(msg.framework_info()));
+  }
   // Its scheduler is back: what it missed meanwhile need not wait for the
   // next retry.
   updates_.flush(id);
@@ -431,6 +483,7 @@ void agent_process::on_shutdown_framework(const address& from,
     return;
   auto framework = frameworks_.find(msg.framework_id().value());
   updates_.remove_framework(msg.framework_id().value());
+  persist(checkpoint::removal(msg.framework_id()));
   if (framework == frameworks_.end())
     return;
   for (auto& [executor_id, executor] : framework->second.executors) {

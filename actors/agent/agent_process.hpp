@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/agent/agent_options.hpp"
+#include "actors/agent/checkpoint.hpp"
 #include "actors/agent/containerizer.hpp"
 #include "actors/agent/status_update_manager.hpp"
 #include "mensa/internal/cluster.pb.h"
@@ -30,6 +31,9 @@ enum class executor_state {
   running,
   /// Asked to shut down; killed if it does not exit in time.
   terminating,
+  /// Launched by the agent before it restarted; waits for the executor to
+  /// subscribe again (`executor_reregistration_timeout`).
+  recovering,
 };
 
 /// The agent's record of one executor run.
@@ -45,6 +49,11 @@ struct executor_record {
   std::vector<v1::TaskGroupInfo> queued;
   /// Tasks given to the executor and not yet done, by task ID.
   std::map<std::string, v1::Task> launched;
+  /// While recovering: the groups the checkpoint kept, to give again what
+  /// the executor never received.
+  std::vector<v1::TaskGroupInfo> recovered_groups;
+  /// While recovering: kills to send once the executor is back.
+  std::vector<v1::executor::Event> pending_kills;
   runtime::timer_id registration_timer = 0;
   runtime::timer_id shutdown_timer = 0;
   /// Armed while a default executor has nothing to run.
@@ -76,8 +85,15 @@ struct agent_framework {
 /// their kill policy, and delivers their status updates reliably.
 class agent_process : public runtime::process {
  public:
+  /// An agent that keeps what must survive it in `kept` (nothing by
+  /// default; `checkpoint::recover` gives a file-backed one), and takes
+  /// back what `kept` holds when it starts.
   agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
-                agent_options options);
+                agent_options options, checkpoint kept = {});
+
+  /// Returns how an agent with `options` at `self` describes itself to
+  /// the master (without an ID).
+  static v1::AgentInfo describe(const agent_options& options, const address& self);
 
   /// Returns the ID the master assigned (empty until registered).
   const std::string& agent_id() const noexcept { return info_.id().value(); }
@@ -131,8 +147,12 @@ class agent_process : public runtime::process {
   void fail_tasks(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
                   const v1::TaskGroupInfo& group, v1::TaskState state,
                   v1::TaskStatus::Reason reason, const std::string& why);
-  void queue_update(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
+  /// Checkpoints the update and sends it reliably; returns false if it
+  /// could not be checkpointed (it is sent all the same).
+  bool queue_update(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
                     v1::TaskStatus status);
+  /// Keeps `op` in the checkpoint; logs and returns false if it cannot.
+  bool persist(const internal::CheckpointOperation& op);
   void report_executor_exited(const v1::FrameworkID& framework,
                               const v1::ExecutorID& executor,
                               std::optional<int> status);
@@ -140,7 +160,19 @@ class agent_process : public runtime::process {
   // -- executors --------------------------------------------------------------
   void on_executor_call(const address& from, const v1::executor::Call& call);
   void subscribe_executor(const address& from, agent_framework& framework,
-                          executor_record& executor);
+                          executor_record& executor,
+                          const v1::executor::Call::Subscribe& subscribe);
+  void end_tasks(agent_framework& framework, executor_record& executor,
+                 v1::TaskState state, v1::TaskStatus::Reason reason,
+                 const std::string& why);
+
+  // -- recovery (recovery.cpp) ------------------------------------------------
+  void recover();
+  /// Takes back an executor; returns false if its container is gone.
+  bool recover_executor(agent_framework& framework,
+                        const internal::CheckpointedExecutor& kept);
+  void reconcile_recovered(agent_framework& framework, executor_record& executor,
+                           const v1::executor::Call::Subscribe& subscribe);
   void executor_update(agent_framework& framework, executor_record& executor,
                        const v1::executor::Call::Update& update);
   executor_record* launch_executor(agent_framework& framework,
@@ -165,6 +197,7 @@ class agent_process : public runtime::process {
   caf::timespan registration_backoff_;
   runtime::timer_id master_watchdog_ = 0;
   std::unique_ptr<containerizer> containerizer_;
+  checkpoint checkpoint_;
   status_update_manager updates_;
   std::map<std::string, agent_framework> frameworks_;
   std::map<std::string, std::pair<std::string, std::string>> executor_by_container_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +26,16 @@ struct container_spec {
   std::map<std::string, std::string> environment;
 };
 
+/// Where a container's executor runs: what an agent checkpoints to find
+/// it again after the agent restarted.
+struct container_process {
+  /// The executor's OS process (the leader of its session); 0 for none.
+  int64_t pid = 0;
+  /// When that process started (clock ticks after boot), telling it apart
+  /// from a later process with the same ID.
+  uint64_t start_time = 0;
+};
+
 /// How a container ended.
 struct container_termination {
   std::string container_id;
@@ -32,6 +43,9 @@ struct container_termination {
   int status = 0;
   /// What happened, for logs and status messages.
   std::string message;
+  /// False when nobody could see how the executor ended (it was recovered
+  /// from an earlier agent process, which was its parent).
+  bool status_known = true;
 };
 
 /// Runs executors for an agent: as OS processes in production
@@ -46,9 +60,15 @@ class containerizer {
 
   virtual ~containerizer() = default;
 
-  /// Starts an executor. Its end, however it comes, is reported once
-  /// through the termination callback.
-  virtual runtime::expected<void> launch(const container_spec& spec) = 0;
+  /// Starts an executor and says where it runs. Its end, however it comes,
+  /// is reported once through the termination callback.
+  virtual runtime::expected<container_process> launch(const container_spec& spec) = 0;
+
+  /// Takes over a container that an earlier run of the agent launched, as
+  /// `launch` described it: its end is reported like any other. Fails when
+  /// the container is gone (and then reports nothing).
+  virtual runtime::expected<void> recover(const std::string& container_id,
+                                          const container_process& process) = 0;
 
   /// Kills the executor and everything it started, at once.
   virtual void destroy(const std::string& container_id) = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/agent/agent_process.hpp"
+#include "actors/common/task_record.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 
@@ -38,11 +39,19 @@ executor_record* agent_process::launch_executor(agent_framework& framework,
                          options_.executor_shutdown_grace_period)
                          .count()) +
       "ms";
-  if (auto launched = containerizer_->launch(spec); !launched) {
+  auto launched = containerizer_->launch(spec);
+  if (!launched) {
     log(runtime::log_level::warning,
         "cannot launch executor " + executor_id + ": " + launched.error().message);
     return nullptr;
   }
+  internal::CheckpointedExecutor kept;
+  *kept.mutable_info() = info;
+  kept.set_container_id(spec.container_id);
+  kept.set_sandbox(spec.sandbox);
+  kept.set_pid(launched->pid);
+  kept.set_start_time(launched->start_time);
+  persist(checkpoint::launch(std::move(kept)));
   auto& executor = framework.executors[executor_id];
   executor.info = info;
   executor.container_id = spec.container_id;
@@ -83,17 +92,8 @@ std::string executor_record::task_sandbox(const std::string& task_id) const {
 void agent_process::launch_group(executor_record& executor,
                                  const v1::TaskGroupInfo& group) {
   for (auto& task : group.tasks()) {
-    v1::Task record;
-    record.set_name(task.name());
-    *record.mutable_task_id() = task.task_id();
-    *record.mutable_framework_id() = executor.info.framework_id();
-    *record.mutable_executor_id() = executor.info.executor_id();
-    *record.mutable_agent_id() = info_.id();
-    record.set_state(v1::TASK_STAGING);
-    *record.mutable_resources() = task.resources();
-    if (task.has_kill_policy())
-      *record.mutable_kill_policy() = task.kill_policy();
-    executor.launched[task.task_id().value()] = std::move(record);
+    executor.launched[task.task_id().value()] = common::make_task_record(
+        task, executor.info.framework_id(), executor.info.executor_id(), info_.id());
   }
   if (executor.is_default()) {
     v1::executor::Event launch;
@@ -153,7 +153,8 @@ void agent_process::shutdown_executor(agent_framework& framework,
                                       executor_record& executor) {
   if (executor.state == executor_state::terminating)
     return;
-  if (executor.state == executor_state::launching) {
+  if (executor.state == executor_state::launching ||
+      executor.state == executor_state::recovering) {
     fail_queued_tasks(framework, executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                       "the executor was shut down before it subscribed");
     containerizer_->destroy(executor.container_id);
@@ -189,7 +190,7 @@ void agent_process::on_executor_call(const address& from,
   }
   switch (call.type()) {
     case v1::executor::Call::SUBSCRIBE:
-      subscribe_executor(from, *framework, *executor);
+      subscribe_executor(from, *framework, *executor, call.subscribe());
       break;
     case v1::executor::Call::UPDATE:
       if (executor->process != from)
@@ -216,13 +217,15 @@ void agent_process::on_executor_call(const address& from,
 }
 
 void agent_process::subscribe_executor(const address& from, agent_framework& framework,
-                                       executor_record& executor) {
+                                       executor_record& executor,
+                                       const v1::executor::Call::Subscribe& subscribe) {
   if (executor.state == executor_state::terminating) {
     v1::executor::Event shutdown;
     shutdown.set_type(v1::executor::Event::SHUTDOWN);
     send(from, std::move(shutdown));
     return;
   }
+  bool recovered = executor.state == executor_state::recovering;
   executor.process = from;
   executor.state = executor_state::running;
   if (executor.registration_timer != 0)
@@ -237,6 +240,8 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
   *body->mutable_agent_info() = info_;
   body->mutable_container_id()->set_value(executor.container_id);
   send(from, std::move(subscribed));
+  if (recovered)
+    reconcile_recovered(framework, executor, subscribe);
   auto queued = std::move(executor.queued);
   executor.queued.clear();
   for (auto& group : queued)
@@ -261,8 +266,23 @@ void agent_process::executor_update(agent_framework& framework,
   auto task = executor.launched.find(status.task_id().value());
   if (task != executor.launched.end())
     task->second.set_state(status.state());
-  queue_update(framework.info.id(), executor.info.executor_id(), std::move(status));
-  send_to_executor(executor, std::move(acknowledged));
+  // The executor forgets what it was told is safe: only what the
+  // checkpoint kept is.
+  if (queue_update(framework.info.id(), executor.info.executor_id(), std::move(status)))
+    send_to_executor(executor, std::move(acknowledged));
+}
+
+void agent_process::end_tasks(agent_framework& framework, executor_record& executor,
+                              v1::TaskState state, v1::TaskStatus::Reason reason,
+                              const std::string& why) {
+  for (auto& [task_id, task] : executor.launched)
+    if (!common::is_terminal(task.state())) {
+      task.set_state(state);
+      send_status(
+          framework.info.id(), executor.info.executor_id(),
+          common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
+                              reason, now_seconds(), why));
+    }
 }
 
 // -- the end of a container ---------------------------------------------------
@@ -278,13 +298,11 @@ void agent_process::container_ended(const container_termination& ended) {
     return;
   log(runtime::log_level::info, "executor " + executor_id + " of framework " +
                                     framework_id + " ended: " + ended.message);
-  for (auto& [task_id, task] : executor->launched)
-    if (!common::is_terminal(task.state()))
-      send_status(framework->info.id(), executor->info.executor_id(),
-                  common::make_status(
-                      task.task_id(), v1::TASK_FAILED, v1::TaskStatus::SOURCE_AGENT,
-                      v1::TaskStatus::REASON_EXECUTOR_TERMINATED, now_seconds(),
-                      "the executor ended: " + ended.message));
+  // Without its exit status the agent cannot tell what became of the
+  // tasks.
+  end_tasks(*framework, *executor, ended.status_known ? v1::TASK_FAILED : v1::TASK_LOST,
+            v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+            "the executor ended: " + ended.message);
   fail_queued_tasks(*framework, *executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                     "the executor ended before it subscribed: " + ended.message);
   for (auto timer :
@@ -293,8 +311,10 @@ void agent_process::container_ended(const container_termination& ended) {
       cancel(timer);
   if (!executor->process.empty())
     unlink(executor->process);
-  report_executor_exited(framework->info.id(), executor->info.executor_id(),
-                         ended.status);
+  report_executor_exited(
+      framework->info.id(), executor->info.executor_id(),
+      ended.status_known ? std::optional<int>(ended.status) : std::nullopt);
+  persist(checkpoint::end(framework_id, executor_id, ended.container_id));
   framework->executors.erase(executor_id);
   if (framework->executors.empty())
     frameworks_.erase(framework_id);

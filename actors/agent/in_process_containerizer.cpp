@@ -11,22 +11,38 @@ in_process_containerizer::in_process_containerizer(runtime::node& n,
       factory_(std::move(factory)),
       on_termination_(std::move(on_termination)) {}
 
-runtime::expected<void> in_process_containerizer::launch(const container_spec& spec) {
+runtime::expected<container_process> in_process_containerizer::launch(
+    const container_spec& spec) {
   auto executor = factory_(node_, "executor-" + spec.container_id, spec);
   if (!executor)
     return executor.error();
-  executors_[spec.container_id] = *executor;
-  auto report = on_termination_;
-  auto id = spec.container_id;
-  (*executor)->attach_functor([report, id](const caf::error& reason) {
-    container_termination ended;
-    ended.container_id = id;
-    ended.status = reason ? 1 : 0;
-    ended.message = reason ? "the executor process ended abnormally"
-                           : "the executor process exited";
-    report(std::move(ended));
-  });
+  watch(spec.container_id, *executor, true);
+  return container_process{};
+}
+
+runtime::expected<void> in_process_containerizer::recover(
+    const std::string& container_id, const container_process&) {
+  auto executor = node_.find("executor-" + container_id);
+  if (!executor)
+    return runtime::failure{"the executor of container " + container_id + " is gone"};
+  watch(container_id, executor, false);
   return {};
+}
+
+void in_process_containerizer::watch(const std::string& container_id,
+                                     const caf::actor& executor, bool status_known) {
+  executors_[container_id] = executor;
+  auto report = on_termination_;
+  executor->attach_functor(
+      [report, container_id, status_known](const caf::error& reason) {
+        container_termination ended;
+        ended.container_id = container_id;
+        ended.status = reason ? 1 : 0;
+        ended.message = reason ? "the executor process ended abnormally"
+                               : "the executor process exited";
+        ended.status_known = status_known;
+        report(std::move(ended));
+      });
 }
 
 void in_process_containerizer::destroy(const std::string& container_id) {

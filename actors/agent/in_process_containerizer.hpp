@@ -24,10 +24,17 @@ class in_process_containerizer : public containerizer {
   in_process_containerizer(runtime::node& n, executor_factory factory,
                            termination_callback on_termination);
 
-  runtime::expected<void> launch(const container_spec& spec) override;
+  runtime::expected<container_process> launch(const container_spec& spec) override;
+  /// Finds the executor process of the container on the node, where it
+  /// outlived the agent that launched it.
+  runtime::expected<void> recover(const std::string& container_id,
+                                  const container_process& process) override;
   void destroy(const std::string& container_id) override;
 
  private:
+  void watch(const std::string& container_id, const caf::actor& executor,
+             bool status_known);
+
   runtime::node& node_;
   executor_factory factory_;
   termination_callback on_termination_;

@@ -45,7 +45,8 @@ process_containerizer::process_containerizer(runtime::child_processes& children,
       environment_(std::move(environment)),
       on_termination_(std::move(on_termination)) {}
 
-runtime::expected<void> process_containerizer::launch(const container_spec& spec) {
+runtime::expected<container_process> process_containerizer::launch(
+    const container_spec& spec) {
   if (spec.sandbox.empty())
     return runtime::failure{"the agent has no work directory for sandboxes"};
   if (auto made = make_directories(spec.sandbox); !made)
@@ -80,6 +81,42 @@ runtime::expected<void> process_containerizer::launch(const container_spec& spec
   if (!pid)
     return pid.error();
   containers_[id] = *pid;
+  return container_process{*pid, runtime::child_processes::start_time(*pid)};
+}
+
+runtime::expected<void> process_containerizer::recover(
+    const std::string& container_id, const container_process& process) {
+  auto pid = static_cast<pid_t>(process.pid);
+  if (pid <= 0)
+    return runtime::failure{"the container had no process"};
+  auto started = runtime::child_processes::start_time(pid);
+  if (started != process.start_time) {
+    // What the executor started may have outlived it. Its session's ID
+    // stays reserved while any member lives, so it still names them (but
+    // not once a new process has the number).
+    if (started == 0)
+      runtime::child_processes::signal_session(pid, SIGKILL);
+    return runtime::failure{"the executor process " + std::to_string(process.pid) +
+                            " is gone"};
+  }
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto report = on_termination_;
+  auto adopted = children_.adopt(pid, [this, container_id, report](pid_t, auto&) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      containers_.erase(container_id);
+    }
+    container_termination ended;
+    ended.container_id = container_id;
+    ended.message =
+        "the executor ended (its exit status is unknown: it was launched "
+        "before the agent restarted)";
+    ended.status_known = false;
+    report(std::move(ended));
+  });
+  if (!adopted)
+    return adopted;
+  containers_[container_id] = pid;
   return {};
 }
 

@@ -25,7 +25,10 @@ class process_containerizer : public containerizer {
                         std::vector<std::string> environment,
                         termination_callback on_termination);
 
-  runtime::expected<void> launch(const container_spec& spec) override;
+  runtime::expected<container_process> launch(const container_spec& spec) override;
+  /// Adopts the executor process if it is still the one launched.
+  runtime::expected<void> recover(const std::string& container_id,
+                                  const container_process& process) override;
   void destroy(const std::string& container_id) override;
 
  private:

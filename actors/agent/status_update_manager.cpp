@@ -95,4 +95,11 @@ std::vector<internal::StatusUpdate> status_update_manager::unacknowledged(
   return {i->second.pending.begin(), i->second.pending.end()};
 }
 
+void status_update_manager::each_latest(
+    const std::function<void(const internal::StatusUpdate&)>& fn) const {
+  for (auto& [k, s] : streams_)
+    if (!s.pending.empty())
+      fn(s.pending.back());
+}
+
 }  // namespace mensa::agent

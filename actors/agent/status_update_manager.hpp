@@ -64,6 +64,10 @@ class status_update_manager {
   std::vector<internal::StatusUpdate> unacknowledged(const std::string& framework_id,
                                                      const std::string& task_id) const;
 
+  /// Calls `fn` with the newest update of every task with updates in
+  /// flight.
+  void each_latest(const std::function<void(const internal::StatusUpdate&)>& fn) const;
+
   /// Returns how many tasks have updates in flight.
   std::size_t streams() const noexcept { return streams_.size(); }
 

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "actors/common/task_status.hpp"
+#include "actors/common/task_record.hpp"
 #include "actors/master/master_process.hpp"
 
 namespace mensa::master {
@@ -137,19 +138,8 @@ common::resources executor_cost(const framework_record& framework,
 void master_process::start_task(framework_record& framework, agent_record& agent,
                                 const v1::TaskInfo& task,
                                 const v1::ExecutorID& executor_id) {
-  v1::Task record;
-  record.set_name(task.name());
-  *record.mutable_task_id() = task.task_id();
-  *record.mutable_framework_id() = framework.info.id();
-  *record.mutable_executor_id() = executor_id;
-  *record.mutable_agent_id() = task.agent_id();
-  record.set_state(v1::TASK_STAGING);
-  *record.mutable_resources() = task.resources();
-  if (task.has_labels())
-    *record.mutable_labels() = task.labels();
-  if (task.has_kill_policy())
-    *record.mutable_kill_policy() = task.kill_policy();
-  framework.tasks[task.task_id().value()] = std::move(record);
+  framework.tasks[task.task_id().value()] =
+      common::make_task_record(task, framework.info.id(), executor_id, task.agent_id());
   agent.tasks.insert({framework.info.id().value(), task.task_id().value()});
 }
 

@@ -35,8 +35,9 @@ struct master_options {
   /// Time agents in the registry have to reregister after the master
   /// starts; those that do not are unreachable.
   caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
-  /// How fast agents that stop answering pings are made unreachable; none
-  /// means at once. Lost connections are not limited.
+  /// How fast silent agents (that stop answering pings, or are not back
+  /// in time after their connection broke) are made unreachable; none
+  /// means at once.
   std::optional<rate_limit> agent_removal_rate_limit;
 };
 

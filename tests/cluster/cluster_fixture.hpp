@@ -5,6 +5,8 @@
 // processes), and frameworks on a node of their own, so every message
 // between them crosses the simulated network.
 
+#include <doctest/doctest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,9 +74,22 @@ class test_cluster {
     options.containerizer = executor::simulated_containerizer(n);
     if (configure)
       configure(options);
-    auto self = h.spawn<agent::agent_process>(n, "agent", std::move(options));
+    agent_options.push_back(options);
+    auto self = h.spawn<agent::agent_process>(n, "agent", std::move(options),
+                                              kept_checkpoint(agent_options.back()));
     agents.push_back(self);
     return self;
+  }
+
+  /// Kills agent `index` (from 0) as SIGKILL would, its executors living
+  /// on, and starts it again with the same options: it takes back what its
+  /// checkpoint kept, if its options have a `work_dir`.
+  void restart_agent(std::size_t index) {
+    auto& n = *agent_nodes.at(index);
+    caf::anon_send_exit(n.find("agent"), caf::exit_reason::kill);
+    h.settle();
+    h.spawn<agent::agent_process>(n, "agent", agent_options.at(index),
+                                  kept_checkpoint(agent_options.at(index)));
   }
 
   /// Adds a framework whose scheduler records into `log`.
@@ -109,6 +124,15 @@ class test_cluster {
     h.settle();
   }
 
+  /// What the agent with `options` kept in its work directory, if any.
+  static agent::checkpoint kept_checkpoint(const agent::agent_options& options) {
+    if (options.work_dir.empty())
+      return {};
+    auto kept = agent::checkpoint::recover(options.work_dir + "/meta");
+    REQUIRE_MESSAGE(kept, (kept ? "" : kept.error().message));
+    return std::move(*kept);
+  }
+
   runtime::testing::harness h;
   runtime::node* master_node = nullptr;
   runtime::node* framework_node = nullptr;
@@ -116,6 +140,7 @@ class test_cluster {
   address allocator_address;
   std::vector<runtime::node*> agent_nodes;
   std::vector<address> agents;
+  std::vector<agent::agent_options> agent_options;
 };
 
 }  // namespace mensa::test

@@ -66,8 +66,13 @@ TEST_CASE("an executor that never subscribes times out and fails its task") {
     options.containerizer = [](agent::containerizer::termination_callback done) {
       struct mute : agent::containerizer {
         explicit mute(termination_callback cb) : done(std::move(cb)) {}
-        runtime::expected<void> launch(const agent::container_spec&) override {
-          return {};
+        runtime::expected<agent::container_process> launch(
+            const agent::container_spec&) override {
+          return agent::container_process{};
+        }
+        runtime::expected<void> recover(const std::string&,
+                                        const agent::container_process&) override {
+          return runtime::failure{"nothing to recover"};
         }
         void destroy(const std::string& id) override { done({id, 9, "killed"}); }
         termination_callback done;

@@ -67,6 +67,14 @@ struct framework_here {
   std::unique_ptr<runtime::node> node;
 };
 
+// Returns the sandbox the agent labelled `status` with.
+std::string sandbox_of(const v1::TaskStatus& status) {
+  for (auto& label : status.labels().labels())
+    if (label.key() == agent::sandbox_label)
+      return label.value();
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("mensa execute runs real commands and reports failures with their sandbox") {
@@ -119,11 +127,7 @@ TEST_CASE("a framework kills a real task, politely and forcibly") {
   REQUIRE(f.reaches("polite", v1::TASK_RUNNING));
   REQUIRE(f.reaches("stubborn", v1::TASK_RUNNING));
   // SIGTERM must find the trap in place: wait until the task says so.
-  std::string sandbox;
-  auto running = f.log.last_update_of("stubborn");
-  for (auto& label : running.labels().labels())
-    if (label.key() == agent::sandbox_label)
-      sandbox = label.value();
+  auto sandbox = sandbox_of(f.log.last_update_of("stubborn"));
   REQUIRE_FALSE(sandbox.empty());
   auto deadline = std::chrono::steady_clock::now() + generous;
   while (!std::ifstream(sandbox + "/trapped") &&
@@ -293,5 +297,54 @@ TEST_CASE(
   auto answer = f.log.last_update_of("ghost");
   CHECK(answer.state() == v1::TASK_UNREACHABLE);
   CHECK(answer.message() == "the task's agent is unreachable");
+  second.signal(SIGTERM);
+}
+
+TEST_CASE(
+    "an agent killed with SIGKILL and restarted takes back its executor: the task of a "
+    "checkpointing framework survives, finishes, and its updates arrive") {
+  process_cluster c;
+  auto dir = c.dir + "/restarted";
+  auto start_agent = [&](const std::string& port) {
+    auto agent = test::start_mensa(
+        {"agent", "--port=" + port, "--logging_level=warning",
+         "--master=" + std::string(c.master_address.endpoint()), "--work_dir=" + dir,
+         "--resources=cpus:2;mem:512;disk:100;ports:[31000-31010]"});
+    auto listening = agent.wait_for_line("agent: listening at ", generous);
+    REQUIRE_MESSAGE(listening, (listening ? "" : listening.error().message));
+    // "agent@HOST:PORT, registering with ..."
+    auto address = runtime::address::parse(listening->substr(0, listening->find(',')));
+    REQUIRE(address);
+    return std::make_pair(std::move(agent), *address);
+  };
+  // Only this agent has room for the task.
+  for (auto& other : c.agents)
+    other.signal(SIGKILL);
+  auto [agent, address] = start_agent("0");
+  auto info = test::make_framework("checkpointer");
+  info.set_checkpoint(true);
+  framework_here f(c.master_address, info);
+  auto go = dir + "/go";
+  f.launch({{"t", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo finished"}});
+  REQUIRE(f.reaches("t", v1::TASK_RUNNING));
+  auto agent_id = f.log.last_update_of("t").agent_id().value();
+
+  agent.signal(SIGKILL);
+  REQUIRE(agent.wait(generous));
+  // The executor and its task live on without their agent.
+  auto restarted = start_agent(std::to_string(address.port()));
+  auto& [second, second_address] = restarted;
+  CHECK(second_address == address);
+
+  std::ofstream(go).put('\n');
+  REQUIRE(f.reaches("t", v1::TASK_FINISHED));
+  auto end = f.log.last_update_of("t");
+  CHECK(end.agent_id().value() == agent_id);
+  CHECK(end.source() == v1::TaskStatus::SOURCE_EXECUTOR);
+  auto states = f.log.states_of("t");
+  CHECK(std::count(states.begin(), states.end(), v1::TASK_LOST) == 0);
+  CHECK(std::count(states.begin(), states.end(), v1::TASK_FAILED) == 0);
+  // It ran once: its one sandbox says so.
+  CHECK(read_file(sandbox_of(end) + "/stdout") == "finished\n");
   second.signal(SIGTERM);
 }

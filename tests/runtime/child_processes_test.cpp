@@ -112,3 +112,25 @@ TEST_CASE("many children are all reaped") {
   for (auto pid : pids)
     CHECK(seen.wait(pid).exit_code() == 0);
 }
+
+TEST_CASE("a process that is not a child can be adopted: its end is reported") {
+  event_loop loop;
+  child_processes children(loop);
+  exits seen;
+  auto dir = *testing::make_temporary_directory("adopt");
+  // The shell starts `sleep` and exits: `sleep` is an orphan, not ours.
+  auto shell =
+      children.spawn(command({"/bin/sh", "-c", "sleep 30 & echo $! > " + dir + "/pid"}),
+                     seen.callback());
+  REQUIRE(shell);
+  seen.wait(*shell);
+  auto orphan = static_cast<pid_t>(std::stoi(slurp(dir + "/pid")));
+  auto started = child_processes::start_time(orphan);
+  CHECK(started > 0);
+  CHECK(child_processes::start_time(orphan) == started);
+  REQUIRE(children.adopt(orphan, seen.callback()));
+  ::kill(orphan, SIGKILL);
+  CHECK(seen.wait(orphan).status == -1);
+  CHECK_FALSE(children.adopt(orphan + 1'000'000, seen.callback()));
+  CHECK(child_processes::start_time(-1) == 0);
+}

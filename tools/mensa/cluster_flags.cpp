@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 
 #include "actors/agent/agent_process.hpp"
 #include "actors/agent/process_containerizer.hpp"
@@ -42,7 +43,8 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
            "time the registry's agents have to reregister after the master "
            "starts (10min)")
       .add(flags.agent_removal_rate_limit, "agent_removal_rate_limit",
-           "most agents made unreachable for missing pings per time, e.g. "
+           "most agents made unreachable for silence (missed pings, or not back "
+           "after a lost connection) per time, e.g. "
            "1/20min (default: no limit)");
 }
 
@@ -114,6 +116,9 @@ void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
       .add(flags.work_dir, "work_dir", work_dir_help)
       .add(flags.executor_registration_timeout, "executor_registration_timeout",
            "time an executor has to subscribe (1min)")
+      .add(flags.executor_reregistration_timeout, "executor_reregistration_timeout",
+           "time an executor that outlived an agent restart has to subscribe "
+           "again (5s)")
       .add(flags.executor_shutdown_grace_period, "executor_shutdown_grace_period",
            "time an executor has to exit after a shutdown (5s)")
       .add(flags.executor_idle_timeout, "executor_idle_timeout",
@@ -188,6 +193,7 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
   options.hostname = flags.hostname;
   options.work_dir = flags.work_dir;
   options.executor_registration_timeout = flags.executor_registration_timeout;
+  options.executor_reregistration_timeout = flags.executor_reregistration_timeout;
   options.executor_shutdown_grace_period = flags.executor_shutdown_grace_period;
   options.executor_idle_timeout = flags.executor_idle_timeout;
   options.master_ping_timeout = flags.master_ping_timeout;
@@ -213,7 +219,25 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
         return std::make_unique<agent::process_containerizer>(
             *children_ptr, mensa_program(), environment, std::move(done));
       };
-  return n.spawn<agent::agent_process>(name, std::move(options));
+  // What an earlier run of this agent kept: its ID, and the executors of
+  // frameworks that checkpoint, which outlived it.
+  auto meta = flags.work_dir + "/meta";
+  if (!flags.recover) {
+    std::error_code ignored;
+    std::filesystem::remove_all(meta, ignored);
+  }
+  auto kept = agent::checkpoint::recover(meta);
+  if (!kept)
+    return runtime::failure{"cannot recover the agent's checkpoint in " + meta + ": " +
+                            kept.error().message};
+  auto self = n.address_of(name);
+  if (!self)
+    return self;
+  if (auto same = kept->admits(agent::agent_process::describe(options, *self)); !same)
+    return runtime::failure{"the agent kept in " + meta + " cannot be taken over: " +
+                            same.error().message + "; start with the same flags, or " +
+                            "remove " + meta + " to start as a new agent"};
+  return n.spawn<agent::agent_process>(name, std::move(options), std::move(*kept));
 }
 
 runtime::expected<runtime::address> master_address(const std::string& text) {

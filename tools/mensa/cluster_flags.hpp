@@ -35,9 +35,13 @@ struct agent_flags {
   std::string hostname;
   std::string work_dir;
   caf::timespan executor_registration_timeout = std::chrono::minutes(1);
+  caf::timespan executor_reregistration_timeout = std::chrono::seconds(5);
   caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
   caf::timespan executor_idle_timeout = std::chrono::seconds(10);
   caf::timespan master_ping_timeout = std::chrono::seconds(75);
+  /// Takes back what an earlier run kept in `work_dir/meta` (not a flag:
+  /// `mensa local` starts afresh, as its master keeps nothing either).
+  bool recover = true;
 };
 
 /// Declares the master's flags, bound to `flags`.

@@ -99,6 +99,7 @@ int run_local(int argc, char** argv) {
     auto settings = agent_settings;
     auto name = "agent-" + std::to_string(k + 1);
     settings.work_dir = agent_settings.work_dir + "/" + name;
+    settings.recover = false;
     auto resources = agent_settings.resources.empty() ? share_of(*machine, agents, k)
                                                       : agent_settings.resources;
     auto agent = spawn_agent(n, name, settings, *master, children, resources);
