@@ -174,6 +174,7 @@ record_log::record_log(record_log&& other) noexcept
     : directory_(std::move(other.directory_)),
       fd_(std::exchange(other.fd_, -1)),
       since_snapshot_(other.since_snapshot_),
+      unsynced_(other.unsynced_),
       generation_(other.generation_) {}
 
 record_log& record_log::operator=(record_log&& other) noexcept {
@@ -183,6 +184,7 @@ record_log& record_log::operator=(record_log&& other) noexcept {
     directory_ = std::move(other.directory_);
     fd_ = std::exchange(other.fd_, -1);
     since_snapshot_ = other.since_snapshot_;
+    unsynced_ = other.unsynced_;
     generation_ = other.generation_;
   }
   return *this;
@@ -245,12 +247,25 @@ expected<record_log> record_log::open(const std::string& directory, contents& fo
 }
 
 expected<void> record_log::append(std::string_view record) {
-  auto path = directory_ + "/log";
-  if (auto ok = write_all(fd_, frame(record), path); !ok)
+  if (auto ok = write(record); !ok)
     return ok;
-  if (::fdatasync(fd_) != 0)
-    return system_failure("cannot flush", path);
+  return sync();
+}
+
+expected<void> record_log::write(std::string_view record) {
+  if (auto ok = write_all(fd_, frame(record), directory_ + "/log"); !ok)
+    return ok;
   ++since_snapshot_;
+  unsynced_ = true;
+  return {};
+}
+
+expected<void> record_log::sync() {
+  if (!unsynced_)
+    return {};
+  if (::fdatasync(fd_) != 0)
+    return system_failure("cannot flush", directory_ + "/log");
+  unsynced_ = false;
   return {};
 }
 
@@ -272,6 +287,7 @@ expected<void> record_log::compact(std::string_view snapshot) {
   fd_ = *fd;
   ++generation_;
   since_snapshot_ = 0;
+  unsynced_ = false;  // the snapshot, flushed, holds it all
   return {};
 }
 

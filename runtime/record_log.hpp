@@ -45,8 +45,19 @@ class record_log {
   /// into `found`.
   static expected<record_log> open(const std::string& directory, contents& found);
 
-  /// Appends one record and flushes it to disk.
+  /// Appends one record and flushes it to disk (with every record written
+  /// before it).
   expected<void> append(std::string_view record);
+
+  /// Appends one record without waiting for the disk: a crash before the
+  /// next `sync` (or `append`) may lose it, and the records after it.
+  expected<void> write(std::string_view record);
+
+  /// Flushes to disk every record written since the last flush.
+  expected<void> sync();
+
+  /// Returns whether records were written and not flushed yet.
+  bool unsynced() const noexcept { return unsynced_; }
 
   /// Replaces the snapshot and every record with `snapshot`.
   expected<void> compact(std::string_view snapshot);
@@ -63,6 +74,7 @@ class record_log {
   std::string directory_;
   int fd_ = -1;
   std::size_t since_snapshot_ = 0;
+  bool unsynced_ = false;
   /// The number of the log being appended to.
   uint64_t generation_ = 1;
 };

@@ -26,6 +26,7 @@ struct agent_options {
   /// Runs executors.
   containerizer_factory containerizer;
   /// First wait between registration attempts; doubles up to a minute.
+  /// After losing the master, the agent waits a random part of it first.
   caf::timespan registration_backoff = std::chrono::seconds(1);
   /// Retries of unacknowledged status updates.
   retry_backoff status_update_backoff;

@@ -227,8 +227,13 @@ void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
       cancel(master_watchdog_);
     master_watchdog_ = 0;
     // The pending registration timer tries again; start one if none runs.
-    if (ever_registered_)
-      delay(options_.registration_backoff, [this] { register_with_master(); });
+    // Agents that lost the master together spread their returns over the
+    // backoff (as Mesos's do), rather than all come back at once.
+    if (ever_registered_) {
+      auto span = static_cast<uint64_t>(options_.registration_backoff.count());
+      delay(caf::timespan{static_cast<int64_t>(random() % (span + 1))},
+            [this] { register_with_master(); });
+    }
     return;
   }
   for (auto& [framework_id, framework] : frameworks_)

@@ -5,6 +5,7 @@
 
 #include "actors/common/task_status.hpp"
 #include "actors/master/master_process.hpp"
+#include "runtime/dispatch.hpp"
 
 namespace mensa::master {
 
@@ -40,7 +41,8 @@ void master_process::on_register_agent(const address& from,
                                        const internal::RegisterAgent& msg) {
   if (auto* known = agent_at(from)) {
     // A retry of a registration that already went through.
-    send(from, admitted<internal::AgentRegistered>(known->info.id(), master_info()));
+    reply_when_durable(
+        from, admitted<internal::AgentRegistered>(known->info.id(), master_info()));
     return;
   }
   if (auto ok = common::resources::validate(msg.agent_info().resources()); !ok) {
@@ -51,10 +53,11 @@ void master_process::on_register_agent(const address& from,
   }
   auto info = msg.agent_info();
   info.mutable_id()->set_value(next_id("S", next_agent_));
-  if (!persist(registry::admission(info), "agent " + info.id().value()))
+  if (!persist(registry::admission(info), "agent " + info.id().value(), true))
     return;  // the agent retries
   admit(from, info);
-  send(from, admitted<internal::AgentRegistered>(info.id(), master_info()));
+  reply_when_durable(from,
+                     admitted<internal::AgentRegistered>(info.id(), master_info()));
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
@@ -62,21 +65,57 @@ void master_process::on_register_agent(const address& from,
 }
 
 runtime::expected<void> master_process::keep(const internal::RegistryOperation& op,
-                                             const std::string& what) {
-  if (auto kept = registry_.apply(op); !kept)
+                                             const std::string& what, bool deferred) {
+  auto kept = deferred ? registry_.apply_deferred(op) : registry_.apply(op);
+  if (!kept)
     return runtime::failure{"cannot keep " + what +
                             " in the registry: " + kept.error().message};
   if (auto failed = registry_.take_compaction_failure(); !failed.empty())
     log(runtime::log_level::warning, "cannot compact the registry: " + failed);
+  if (!deferred)
+    release_durable();
   return {};
 }
 
 bool master_process::persist(const internal::RegistryOperation& op,
-                             const std::string& what) {
-  auto kept = keep(op, what);
+                             const std::string& what, bool deferred) {
+  auto kept = keep(op, what, deferred);
   if (!kept)
     log(runtime::log_level::error, kept.error().message);
   return kept.has_value();
+}
+
+void master_process::when_durable(std::function<void()> fn) {
+  if (!registry_.unsynced() && durable_waiters_.empty())
+    return fn();
+  durable_waiters_.push_back(std::move(fn));
+  if (flush_pending_)
+    return;
+  flush_pending_ = true;
+  runtime::dispatch<master_process>(caf::actor_cast<caf::actor>(this),
+                                    [](master_process& m) { m.flush_registry(); });
+}
+
+void master_process::flush_registry() {
+  flush_pending_ = false;
+  if (auto synced = registry_.sync(); !synced) {
+    // What waits stays waiting; the next flush may do better.
+    log(runtime::log_level::error,
+        "cannot flush the registry: " + synced.error().message);
+    flush_pending_ = true;
+    delay(std::chrono::seconds(1), [this] { flush_registry(); });
+    return;
+  }
+  release_durable();
+}
+
+void master_process::release_durable() {
+  if (registry_.unsynced())
+    return;
+  auto waiters = std::move(durable_waiters_);
+  durable_waiters_.clear();
+  for (auto& fn : waiters)
+    fn();
 }
 
 void master_process::recover_registry() {
@@ -141,6 +180,21 @@ framework_record& master_process::recover_framework(const v1::FrameworkInfo& inf
   send(allocator_, std::move(add));
   log(runtime::log_level::info, "recovered framework " + info.id().value() + " (" +
                                     info.name() + ") from an agent's tasks");
+  // Its scheduler has its failover timeout to come back, counted from now
+  // (when it learned of the failover at the latest), and never less than
+  // the agents have to reregister.
+  auto id = info.id().value();
+  auto timeout = std::max<caf::timespan>(
+      std::chrono::duration_cast<caf::timespan>(
+          std::chrono::duration<double>(info.failover_timeout())),
+      options_.agent_reregister_timeout);
+  framework.failover_timer = delay(timeout, [this, id] {
+    auto i = frameworks_.find(id);
+    if (i != frameworks_.end() && i->second.state == framework_state::recovered)
+      teardown(id,
+               "its scheduler did not subscribe within its failover timeout "
+               "after the master restarted");
+  });
   return framework;
 }
 
@@ -171,7 +225,8 @@ void master_process::on_reregister_agent(const address& from,
   if (known != agents_.end() && known->second.state == agent_state::registered) {
     if (known->second.process == from) {
       // A retry of a reregistration that already went through.
-      send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
+      reply_when_durable(
+          from, admitted<internal::AgentReregistered>(info.id(), master_info()));
       return;
     }
     // A new agent process with the old one's ID: the old one is gone, and
@@ -184,7 +239,7 @@ void master_process::on_reregister_agent(const address& from,
     send(from, std::move(shutdown));
     return;
   }
-  if (!persist(registry::admission(info), "agent " + id))
+  if (!persist(registry::admission(info), "agent " + id, true))
     return;  // the agent retries
   bool was_unreachable =
       known != agents_.end() && known->second.state == agent_state::unreachable;
@@ -257,9 +312,14 @@ void master_process::on_reregister_agent(const address& from,
   }
   drop_unreported_tasks(agent, reported);
   send(allocator_, std::move(add));
-  send(from, admitted<internal::AgentReregistered>(info.id(), master_info()));
-  for (auto& kill : kills)
-    send(from, std::move(kill));
+  // The agent hears it is back (and what to kill) once that is kept.
+  when_durable([this, from,
+                reply = admitted<internal::AgentReregistered>(info.id(), master_info()),
+                kills = std::move(kills)]() mutable {
+    send(from, std::move(reply));
+    for (auto& kill : kills)
+      send(from, std::move(kill));
+  });
 }
 
 void master_process::on_pong(const address& from, const internal::PongAgent&) {

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/common/resources.hpp"
 #include "actors/master/agent_record.hpp"
@@ -89,11 +91,25 @@ class master_process : public runtime::process {
   void on_pong(const address& from, const internal::PongAgent& msg);
   void admit(const address& from, const v1::AgentInfo& info);
   /// Persists `op` in the registry, or says why it cannot (`what` names
-  /// what it keeps).
+  /// what it keeps); `deferred` leaves the flush to `flush_registry`.
   runtime::expected<void> keep(const internal::RegistryOperation& op,
-                               const std::string& what);
+                               const std::string& what, bool deferred = false);
   /// Same as `keep`; logs and returns false if it cannot.
-  bool persist(const internal::RegistryOperation& op, const std::string& what);
+  bool persist(const internal::RegistryOperation& op, const std::string& what,
+               bool deferred = false);
+  /// Runs `fn` once every operation the registry took is on disk: at once
+  /// if it is, else after the next flush. The master flushes once the
+  /// messages already queued are handled, so that a burst of registrations
+  /// shares one fdatasync (group commit).
+  void when_durable(std::function<void()> fn);
+  void flush_registry();
+  void release_durable();
+  /// Sends `reply` to `to` once the registry's operations are on disk.
+  template <class M>
+  void reply_when_durable(const address& to, M reply) {
+    when_durable(
+        [this, to, reply = std::move(reply)]() mutable { send(to, std::move(reply)); });
+  }
   /// Takes back what the registry kept, after a restart.
   void recover_registry();
   void expire_recovering_agents();
@@ -183,6 +199,9 @@ class master_process : public runtime::process {
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
   std::map<std::string, agent_record> agents_;
+  /// What waits for the registry's next flush, in order.
+  std::vector<std::function<void()>> durable_waiters_;
+  bool flush_pending_ = false;
   std::map<std::string, offer_record> offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
   std::unordered_map<address, std::string> agent_by_process_;

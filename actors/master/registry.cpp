@@ -69,8 +69,23 @@ internal::RegistryOperation registry::removal(const std::string& agent_id) {
 }
 
 runtime::expected<void> registry::apply(const internal::RegistryOperation& op) {
+  return apply(op, true);
+}
+
+runtime::expected<void> registry::apply_deferred(
+    const internal::RegistryOperation& op) {
+  return apply(op, false);
+}
+
+runtime::expected<void> registry::sync() {
+  return log_ ? log_->sync() : runtime::expected<void>{};
+}
+
+runtime::expected<void> registry::apply(const internal::RegistryOperation& op,
+                                        bool flush) {
   if (log_) {
-    if (auto ok = log_->append(op.SerializeAsString()); !ok)
+    auto record = op.SerializeAsString();
+    if (auto ok = flush ? log_->append(record) : log_->write(record); !ok)
       return ok;
   }
   apply_in_memory(op);

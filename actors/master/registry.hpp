@@ -65,8 +65,20 @@ class registry {
   /// Returns the operation that removes agent `agent_id`.
   static internal::RegistryOperation removal(const std::string& agent_id);
 
-  /// Applies `op` and persists it; on failure nothing changes.
+  /// Applies `op` and persists it (with every operation before it); on
+  /// failure nothing changes.
   runtime::expected<void> apply(const internal::RegistryOperation& op);
+
+  /// Applies `op` and writes it without waiting for the disk, so that many
+  /// operations share one flush (`sync`); until then a crash may lose it.
+  /// On failure nothing changes.
+  runtime::expected<void> apply_deferred(const internal::RegistryOperation& op);
+
+  /// Flushes the operations applied since the last flush to disk.
+  runtime::expected<void> sync();
+
+  /// Returns whether operations wait for `sync`.
+  bool unsynced() const noexcept { return log_ && log_->unsynced(); }
 
   /// Returns (and forgets) why the last compaction failed, if it did; the
   /// operations stay kept in the log, which only grows longer.
@@ -78,6 +90,7 @@ class registry {
   std::size_t dropped_bytes() const noexcept { return dropped_bytes_; }
 
  private:
+  runtime::expected<void> apply(const internal::RegistryOperation& op, bool flush);
   void apply_in_memory(const internal::RegistryOperation& op);
 
   std::optional<runtime::record_log> log_;

@@ -48,16 +48,29 @@ inline v1::FrameworkInfo make_framework(const std::string& name) {
 /// A cluster on one harness.
 class test_cluster {
  public:
+  /// A cluster whose master keeps its registry in `registry_dir` (in
+  /// memory when empty).
   explicit test_cluster(uint64_t seed = 1, master::master_options master_options = {},
-                        allocator::allocator_options allocator_options = {})
-      : h(seed) {
+                        allocator::allocator_options allocator_options = {},
+                        std::string registry_dir = {})
+      : h(seed),
+        master_options_(std::move(master_options)),
+        allocator_options_(std::move(allocator_options)),
+        registry_dir_(std::move(registry_dir)) {
     auto& n = h.add_node("10.0.0.1", 5050);
     master_node = &n;
     master_address = *n.address_of("master");
-    allocator_address = h.spawn<allocator::allocator_process>(
-        n, "allocator", master_address, allocator_options);
-    h.spawn<master::master_process>(n, "master", allocator_address, master_options);
+    start_master();
     framework_node = &h.add_node("10.0.0.200", 6060);
+  }
+
+  /// Kills the master and its allocator, as SIGKILL would, and starts them
+  /// again on the same address with what the registry kept.
+  void restart_master() {
+    for (auto* name : {"master", "allocator"})
+      caf::anon_send_exit(master_node->find(name), caf::exit_reason::kill);
+    h.settle();
+    start_master();
   }
 
   /// Adds an agent with `resources` on a node of its own; returns its
@@ -141,6 +154,24 @@ class test_cluster {
   std::vector<runtime::node*> agent_nodes;
   std::vector<address> agents;
   std::vector<agent::agent_options> agent_options;
+
+ private:
+  void start_master() {
+    master::registry kept;
+    if (!registry_dir_.empty()) {
+      auto recovered = master::registry::recover(registry_dir_);
+      REQUIRE_MESSAGE(recovered, (recovered ? "" : recovered.error().message));
+      kept = std::move(*recovered);
+    }
+    allocator_address = h.spawn<allocator::allocator_process>(
+        *master_node, "allocator", master_address, allocator_options_);
+    h.spawn<master::master_process>(*master_node, "master", allocator_address,
+                                    master_options_, std::move(kept));
+  }
+
+  master::master_options master_options_;
+  allocator::allocator_options allocator_options_;
+  std::string registry_dir_;
 };
 
 }  // namespace mensa::test

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "runtime/testing/temporary_directory.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
 
 using namespace mensa;
@@ -391,4 +392,51 @@ TEST_CASE("a task its agent does not report when it reregisters is dropped") {
       CHECK(m.frameworks().begin()->second.tasks.empty());
     });
   }
+}
+
+TEST_CASE("a framework the restarted master knows only from its tasks is torn down when "
+          "its scheduler does not come back within its failover timeout") {
+  master::master_options options;
+  options.agent_reregister_timeout = 30s;
+  test::test_scheduler::journal log;
+  test::test_cluster c(13, options, {},
+                       *runtime::testing::make_temporary_directory("registry"));
+  c.add_agent("cpus:4;mem:4096");
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(60);
+  c.add_framework("alpha", &log, info);
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto o = s.take_offer();
+    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "sleep 1000")});
+  });
+  REQUIRE(c.h.run_until([&] {
+    auto states = log.states_of("t1");
+    return !states.empty() && states.back() == v1::TASK_RUNNING;
+  }));
+  // The scheduler goes away for good; then the master restarts.
+  c.on_framework("alpha", [](test::test_scheduler& s) { s.stop(); });
+  c.h.settle();
+  c.restart_master();
+  REQUIRE(c.h.run_until([&] {
+    bool recovered = false;
+    c.inspect_master([&](master::master_process& m) {
+      recovered = m.frameworks().size() == 1 &&
+                  m.frameworks().begin()->second.state == master::framework_state::recovered;
+    });
+    return recovered;
+  }));
+  c.h.advance(55s);
+  c.inspect_master([](master::master_process& m) { CHECK(m.frameworks().size() == 1); });
+  c.h.advance(10s);
+  c.inspect_master([](master::master_process& m) {
+    CHECK(m.frameworks().empty());
+    REQUIRE(m.completed_frameworks().size() == 1);
+  });
+  // Its task is killed on the agent, which forgets the framework.
+  REQUIRE(c.h.run_until([&] {
+    bool empty = false;
+    c.inspect_agent(0, [&](agent::agent_process& a) { empty = a.frameworks().empty(); });
+    return empty;
+  }));
 }

@@ -81,6 +81,26 @@ TEST_CASE("agents, their reachability and weights survive a restart") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("deferred operations wait for one flush, and are kept like the others") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  {
+    auto r = recover(dir);
+    CHECK_FALSE(r.unsynced());
+    CHECK(r.apply_deferred(admit("a", "h1")));
+    CHECK(r.apply_deferred(admit("b", "h2")));
+    CHECK(r.unsynced());
+    CHECK(describe(r) == "a@h1 b@h2 ");
+    CHECK(r.sync());
+    CHECK_FALSE(r.unsynced());
+    CHECK(r.apply_deferred(unreachable("b")));
+    // A flushed operation flushes those before it.
+    CHECK(r.apply(weights("prod", 3)));
+    CHECK_FALSE(r.unsynced());
+  }
+  CHECK(describe(recover(dir)) == "a@h1 b@h2! prod=3.000000 ");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("the log is compacted into snapshots, never rewritten whole per change") {
   auto dir = *runtime::testing::make_temporary_directory("registry");
   std::string expected;

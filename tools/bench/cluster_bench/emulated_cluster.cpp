@@ -51,14 +51,22 @@ std::unique_ptr<runtime::node> start_node(const node_settings& settings) {
   return std::move(*started);
 }
 
-runtime::address spawn_master(runtime::node& n) {
+runtime::address spawn_master(runtime::node& n, const std::string& registry_dir) {
   auto master = n.address_of("master");
   if (!master)
     fail(master.error().message);
+  master::registry kept;
+  if (!registry_dir.empty()) {
+    auto recovered = master::registry::recover(registry_dir);
+    if (!recovered)
+      fail("cannot recover the registry: " + recovered.error().message);
+    kept = std::move(*recovered);
+  }
   auto allocator = n.spawn<allocator::allocator_process>("allocator", *master);
   if (!allocator)
     fail(allocator.error().message);
-  auto spawned = n.spawn<master::master_process>("master", *allocator);
+  auto spawned = n.spawn<master::master_process>(
+      "master", *allocator, master::master_options{}, std::move(kept));
   if (!spawned)
     fail(spawned.error().message);
   return *spawned;

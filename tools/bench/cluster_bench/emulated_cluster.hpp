@@ -20,8 +20,9 @@ struct node_settings {
 /// with the reason if it cannot.
 std::unique_ptr<runtime::node> start_node(const node_settings& settings);
 
-/// Spawns the allocator and the master on `n`; returns the master.
-runtime::address spawn_master(runtime::node& n);
+/// Spawns the allocator and the master on `n`, the master keeping its
+/// registry in `registry_dir` (in memory when empty); returns the master.
+runtime::address spawn_master(runtime::node& n, const std::string& registry_dir = {});
 
 /// Emulated agents on one node: real agent actors whose executors are
 /// simulated in the same node (RUNNING and FINISHED at once for `true`,
