@@ -20,6 +20,8 @@ const char* to_string(drop_reason reason) {
       return "unexpected";
     case drop_reason::filtered:
       return "filtered";
+    case drop_reason::stale_sender:
+      return "stale_sender";
   }
   return "unknown";
 }

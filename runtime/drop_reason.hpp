@@ -23,10 +23,14 @@ enum class drop_reason {
   unexpected,
   /// A test's message filter dropped it.
   filtered,
+  /// It comes from a process whose end this process saw already: it was
+  /// in flight when its sender ended, and that sender's successor (a
+  /// restarted master or agent on the same address) speaks for itself.
+  stale_sender,
 };
 
 /// How many drop reasons there are.
-constexpr std::size_t drop_reason_count = 8;
+constexpr std::size_t drop_reason_count = 9;
 
 /// Returns the metric suffix of `reason`, e.g. "unknown_type".
 const char* to_string(drop_reason reason);

@@ -19,12 +19,16 @@ struct filter_verdict {
     delay,
     /// Keep it; the filter has taken it and re-delivers it (or not) later.
     hold,
+    /// Deliver now, and the same message again after `delay` (a network
+    /// that duplicates).
+    duplicate,
   };
 
   /// The decision.
   action what = action::pass;
 
-  /// How long to wait for `action::delay`.
+  /// How long to wait for `action::delay` (and the copy of
+  /// `action::duplicate`).
   caf::timespan delay{0};
 };
 

@@ -66,6 +66,15 @@ caf::behavior process::make_behavior() {
       // A message a filter delayed or held comes back from this process or
       // the harness, not over its sender's connection: nothing to adopt.
       [this](deliver_atom, envelope& e) { handle(e, false); },
+      // A message a filter delayed, with how many ends of its sender this
+      // process had seen: dropped if its sender ended meanwhile, as a
+      // connection delivers what a process sent before it tells of its end.
+      [this](deliver_atom, envelope& e, uint64_t sender_ends) {
+        if (ends_of(e.from()) != sender_ends)
+          drop(drop_reason::stale_sender, e, "its sender had ended since");
+        else
+          handle(e, false);
+      },
       [this](timer_atom, caf::actor_clock::time_point::rep woken_for) {
         fire_due_timers(woken_for);
       },
@@ -106,16 +115,24 @@ void process::receive(envelope& e) {
         return;
       case filter_verdict::action::delay:
         delayed_send(caf::actor_cast<caf::actor>(this), verdict.delay,
-                     deliver_atom::value, e);
+                     deliver_atom::value, e, ends_of(e.from()));
         return;
       case filter_verdict::action::hold:
         return;
+      case filter_verdict::action::duplicate:
+        delayed_send(caf::actor_cast<caf::actor>(this), verdict.delay,
+                     deliver_atom::value, e, ends_of(e.from()));
+        break;
     }
   }
   handle(e);
 }
 
 void process::handle(envelope& e, bool adopt) {
+  if (ended(caf::actor_cast<caf::actor_addr>(current_sender()))) {
+    drop(drop_reason::stale_sender, e, "its sender had ended already");
+    return;
+  }
   const handler_table::entry* entry = nullptr;
   if (!e.is_wire()) {
     if (!e.message()) {
@@ -367,10 +384,27 @@ void process::unlink(const address& peer_address) {
     i->second.linked = false;
 }
 
+uint64_t process::ends_of(const address& peer) const {
+  auto i = ends_.find(peer);
+  return i == ends_.end() ? 0 : i->second;
+}
+
+bool process::ended(const caf::actor_addr& sender) const {
+  return sender && !ended_peers_.empty() && ended_peers_.count(sender) > 0;
+}
+
 void process::on_peer_down(const caf::down_msg& msg) {
   auto [first, last] = peer_by_actor_.equal_range(msg.source);
   if (first == last)
     return;
+  constexpr std::size_t remembered = 4096;
+  if (ended_peers_.insert(msg.source).second) {
+    ended_order_.push_back(msg.source);
+    if (ended_order_.size() > remembered) {
+      ended_peers_.erase(ended_order_.front());
+      ended_order_.pop_front();
+    }
+  }
   std::vector<address> gone;
   for (auto i = first; i != last; ++i)
     gone.push_back(i->second);
@@ -379,8 +413,10 @@ void process::on_peer_down(const caf::down_msg& msg) {
                     ? exit_kind::connection_lost
                     : exit_kind::exited,
                 system().render(msg.reason)};
-  for (auto& a : gone)
+  for (auto& a : gone) {
+    ++ends_[a];
     forget_peer(a, why);
+  }
 }
 
 void process::forget_peer(const address& peer_address, const peer_exit& why) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 #include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -253,6 +255,10 @@ class process : public caf::event_based_actor {
   void attach(const address& to, peer_state& state, caf::actor handle);
   void adopt_sender(const address& from);
   void on_peer_down(const caf::down_msg& msg);
+  /// Returns whether `sender` is a peer whose end this process saw.
+  bool ended(const caf::actor_addr& sender) const;
+  /// Returns how many ends of the process at `peer` this process saw.
+  uint64_t ends_of(const address& peer) const;
   void forget_peer(const address& peer, const peer_exit& why);
   void on_flow_ack(const address& from, const google::protobuf::Message& ack);
   void wake_at(caf::actor_clock::time_point at);
@@ -268,6 +274,12 @@ class process : public caf::event_based_actor {
   // of messages to one peer skip the table.
   std::pair<const address, peer_state>* last_peer_ = nullptr;
   std::unordered_multimap<caf::actor_addr, address> peer_by_actor_;
+  /// Peers whose end this process saw (the most recent ones), whose
+  /// messages still in flight are dropped.
+  std::unordered_set<caf::actor_addr> ended_peers_;
+  std::deque<caf::actor_addr> ended_order_;
+  /// How many ends this process saw of the process at each address.
+  std::unordered_map<address, uint64_t> ends_;
   // Envelopes per batch at most; a fuller outbox is sent at once.
   static constexpr std::size_t max_batch = 512;
 

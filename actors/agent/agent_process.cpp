@@ -134,10 +134,17 @@ void agent_process::register_with_master() {
     }
     // Tasks whose executor is gone are still here while their last updates
     // are on their way.
+    std::set<std::string> named;
+    for (auto& [framework_id, framework] : frameworks_)
+      named.insert(framework_id);
     updates_.each_latest([&](const internal::StatusUpdate& update) {
+      auto& framework_id = update.framework_id().value();
       auto& task_id = update.status().task_id().value();
-      if (reported.count({update.framework_id().value(), task_id}) > 0)
+      if (reported.count({framework_id, task_id}) > 0)
         return;
+      if (auto info = framework_infos_.find(framework_id);
+          info != framework_infos_.end() && named.insert(framework_id).second)
+        *msg.add_frameworks() = info->second;
       auto* task = msg.add_tasks();
       *task->mutable_task_id() = update.status().task_id();
       task->set_name(task_id);
@@ -361,6 +368,7 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
   if (framework.info.SerializePartialAsString() !=
       framework_info.SerializePartialAsString()) {
     framework.info = framework_info;
+    framework_infos_[framework_id] = framework_info;
     persist(checkpoint::framework(framework.info));
   }
   *info.mutable_framework_id() = framework.info.id();
@@ -473,6 +481,8 @@ void agent_process::on_update_framework(const address& from,
   if (!from_master(from))
     return;
   auto& id = msg.framework_info().id().value();
+  if (auto known = framework_infos_.find(id); known != framework_infos_.end())
+    known->second = msg.framework_info();
   if (auto framework = frameworks_.find(id); framework != frameworks_.end()) {
     framework->second.info = msg.framework_info();
     persist(checkpoint::framework(msg.framework_info()));
@@ -488,6 +498,7 @@ void agent_process::on_shutdown_framework(const address& from,
     return;
   auto framework = frameworks_.find(msg.framework_id().value());
   updates_.remove_framework(msg.framework_id().value());
+  framework_infos_.erase(msg.framework_id().value());
   persist(checkpoint::removal(msg.framework_id()));
   if (framework == frameworks_.end())
     return;

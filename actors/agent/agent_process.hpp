@@ -200,6 +200,10 @@ class agent_process : public runtime::process {
   checkpoint checkpoint_;
   status_update_manager updates_;
   std::map<std::string, agent_framework> frameworks_;
+  /// The latest info of every framework that ran tasks here, kept after
+  /// its executors are gone: a reregistration names the frameworks of the
+  /// updates still on their way.
+  std::map<std::string, v1::FrameworkInfo> framework_infos_;
   std::map<std::string, std::pair<std::string, std::string>> executor_by_container_;
 };
 

@@ -26,6 +26,7 @@ void agent_process::recover() {
   for (auto& framework : state.frameworks()) {
     auto& record = frameworks_[framework.info().id().value()];
     record.info = framework.info();
+    framework_infos_[framework.info().id().value()] = framework.info();
     for (auto& executor : framework.executors()) {
       if (!recover_executor(record, executor))
         gone.push_back(executor.container_id());

@@ -80,12 +80,23 @@ framework_record* master_process::caller(const address& from,
     send_error(from, "the call has no framework_id; subscribe first");
     return nullptr;
   }
-  auto i = frameworks_.find(call.framework_id().value());
-  if (i == frameworks_.end()) {
-    send_error(from, "framework " + call.framework_id().value() + " is not subscribed");
+  // A call that crossed a master failover, or a resubscription, comes
+  // before its scheduler subscribed here: the scheduler subscribes again by
+  // itself, so the call is dropped, not answered with an ERROR that would
+  // end the scheduler (Mesos answers it 403).
+  auto ignore = [&](const std::string& why) {
+    log(runtime::log_level::warning, "ignored a " +
+                                         v1::scheduler::Call::Type_Name(call.type()) +
+                                         " call from " + from.str() + ": " + why);
     return nullptr;
-  }
+  };
+  auto i = frameworks_.find(call.framework_id().value());
+  if (i == frameworks_.end())
+    return ignore("framework " + call.framework_id().value() + " is not subscribed");
+  if (i->second.state != framework_state::active)
+    return ignore("framework " + i->first + " has no subscribed scheduler");
   if (i->second.scheduler != from) {
+    // The framework failed over to another scheduler: this one is done.
     send_error(from, "framework " + i->first + " is subscribed by another scheduler (" +
                          i->second.scheduler.str() + ")");
     return nullptr;

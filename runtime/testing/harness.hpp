@@ -146,6 +146,15 @@ class harness {
         add_rule<M>(from, to, {filter_verdict::action::delay, d}, false));
   }
 
+  /// Delivers the next `M` from `from` to `to`, and a copy of it `d` of
+  /// simulated time later.
+  template <class M>
+  message_future<M> duplicate_next(std::optional<address> from,
+                                   std::optional<address> to, caf::timespan d) {
+    return message_future<M>(
+        add_rule<M>(from, to, {filter_verdict::action::duplicate, d}, false));
+  }
+
   /// Holds the next `M` from `from` to `to` until the test releases it.
   template <class M>
   held_message<M> hold_next(std::optional<address> from, std::optional<address> to) {

@@ -1,18 +1,21 @@
 // A seeded chaos run on the harness: a master, three agents and two
-// frameworks (one partition-aware) run tasks while a schedule drawn from
-// the seed drops and delays status updates, acknowledgements and the
-// master's events, cuts agents off and heals them, and fails schedulers
-// over to new ones. Afterwards every
-// task must have told its framework how it ended (as its command says, or
-// KILLED if the framework is not partition-aware and the task's agent was
-// cut off: it was LOST to the framework then), and the agent's updates of a
-// task must have arrived in the order the task went through them. A
-// failure names its seed; MENSA_CHAOS_SEED=N replays that one alone, and
-// MENSA_CHAOS_SEEDS=N runs more (tools/bench/chaos --seeds=N).
+// frameworks (one partition-aware, both checkpointing) run tasks while a
+// schedule drawn from the seed drops, delays and duplicates status updates,
+// acknowledgements and the master's events, cuts agents off and heals them,
+// restarts agents and the master (on their checkpoints and registry), and
+// fails schedulers over to new ones. Afterwards every task must have told
+// its framework how it ended (as its command says, or KILLED if the
+// framework is not partition-aware and the task's agent was cut off: it
+// was LOST to the framework then), and the agent's updates of a task must
+// have arrived in the order the task went through them, once each after
+// de-duplication by uuid. A failure names its seed; MENSA_CHAOS_SEED=N
+// replays that one alone, and MENSA_CHAOS_SEEDS=N runs more
+// (tools/bench/chaos --seeds=N).
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +24,7 @@
 #include <sstream>
 
 #include "actors/common/task_states.hpp"
+#include "runtime/testing/temporary_directory.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
 
 using namespace mensa;
@@ -74,20 +78,34 @@ int rank(v1::TaskState state) {
   }
 }
 
+// A directory for one run's checkpoints and registry, removed with it.
+struct scratch_directory {
+  scratch_directory() : path(*runtime::testing::make_temporary_directory("chaos")) {}
+  ~scratch_directory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
+
 class chaos_run {
  public:
-  explicit chaos_run(uint64_t seed) : random_(seed), c_(seed) {}
+  explicit chaos_run(uint64_t seed)
+      : random_(seed), c_(seed, {}, {}, scratch_.path + "/registry") {}
 
   /// Runs the storm; returns what went wrong, or nothing.
   std::string run() {
     for (int i = 0; i < 3; ++i)
-      c_.add_agent("cpus:4;mem:1024");
+      c_.add_agent("cpus:4;mem:1024", [&](agent::agent_options& options) {
+        options.work_dir = scratch_.path + "/agent-" + std::to_string(i);
+      });
     for (auto aware : {false, true}) {
       auto& f = frameworks_.emplace_back(std::make_unique<chaos_framework>());
       f->name = aware ? "aware" : "plain";
       f->partition_aware = aware;
       f->info = test::make_framework(f->name);
       f->info.set_failover_timeout(3600);
+      f->info.set_checkpoint(true);
       if (aware)
         f->info.add_capabilities()->set_type(
             v1::FrameworkInfo::Capability::PARTITION_AWARE);
@@ -104,7 +122,8 @@ class chaos_run {
       c_.h.heal(*c_.master_node, *n);
     cut_.clear();
     if (!c_.h.run_until([&] { return all_told(); }, 900s))
-      return "not every task told its framework how it ended: " + pending();
+      return "not every task told its framework how it ended: " + pending() +
+             explain_pending();
     return check();
   }
 
@@ -165,7 +184,8 @@ class chaos_run {
       }
       auto agent = pick(c_.agents.size());
       auto& framework = *frameworks_[pick(frameworks_.size())];
-      switch (pick(8)) {
+      auto later = std::chrono::seconds(1 + static_cast<int>(pick(6)));
+      switch (pick(12)) {
         case 0:
         case 1:
           c_.h.drop_next<internal::StatusUpdate>(c_.agents[agent], c_.master_address);
@@ -197,6 +217,23 @@ class chaos_run {
           }
           break;
         }
+        case 7:
+          c_.h.duplicate_next<internal::StatusUpdate>(c_.agents[agent],
+                                                      c_.master_address, later);
+          break;
+        case 8:
+          c_.h.duplicate_next<internal::StatusUpdateAcknowledgement>(
+              c_.master_address, c_.agents[agent], later);
+          c_.h.duplicate_next<v1::scheduler::Event>(c_.master_address,
+                                                    framework.scheduler, later);
+          break;
+        case 9:
+          c_.restart_agent(agent);
+          break;
+        case 10:
+          if (master_restarts_++ < 2)
+            c_.restart_master();
+          break;
         default:
           fail_over(framework);
           break;
@@ -248,6 +285,46 @@ class chaos_run {
 
   bool all_told() const { return pending().empty(); }
 
+  // Where the tasks that did not tell their end stand: what their framework
+  // heard, what the master and the agents know of them.
+  std::string explain_pending() {
+    std::ostringstream out;
+    for (auto& f : frameworks_)
+      for (auto& t : f->tasks) {
+        auto updates = from_agent(*f, t.id);
+        if (!updates.empty() && common::is_terminal(updates.back().state()))
+          continue;
+        out << "\n  " << t.id << " ('" << t.command << "'): heard";
+        for (auto& status : f->updates())
+          if (status.task_id().value() == t.id)
+            out << " " << v1::TaskState_Name(status.state())
+                << (status.uuid().empty() ? "(master)" : "");
+        c_.inspect_master([&](master::master_process& m) {
+          for (auto& [id, framework] : m.frameworks())
+            if (auto task = framework.tasks.find(t.id); task != framework.tasks.end())
+              out << "; master: " << v1::TaskState_Name(task->second.state()) << " on "
+                  << task->second.agent_id().value();
+        });
+        for (std::size_t a = 0; a < c_.agents.size(); ++a)
+          c_.inspect_agent(a, [&](agent::agent_process& agent) {
+            for (auto& [id, framework] : agent.frameworks())
+              for (auto& [executor_id, executor] : framework.executors)
+                if (auto task = executor.launched.find(t.id);
+                    task != executor.launched.end())
+                  out << "; agent " << a << ": "
+                      << v1::TaskState_Name(task->second.state()) << " (executor state "
+                      << static_cast<int>(executor.state) << ")";
+            for (auto& [id, framework] : agent.frameworks()) {
+              auto pending = agent.updates().unacknowledged(id, t.id);
+              if (!pending.empty())
+                out << "; agent " << a << " has " << pending.size()
+                    << " unacknowledged updates";
+            }
+          });
+      }
+    return out.str();
+  }
+
   std::string check() const {
     std::ostringstream problems;
     for (auto& f : frameworks_)
@@ -274,9 +351,12 @@ class chaos_run {
   }
 
   std::mt19937_64 random_;
+  // Outlives the cluster, whose checkpoints are in it.
+  scratch_directory scratch_;
   // The journals outlive the cluster whose schedulers write into them.
   std::vector<std::unique_ptr<chaos_framework>> frameworks_;
   test::test_cluster c_;
+  int master_restarts_ = 0;
   std::set<runtime::node*> cut_;
   std::set<std::string> ever_cut_;
 };

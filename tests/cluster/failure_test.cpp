@@ -394,8 +394,9 @@ TEST_CASE("a task its agent does not report when it reregisters is dropped") {
   }
 }
 
-TEST_CASE("a framework the restarted master knows only from its tasks is torn down when "
-          "its scheduler does not come back within its failover timeout") {
+TEST_CASE(
+    "a framework the restarted master knows only from its tasks is torn down when "
+    "its scheduler does not come back within its failover timeout") {
   master::master_options options;
   options.agent_reregister_timeout = 30s;
   test::test_scheduler::journal log;
@@ -421,13 +422,14 @@ TEST_CASE("a framework the restarted master knows only from its tasks is torn do
   REQUIRE(c.h.run_until([&] {
     bool recovered = false;
     c.inspect_master([&](master::master_process& m) {
-      recovered = m.frameworks().size() == 1 &&
-                  m.frameworks().begin()->second.state == master::framework_state::recovered;
+      recovered = m.frameworks().size() == 1 && m.frameworks().begin()->second.state ==
+                                                    master::framework_state::recovered;
     });
     return recovered;
   }));
   c.h.advance(55s);
-  c.inspect_master([](master::master_process& m) { CHECK(m.frameworks().size() == 1); });
+  c.inspect_master(
+      [](master::master_process& m) { CHECK(m.frameworks().size() == 1); });
   c.h.advance(10s);
   c.inspect_master([](master::master_process& m) {
     CHECK(m.frameworks().empty());
@@ -436,7 +438,68 @@ TEST_CASE("a framework the restarted master knows only from its tasks is torn do
   // Its task is killed on the agent, which forgets the framework.
   REQUIRE(c.h.run_until([&] {
     bool empty = false;
-    c.inspect_agent(0, [&](agent::agent_process& a) { empty = a.frameworks().empty(); });
+    c.inspect_agent(0,
+                    [&](agent::agent_process& a) { empty = a.frameworks().empty(); });
     return empty;
   }));
+}
+
+TEST_CASE(
+    "an update still on its way when the master restarts reaches the framework, "
+    "though its executor is gone") {
+  test::test_scheduler::journal log;
+  test::test_cluster c(17, {}, {},
+                       *runtime::testing::make_temporary_directory("registry"));
+  c.add_agent("cpus:4;mem:4096");
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(3600);
+  c.add_framework("alpha", &log, info);
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto o = s.take_offer();
+    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "exit 0")});
+  });
+  // The task's end stays with the agent; its executor exits meanwhile.
+  auto held = c.h.drop_all<internal::StatusUpdate>(c.agents[0], c.master_address);
+  REQUIRE(c.h.run_until([&] {
+    bool gone = false;
+    c.inspect_agent(0, [&](agent::agent_process& a) {
+      gone = a.frameworks().empty() && a.updates().streams() == 1;
+    });
+    return gone;
+  }));
+  held.cancel();
+  c.restart_master();
+  REQUIRE(c.h.run_until([&] {
+    auto states = log.states_of("t1");
+    return !states.empty() && states.back() == v1::TASK_FINISHED;
+  }));
+  c.inspect_master([](master::master_process& m) {
+    REQUIRE(m.frameworks().size() == 1);
+    CHECK(m.frameworks().begin()->second.tasks.empty());
+  });
+}
+
+TEST_CASE(
+    "a call that reaches a restarted master before its scheduler subscribed again "
+    "is ignored, not answered with an ERROR that would end the scheduler") {
+  test::test_scheduler::journal log;
+  test::test_cluster c(19, {}, {},
+                       *runtime::testing::make_temporary_directory("registry"));
+  c.add_agent("cpus:4;mem:4096");
+  auto info = test::make_framework("alpha");
+  info.set_failover_timeout(3600);
+  auto scheduler = c.add_framework("alpha", &log, info);
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  // The scheduler's subscription to the new master waits; a call it makes
+  // meanwhile arrives first.
+  auto subscription = c.h.hold_next<v1::scheduler::Call>(scheduler, c.master_address);
+  c.restart_master();
+  REQUIRE(c.h.run_until([&] { return subscription.ready(); }));
+  c.on_framework("alpha", [](test::test_scheduler& s) { s.revive(); });
+  c.h.settle();
+  CHECK(log.errors().empty());
+  REQUIRE(subscription.release());
+  REQUIRE(c.h.run_until([&] { return log.subscriptions() == 2; }));
+  CHECK(log.errors().empty());
 }

@@ -134,6 +134,37 @@ TEST_CASE_FIXTURE(pair_of_nodes,
 }
 
 TEST_CASE_FIXTURE(pair_of_nodes,
+                  "a duplicated message arrives now and once more after the delay") {
+  h.duplicate_next<internal::Ping>(probe, echo, 2s);
+  on_probe([&](test::probe_process& p) { p.ping(echo, 7); });
+  h.settle();
+  CHECK(echo_log->pings() == 1);
+  h.advance(2s);
+  h.settle();
+  CHECK(echo_log->pings() == 2);
+  REQUIRE(probe_log->pongs().size() == 2);
+  CHECK(probe_log->pongs()[1].sequence == 7);
+  h.advance(10s);
+  CHECK(echo_log->pings() == 2);
+}
+
+TEST_CASE_FIXTURE(pair_of_nodes,
+                  "a delayed message whose sender ended meanwhile is dropped") {
+  on_probe([&](test::probe_process& p) { p.ping(echo, 1); });
+  h.settle();
+  REQUIRE(echo_log->pings() == 1);  // the echo knows the probe now
+  h.delay_next<internal::Ping>(probe, echo, 3s);
+  on_probe([&](test::probe_process& p) { p.ping(echo, 2); });
+  h.settle();
+  caf::anon_send_exit(b.find("probe"), caf::exit_reason::kill);
+  h.settle();
+  h.advance(5s);
+  // Over a connection it would have arrived before the news of the end.
+  CHECK(echo_log->pings() == 1);
+  CHECK(a.dropped(runtime::drop_reason::stale_sender).value() == 1);
+}
+
+TEST_CASE_FIXTURE(pair_of_nodes,
                   "a window bounds the messages in flight to a slow receiver") {
   // Hold the receiver's first two acknowledgements: the sender must stop at
   // its window of 10 however many messages it has to send.
