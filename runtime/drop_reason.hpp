@@ -23,8 +23,9 @@ enum class drop_reason {
   unexpected,
   /// A test's message filter dropped it.
   filtered,
-  /// It comes from a process whose end this process saw already: it was
-  /// in flight when its sender ended, and that sender's successor (a
+  /// It comes from a process whose end this process saw already (or, for
+  /// a message a test filter delayed, whose connection broke meanwhile): it
+  /// was in flight when its sender ended, and that sender's successor (a
   /// restarted master or agent on the same address) speaks for itself.
   stale_sender,
 };

@@ -397,8 +397,11 @@ void process::on_peer_down(const caf::down_msg& msg) {
   auto [first, last] = peer_by_actor_.equal_range(msg.source);
   if (first == last)
     return;
+  // A lost connection is not an end: the same process may speak again
+  // over a new one.
   constexpr std::size_t remembered = 4096;
-  if (ended_peers_.insert(msg.source).second) {
+  if (msg.reason != caf::exit_reason::remote_link_unreachable &&
+      ended_peers_.insert(msg.source).second) {
     ended_order_.push_back(msg.source);
     if (ended_order_.size() > remembered) {
       ended_peers_.erase(ended_order_.front());

@@ -257,7 +257,8 @@ class process : public caf::event_based_actor {
   void on_peer_down(const caf::down_msg& msg);
   /// Returns whether `sender` is a peer whose end this process saw.
   bool ended(const caf::actor_addr& sender) const;
-  /// Returns how many ends of the process at `peer` this process saw.
+  /// Returns how many times the process at `peer` ended or lost its
+  /// connection, as this process saw it.
   uint64_t ends_of(const address& peer) const;
   void forget_peer(const address& peer, const peer_exit& why);
   void on_flow_ack(const address& from, const google::protobuf::Message& ack);
@@ -274,11 +275,12 @@ class process : public caf::event_based_actor {
   // of messages to one peer skip the table.
   std::pair<const address, peer_state>* last_peer_ = nullptr;
   std::unordered_multimap<caf::actor_addr, address> peer_by_actor_;
-  /// Peers whose end this process saw (the most recent ones), whose
-  /// messages still in flight are dropped.
+  /// Peers whose end (not a lost connection) this process saw, the most
+  /// recent ones: what they still had in flight is dropped.
   std::unordered_set<caf::actor_addr> ended_peers_;
   std::deque<caf::actor_addr> ended_order_;
-  /// How many ends this process saw of the process at each address.
+  /// How many times the process at each address ended or lost its
+  /// connection, as this process saw it.
   std::unordered_map<address, uint64_t> ends_;
   // Envelopes per batch at most; a fuller outbox is sent at once.
   static constexpr std::size_t max_batch = 512;

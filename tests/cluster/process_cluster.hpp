@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "runtime/address.hpp"
+#include "runtime/dispatch.hpp"
+#include "runtime/node.hpp"
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/temporary_directory.hpp"
+#include "tests/cluster/cluster_fixture.hpp"
 
 namespace mensa::test {
 
@@ -66,6 +69,49 @@ struct process_cluster {
   runtime::testing::child_process master;
   runtime::address master_address;
   std::vector<runtime::testing::child_process> agents;
+};
+
+/// A scheduler in this process, on a real node of its own.
+struct framework_here {
+  framework_here(const runtime::address& master, v1::FrameworkInfo info) {
+    auto cfg = std::make_unique<runtime::node_config>();
+    cfg->logging_level = "warning";
+    node = std::move(*runtime::node::start(std::move(cfg)));
+    node->spawn<test::test_scheduler>("framework", master, info, &log);
+  }
+
+  template <class F>
+  void on(F fn) {
+    runtime::dispatch<test::test_scheduler>(node->find("framework"), std::move(fn));
+  }
+
+  bool reaches(const std::string& task, v1::TaskState state) {
+    return log.wait_for(
+        [&] {
+          auto states = log.states_of(task);
+          return !states.empty() && states.back() == state;
+        },
+        generous);
+  }
+
+  /// Launches one task per command, each on an offer of its own agent.
+  void launch(const std::vector<std::pair<std::string, std::string>>& tasks,
+              const std::function<void(v1::TaskInfo&)>& adjust = {}) {
+    REQUIRE(log.wait_for([&] { return log.outstanding().size() >= tasks.size(); },
+                         generous));
+    on([tasks, adjust](test::test_scheduler& s) {
+      for (auto& [id, command] : tasks) {
+        auto o = s.take_offer();
+        auto task = make_task(id, o, "cpus:0.5;mem:32", command);
+        if (adjust)
+          adjust(task);
+        s.launch_tasks(o.id(), {task});
+      }
+    });
+  }
+
+  test::test_scheduler::journal log;
+  std::unique_ptr<runtime::node> node;
 };
 
 }  // namespace mensa::test

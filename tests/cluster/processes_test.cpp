@@ -20,52 +20,10 @@ using test::make_task;
 
 namespace {
 
+using test::framework_here;
 using test::generous;
 using test::process_cluster;
 using test::read_file;
-
-// A scheduler in this process, on a real node.
-struct framework_here {
-  framework_here(const runtime::address& master, v1::FrameworkInfo info) {
-    auto cfg = std::make_unique<runtime::node_config>();
-    cfg->logging_level = "warning";
-    node = std::move(*runtime::node::start(std::move(cfg)));
-    node->spawn<test::test_scheduler>("framework", master, info, &log);
-  }
-
-  template <class F>
-  void on(F fn) {
-    runtime::dispatch<test::test_scheduler>(node->find("framework"), std::move(fn));
-  }
-
-  bool reaches(const std::string& task, v1::TaskState state) {
-    return log.wait_for(
-        [&] {
-          auto states = log.states_of(task);
-          return !states.empty() && states.back() == state;
-        },
-        generous);
-  }
-
-  // Launches one task per command, each on an offer of its own agent.
-  void launch(const std::vector<std::pair<std::string, std::string>>& tasks,
-              const std::function<void(v1::TaskInfo&)>& adjust = {}) {
-    REQUIRE(log.wait_for([&] { return log.outstanding().size() >= tasks.size(); },
-                         generous));
-    on([tasks, adjust](test::test_scheduler& s) {
-      for (auto& [id, command] : tasks) {
-        auto o = s.take_offer();
-        auto task = make_task(id, o, "cpus:0.5;mem:32", command);
-        if (adjust)
-          adjust(task);
-        s.launch_tasks(o.id(), {task});
-      }
-    });
-  }
-
-  test::test_scheduler::journal log;
-  std::unique_ptr<runtime::node> node;
-};
 
 // Returns the sandbox the agent labelled `status` with.
 std::string sandbox_of(const v1::TaskStatus& status) {
