@@ -124,22 +124,24 @@ void child_processes::release(adopted* process, std::function<void()> done) {
   });
 }
 
-uint64_t child_processes::start_time(pid_t pid) {
+std::vector<std::string> child_processes::stat_fields(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)),
                    std::istreambuf_iterator<char>());
+  // The command (field 2) is in parentheses and may hold anything.
   auto close = text.rfind(')');
   if (close == std::string::npos)
-    return 0;
-  // Fields after the command: state is field 3, starttime field 22.
+    return {};
   std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i < 22; ++i)
-    if (!(rest >> field))
-      return 0;
-  uint64_t ticks = 0;
-  rest >> ticks;
-  return ticks;
+  std::vector<std::string> fields{"", ""};
+  for (std::string field; rest >> field;)
+    fields.push_back(std::move(field));
+  return fields;
+}
+
+uint64_t child_processes::start_time(pid_t pid) {
+  auto fields = stat_fields(pid);
+  return fields.size() > 21 ? std::stoull(fields[21]) : 0;
 }
 
 expected<pid_t> child_processes::spawn(const child_spec& spec, exit_callback on_exit) {
@@ -241,18 +243,9 @@ void child_processes::signal_session(pid_t sid, int signal) {
     auto pid = static_cast<pid_t>(std::strtol(entry->d_name, &end, 10));
     if (pid <= 0 || *end != '\0')
       continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)),
-                     std::istreambuf_iterator<char>());
-    auto close = text.rfind(')');
-    if (close == std::string::npos)
-      continue;
-    std::istringstream rest(text.substr(close + 2));
-    std::string state;
-    long ppid = 0;
-    long pgrp = 0;
-    long session = 0;
-    if (rest >> state >> ppid >> pgrp >> session && session == sid)
+    auto fields = stat_fields(pid);
+    // Field 6 is the session.
+    if (fields.size() > 5 && std::strtol(fields[5].c_str(), nullptr, 10) == sid)
       ::kill(pid, signal);
   }
   closedir(proc);

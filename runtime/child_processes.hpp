@@ -87,6 +87,11 @@ class child_processes {
   /// pid, it names one process for good.
   static uint64_t start_time(pid_t pid);
 
+  /// Returns the fields of /proc/PID/stat, numbered from 1 as proc(5)
+  /// does (fields 1 and 2, the pid and the command, are left empty), or
+  /// nothing when there is no such process.
+  static std::vector<std::string> stat_fields(pid_t pid);
+
   /// Sends `signal` to every process in session `sid` (a container).
   static void signal_session(pid_t sid, int signal);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -64,6 +65,13 @@ class record_log {
 
   /// Returns the records appended since the last snapshot.
   std::size_t records_since_snapshot() const noexcept { return since_snapshot_; }
+
+  /// Returns whether it is time to compact, given how many entries the
+  /// last snapshot held: after at least 64 records, and at least as many
+  /// as that, so that compaction costs O(1) per record.
+  bool compaction_due(std::size_t snapshot_entries) const noexcept {
+    return since_snapshot_ >= std::max<std::size_t>(64, snapshot_entries);
+  }
 
   /// Returns the directory.
   const std::string& directory() const noexcept { return directory_; }

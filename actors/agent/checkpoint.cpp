@@ -10,10 +10,6 @@ namespace mensa::agent {
 
 namespace {
 
-// Operations logged between snapshots: at least this many, or as many as
-// the last snapshot held entries, so compaction costs O(1) per operation.
-constexpr std::size_t min_operations_between_snapshots = 64;
-
 using operation = internal::CheckpointOperation;
 
 }  // namespace
@@ -85,8 +81,7 @@ runtime::expected<void> checkpoint::apply(const operation& op) {
   if (auto ok = log_->append(op.SerializeAsString()); !ok)
     return ok;
   apply_in_memory(op);
-  if (log_->records_since_snapshot() >=
-      std::max(min_operations_between_snapshots, snapshot_size_)) {
+  if (log_->compaction_due(snapshot_size_)) {
     // The operation is kept already; a compaction that fails is tried
     // again after the next one.
     if (auto ok = log_->compact(snapshot().SerializeAsString()); !ok)

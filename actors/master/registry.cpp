@@ -4,14 +4,6 @@
 
 namespace mensa::master {
 
-namespace {
-
-// Operations logged between snapshots: at least this many, or as many as
-// the last snapshot held agents, so compaction costs O(1) per operation.
-constexpr std::size_t min_operations_between_snapshots = 64;
-
-}  // namespace
-
 runtime::expected<registry> registry::recover(const std::string& directory) {
   runtime::record_log::contents found;
   auto log = runtime::record_log::open(directory, found);
@@ -89,8 +81,7 @@ runtime::expected<void> registry::apply(const internal::RegistryOperation& op,
       return ok;
   }
   apply_in_memory(op);
-  if (log_ && log_->records_since_snapshot() >=
-                  std::max(min_operations_between_snapshots, snapshot_agents_)) {
+  if (log_ && log_->compaction_due(snapshot_agents_)) {
     // The operation is kept already; a compaction that fails is tried
     // again after the next one.
     if (auto ok = log_->compact(snapshot().SerializeAsString()); !ok)

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "runtime/child_processes.hpp"
 #include "runtime/node_config.hpp"
 
 namespace mensa::bench {
@@ -67,24 +68,12 @@ double process_cpu_seconds() {
 }
 
 double cpu_seconds_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)),
-                   std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) start after ')'.
-  auto close = text.rfind(')');
-  if (close == std::string::npos)
+  // Fields 14 and 15: user and system time in clock ticks.
+  auto fields = runtime::child_processes::stat_fields(pid);
+  if (fields.size() <= 15)
     return 0;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  double utime = 0;
-  double stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14)
-      utime = std::stod(field);
-    if (i == 15)
-      stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[14]) + std::stod(fields[15])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 stopwatch::stopwatch(pid_t child)
