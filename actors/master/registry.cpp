@@ -1,6 +1,5 @@
 #include "actors/master/registry.hpp"
 
-#include <algorithm>
 
 namespace mensa::master {
 
