@@ -1,6 +1,5 @@
 #include "actors/master/registry.hpp"
 
-
 namespace mensa::master {
 
 runtime::expected<registry> registry::recover(const std::string& directory) {
