@@ -1,6 +1,8 @@
 // The master's tasks: status updates from agents to frameworks and
 // acknowledgements back, kills, reconciliation, executor messages.
 
+#include <algorithm>
+
 #include "actors/common/task_status.hpp"
 #include "actors/master/master_process.hpp"
 
@@ -96,7 +98,14 @@ void master_process::on_status_update(const address& from,
   if (msg.has_executor_id())
     *status.mutable_executor_id() = msg.executor_id();
   auto task = framework->second.tasks.find(status.task_id().value());
-  if (task != framework->second.tasks.end()) {
+  // A retry or a duplicate of an update seen before goes to the framework
+  // again (it may have missed it) but does not take the task back to an
+  // older state.
+  auto seen = [&](const v1::Task& record) {
+    return std::any_of(record.statuses().begin(), record.statuses().end(),
+                       [&](auto& earlier) { return earlier.uuid() == msg.uuid(); });
+  };
+  if (task != framework->second.tasks.end() && !seen(task->second)) {
     auto latest = msg.has_latest_state() ? msg.latest_state() : status.state();
     task->second.set_state(latest);
     task->second.set_status_update_state(status.state());

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "runtime/testing/temporary_directory.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
@@ -502,4 +503,49 @@ TEST_CASE(
   REQUIRE(subscription.release());
   REQUIRE(c.h.run_until([&] { return log.subscriptions() == 2; }));
   CHECK(log.errors().empty());
+}
+
+TEST_CASE("a duplicated update and a duplicated acknowledgement change nothing") {
+  test::test_scheduler::journal log;
+  test::test_cluster c(23);
+  auto agent = c.add_agent("cpus:4;mem:4096");
+  c.add_framework("alpha", &log);
+  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
+  // STARTING comes again once the task is RUNNING; its acknowledgement too.
+  c.h.duplicate_next<internal::StatusUpdate>(agent, c.master_address, 2s);
+  c.h.duplicate_next<internal::StatusUpdateAcknowledgement>(c.master_address, agent,
+                                                            3s);
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto o = s.take_offer();
+    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "sleep 10")});
+  });
+  REQUIRE(c.h.run_until([&] {
+    auto states = log.states_of("t1");
+    return !states.empty() && states.back() == v1::TASK_RUNNING;
+  }));
+  c.h.advance(4s);
+  c.inspect_master([](master::master_process& m) {
+    auto& tasks = m.frameworks().begin()->second.tasks;
+    REQUIRE(tasks.count("t1") == 1);
+    CHECK(tasks.at("t1").state() == v1::TASK_RUNNING);
+  });
+  REQUIRE(c.h.run_until([&] {
+    auto states = log.states_of("t1");
+    return states.back() == v1::TASK_FINISHED;
+  }));
+  // Each update arrived, the duplicate with the uuid of the first.
+  std::vector<v1::TaskState> distinct;
+  std::set<std::string> uuids;
+  for (auto& status : log.updates())
+    if (uuids.insert(status.uuid()).second)
+      distinct.push_back(status.state());
+  CHECK(distinct == std::vector<v1::TaskState>{v1::TASK_STARTING, v1::TASK_RUNNING,
+                                               v1::TASK_FINISHED});
+  // Every update was acknowledged, the duplicate acknowledgement ignored.
+  REQUIRE(c.h.run_until([&] {
+    std::size_t streams = 1;
+    c.inspect_agent(0,
+                    [&](agent::agent_process& a) { streams = a.updates().streams(); });
+    return streams == 0;
+  }));
 }
