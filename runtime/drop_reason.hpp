@@ -23,10 +23,10 @@ enum class drop_reason {
   unexpected,
   /// A test's message filter dropped it.
   filtered,
-  /// It comes from a process whose end this process saw already (or, for
-  /// a message a test filter delayed, whose connection broke meanwhile): it
-  /// was in flight when its sender ended, and that sender's successor (a
-  /// restarted master or agent on the same address) speaks for itself.
+  /// A test filter delayed it, and its sender ended or lost its connection
+  /// meanwhile: over a connection it would have come before that news, and
+  /// the sender's successor (a restarted master or agent on the same
+  /// address) speaks for itself.
   stale_sender,
 };
 

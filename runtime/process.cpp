@@ -129,10 +129,6 @@ void process::receive(envelope& e) {
 }
 
 void process::handle(envelope& e, bool adopt) {
-  if (ended(caf::actor_cast<caf::actor_addr>(current_sender()))) {
-    drop(drop_reason::stale_sender, e, "its sender had ended already");
-    return;
-  }
   const handler_table::entry* entry = nullptr;
   if (!e.is_wire()) {
     if (!e.message()) {
@@ -389,25 +385,10 @@ uint64_t process::ends_of(const address& peer) const {
   return i == ends_.end() ? 0 : i->second;
 }
 
-bool process::ended(const caf::actor_addr& sender) const {
-  return sender && !ended_peers_.empty() && ended_peers_.count(sender) > 0;
-}
-
 void process::on_peer_down(const caf::down_msg& msg) {
   auto [first, last] = peer_by_actor_.equal_range(msg.source);
   if (first == last)
     return;
-  // A lost connection is not an end: the same process may speak again
-  // over a new one.
-  constexpr std::size_t remembered = 4096;
-  if (msg.reason != caf::exit_reason::remote_link_unreachable &&
-      ended_peers_.insert(msg.source).second) {
-    ended_order_.push_back(msg.source);
-    if (ended_order_.size() > remembered) {
-      ended_peers_.erase(ended_order_.front());
-      ended_order_.pop_front();
-    }
-  }
   std::vector<address> gone;
   for (auto i = first; i != last; ++i)
     gone.push_back(i->second);

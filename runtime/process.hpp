@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <set>
@@ -13,7 +12,6 @@
 #include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -255,8 +253,6 @@ class process : public caf::event_based_actor {
   void attach(const address& to, peer_state& state, caf::actor handle);
   void adopt_sender(const address& from);
   void on_peer_down(const caf::down_msg& msg);
-  /// Returns whether `sender` is a peer whose end this process saw.
-  bool ended(const caf::actor_addr& sender) const;
   /// Returns how many times the process at `peer` ended or lost its
   /// connection, as this process saw it.
   uint64_t ends_of(const address& peer) const;
@@ -275,10 +271,6 @@ class process : public caf::event_based_actor {
   // of messages to one peer skip the table.
   std::pair<const address, peer_state>* last_peer_ = nullptr;
   std::unordered_multimap<caf::actor_addr, address> peer_by_actor_;
-  /// Peers whose end (not a lost connection) this process saw, the most
-  /// recent ones: what they still had in flight is dropped.
-  std::unordered_set<caf::actor_addr> ended_peers_;
-  std::deque<caf::actor_addr> ended_order_;
   /// How many times the process at each address ended or lost its
   /// connection, as this process saw it.
   std::unordered_map<address, uint64_t> ends_;

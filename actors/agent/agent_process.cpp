@@ -122,8 +122,10 @@ void agent_process::register_with_master() {
     *msg.mutable_agent_info() = info_;
     msg.set_version(MENSA_VERSION);
     std::set<std::pair<std::string, std::string>> reported;
+    std::set<std::string> named;
     for (auto& [framework_id, framework] : frameworks_) {
       *msg.add_frameworks() = framework.info;
+      named.insert(framework_id);
       for (auto& [executor_id, executor] : framework.executors) {
         *msg.add_executor_infos() = executor.info;
         for (auto& [task_id, task] : executor.launched) {
@@ -134,16 +136,13 @@ void agent_process::register_with_master() {
     }
     // Tasks whose executor is gone are still here while their last updates
     // are on their way.
-    std::set<std::string> named;
-    for (auto& [framework_id, framework] : frameworks_)
-      named.insert(framework_id);
     updates_.each_latest([&](const internal::StatusUpdate& update) {
       auto& framework_id = update.framework_id().value();
       auto& task_id = update.status().task_id().value();
       if (reported.count({framework_id, task_id}) > 0)
         return;
-      if (auto info = framework_infos_.find(framework_id);
-          info != framework_infos_.end() && named.insert(framework_id).second)
+      if (auto info = departed_frameworks_.find(framework_id);
+          info != departed_frameworks_.end() && named.insert(framework_id).second)
         *msg.add_frameworks() = info->second;
       auto* task = msg.add_tasks();
       *task->mutable_task_id() = update.status().task_id();
@@ -299,6 +298,14 @@ bool agent_process::persist(const internal::CheckpointOperation& op) {
   return kept.has_value();
 }
 
+void agent_process::forget_idle_framework(const std::string& framework_id) {
+  auto framework = frameworks_.find(framework_id);
+  if (framework == frameworks_.end() || !framework->second.executors.empty())
+    return;
+  departed_frameworks_[framework_id] = std::move(framework->second.info);
+  frameworks_.erase(framework);
+}
+
 bool agent_process::queue_update(const v1::FrameworkID& framework,
                                  const v1::ExecutorID& executor,
                                  v1::TaskStatus status) {
@@ -313,7 +320,8 @@ bool agent_process::queue_update(const v1::FrameworkID& framework,
   update.set_timestamp(status.timestamp());
   update.set_uuid(status.uuid());
   *update.mutable_status() = std::move(status);
-  bool kept = persist(checkpoint::update(update));
+  bool kept =
+      persist_for(framework.value(), [&] { return checkpoint::update(update); });
   updates_.update(std::move(update));
   return kept;
 }
@@ -365,12 +373,14 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
                         const v1::TaskGroupInfo& group) {
   auto framework_id = framework_info.id().value();
   auto& framework = frameworks_[framework_id];
-  if (framework.info.SerializePartialAsString() !=
-      framework_info.SerializePartialAsString()) {
-    framework.info = framework_info;
-    framework_infos_[framework_id] = framework_info;
+  if (!framework.info.has_id())
+    departed_frameworks_.erase(framework_id);
+  bool changed =
+      framework_info.checkpoint() && framework.info.SerializePartialAsString() !=
+                                         framework_info.SerializePartialAsString();
+  framework.info = framework_info;
+  if (changed)
     persist(checkpoint::framework(framework.info));
-  }
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
   auto [unused, executor] = find_executor(framework_id, executor_id);
@@ -388,15 +398,16 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
                  "cannot launch executor " + executor_id);
       // The master counted the executor's resources: they come back.
       report_executor_exited(framework.info.id(), info.executor_id(), std::nullopt);
-      if (framework.executors.empty())
-        frameworks_.erase(framework_id);
+      forget_idle_framework(framework_id);
       return;
     }
   }
   if (executor->idle_timer != 0)
     cancel(executor->idle_timer);
   executor->idle_timer = 0;
-  persist(checkpoint::addition(framework.info.id(), info.executor_id(), group));
+  persist_for(framework_id, [&] {
+    return checkpoint::addition(framework.info.id(), info.executor_id(), group);
+  });
   if (executor->state == executor_state::running)
     launch_group(*executor, group);
   else
@@ -481,8 +492,9 @@ void agent_process::on_update_framework(const address& from,
   if (!from_master(from))
     return;
   auto& id = msg.framework_info().id().value();
-  if (auto known = framework_infos_.find(id); known != framework_infos_.end())
-    known->second = msg.framework_info();
+  if (auto departed = departed_frameworks_.find(id);
+      departed != departed_frameworks_.end())
+    departed->second = msg.framework_info();
   if (auto framework = frameworks_.find(id); framework != frameworks_.end()) {
     framework->second.info = msg.framework_info();
     persist(checkpoint::framework(msg.framework_info()));
@@ -498,7 +510,7 @@ void agent_process::on_shutdown_framework(const address& from,
     return;
   auto framework = frameworks_.find(msg.framework_id().value());
   updates_.remove_framework(msg.framework_id().value());
-  framework_infos_.erase(msg.framework_id().value());
+  departed_frameworks_.erase(msg.framework_id().value());
   persist(checkpoint::removal(msg.framework_id()));
   if (framework == frameworks_.end())
     return;

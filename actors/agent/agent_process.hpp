@@ -153,6 +153,16 @@ class agent_process : public runtime::process {
                     v1::TaskStatus status);
   /// Keeps `op` in the checkpoint; logs and returns false if it cannot.
   bool persist(const internal::CheckpointOperation& op);
+  /// Keeps the operation `build()` makes if the checkpoint keeps framework
+  /// `framework_id`, and builds nothing otherwise (frameworks that do not
+  /// checkpoint pay no copy on their hot path).
+  template <class Build>
+  bool persist_for(const std::string& framework_id, Build build) {
+    return !checkpoint_.keeps(framework_id) || persist(build());
+  }
+  /// Forgets framework `framework_id` if it has no executor left, keeping
+  /// its info while its last updates are on their way.
+  void forget_idle_framework(const std::string& framework_id);
   void report_executor_exited(const v1::FrameworkID& framework,
                               const v1::ExecutorID& executor,
                               std::optional<int> status);
@@ -162,9 +172,13 @@ class agent_process : public runtime::process {
   void subscribe_executor(const address& from, agent_framework& framework,
                           executor_record& executor,
                           const v1::executor::Call::Subscribe& subscribe);
+  /// Ends every live task of `executor` in `state`, reported by the agent.
   void end_tasks(agent_framework& framework, executor_record& executor,
                  v1::TaskState state, v1::TaskStatus::Reason reason,
                  const std::string& why);
+  void end_task(agent_framework& framework, executor_record& executor, v1::Task& task,
+                v1::TaskState state, v1::TaskStatus::Reason reason,
+                const std::string& why);
 
   // -- recovery (recovery.cpp) ------------------------------------------------
   void recover();
@@ -200,10 +214,10 @@ class agent_process : public runtime::process {
   checkpoint checkpoint_;
   status_update_manager updates_;
   std::map<std::string, agent_framework> frameworks_;
-  /// The latest info of every framework that ran tasks here, kept after
-  /// its executors are gone: a reregistration names the frameworks of the
-  /// updates still on their way.
-  std::map<std::string, v1::FrameworkInfo> framework_infos_;
+  /// The info of frameworks that ran tasks here and have no executor left
+  /// (so no entry in `frameworks_`): a reregistration names the frameworks
+  /// of the updates still on their way.
+  std::map<std::string, v1::FrameworkInfo> departed_frameworks_;
   std::map<std::string, std::pair<std::string, std::string>> executor_by_container_;
 };
 

@@ -45,13 +45,15 @@ executor_record* agent_process::launch_executor(agent_framework& framework,
         "cannot launch executor " + executor_id + ": " + launched.error().message);
     return nullptr;
   }
-  internal::CheckpointedExecutor kept;
-  *kept.mutable_info() = info;
-  kept.set_container_id(spec.container_id);
-  kept.set_sandbox(spec.sandbox);
-  kept.set_pid(launched->pid);
-  kept.set_start_time(launched->start_time);
-  persist(checkpoint::launch(std::move(kept)));
+  persist_for(framework_id, [&] {
+    internal::CheckpointedExecutor kept;
+    *kept.mutable_info() = info;
+    kept.set_container_id(spec.container_id);
+    kept.set_sandbox(spec.sandbox);
+    kept.set_pid(launched->pid);
+    kept.set_start_time(launched->start_time);
+    return checkpoint::launch(std::move(kept));
+  });
   auto& executor = framework.executors[executor_id];
   executor.info = info;
   executor.container_id = spec.container_id;
@@ -276,13 +278,17 @@ void agent_process::end_tasks(agent_framework& framework, executor_record& execu
                               v1::TaskState state, v1::TaskStatus::Reason reason,
                               const std::string& why) {
   for (auto& [task_id, task] : executor.launched)
-    if (!common::is_terminal(task.state())) {
-      task.set_state(state);
-      send_status(
-          framework.info.id(), executor.info.executor_id(),
-          common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
-                              reason, now_seconds(), why));
-    }
+    if (!common::is_terminal(task.state()))
+      end_task(framework, executor, task, state, reason, why);
+}
+
+void agent_process::end_task(agent_framework& framework, executor_record& executor,
+                             v1::Task& task, v1::TaskState state,
+                             v1::TaskStatus::Reason reason, const std::string& why) {
+  task.set_state(state);
+  send_status(framework.info.id(), executor.info.executor_id(),
+              common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
+                                  reason, now_seconds(), why));
 }
 
 // -- the end of a container ---------------------------------------------------
@@ -316,8 +322,7 @@ void agent_process::container_ended(const container_termination& ended) {
       ended.status_known ? std::optional<int>(ended.status) : std::nullopt);
   persist(checkpoint::end(framework_id, executor_id, ended.container_id));
   framework->executors.erase(executor_id);
-  if (framework->executors.empty())
-    frameworks_.erase(framework_id);
+  forget_idle_framework(framework_id);
 }
 
 }  // namespace mensa::agent

@@ -6,7 +6,6 @@
 
 #include "actors/agent/agent_process.hpp"
 #include "actors/common/task_states.hpp"
-#include "actors/common/task_status.hpp"
 
 namespace mensa::agent {
 
@@ -26,7 +25,6 @@ void agent_process::recover() {
   for (auto& framework : state.frameworks()) {
     auto& record = frameworks_[framework.info().id().value()];
     record.info = framework.info();
-    framework_infos_[framework.info().id().value()] = framework.info();
     for (auto& executor : framework.executors()) {
       if (!recover_executor(record, executor))
         gone.push_back(executor.container_id());
@@ -118,13 +116,9 @@ void agent_process::reconcile_recovered(
           record == executor.launched.end() ||
           common::is_terminal(record->second.state()))
         continue;
-      record->second.set_state(v1::TASK_LOST);
-      send_status(framework.info.id(), executor.info.executor_id(),
-                  common::make_status(
-                      task.task_id(), v1::TASK_LOST, v1::TaskStatus::SOURCE_AGENT,
-                      v1::TaskStatus::REASON_AGENT_RESTARTED, now_seconds(),
-                      "the executor does not know the task after the "
-                      "agent restarted"));
+      end_task(framework, executor, record->second, v1::TASK_LOST,
+               v1::TaskStatus::REASON_AGENT_RESTARTED,
+               "the executor does not know the task after the agent restarted");
     }
   }
   for (auto& kill : executor.pending_kills)

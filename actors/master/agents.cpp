@@ -72,7 +72,9 @@ runtime::expected<void> master_process::keep(const internal::RegistryOperation& 
                             " in the registry: " + kept.error().message};
   if (auto failed = registry_.take_compaction_failure(); !failed.empty())
     log(runtime::log_level::warning, "cannot compact the registry: " + failed);
-  if (!deferred)
+  if (deferred)
+    schedule_flush();
+  else
     release_durable();
   return {};
 }
@@ -89,6 +91,9 @@ void master_process::when_durable(std::function<void()> fn) {
   if (!registry_.unsynced() && durable_waiters_.empty())
     return fn();
   durable_waiters_.push_back(std::move(fn));
+}
+
+void master_process::schedule_flush() {
   if (flush_pending_)
     return;
   flush_pending_ = true;
@@ -277,14 +282,18 @@ void master_process::on_reregister_agent(const address& from,
     if (framework == frameworks_.end())
       continue;
     auto& f = framework->second;
-    // Was the framework told the task ended when the agent went away?
-    auto& done = f.completed_tasks;
-    auto lost = std::remove_if(done.begin(), done.end(), [&](const v1::Task& t) {
-      return t.task_id().value() == task.task_id().value() &&
-             (t.state() == v1::TASK_LOST || t.state() == v1::TASK_UNREACHABLE);
-    });
-    bool told_lost = was_unreachable || lost != done.end();
-    done.erase(lost, done.end());
+    // Was the framework told the task ended when the agent went away? Only
+    // a task the master no longer has live can have been.
+    bool told_lost = was_unreachable;
+    if (f.tasks.count(task.task_id().value()) == 0) {
+      auto& done = f.completed_tasks;
+      auto lost = std::remove_if(done.begin(), done.end(), [&](const v1::Task& t) {
+        return t.task_id().value() == task.task_id().value() &&
+               (t.state() == v1::TASK_LOST || t.state() == v1::TASK_UNREACHABLE);
+      });
+      told_lost = told_lost || lost != done.end();
+      done.erase(lost, done.end());
+    }
     auto& record = f.tasks[task.task_id().value()] = task;
     agent.tasks.insert({task.framework_id().value(), task.task_id().value()});
     auto* used = add.add_used();
@@ -388,7 +397,10 @@ void master_process::mark_unreachable(const std::string& agent_id,
   if (agent.reconnect_timer != 0)
     cancel(agent.reconnect_timer);
   agent.reconnect_timer = 0;
-  persist(registry::unreachability(agent_id), "agent " + agent_id + " as unreachable");
+  // Many agents may go at once (their reregistration window closed): they
+  // share a flush.
+  persist(registry::unreachability(agent_id), "agent " + agent_id + " as unreachable",
+          true);
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
              "agent " + agent_id + " is unreachable: " + why);
   for (auto& [framework_id, framework] : frameworks_)
@@ -449,21 +461,12 @@ void master_process::drop_unreported_tasks(
     auto framework = frameworks_.find(key.first);
     if (framework == frameworks_.end())
       continue;
-    auto& f = framework->second;
-    auto task = f.tasks.find(key.second);
-    if (task == f.tasks.end())
-      continue;
     // It never reached the agent, or the agent lost it in a restart.
-    auto state = f.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST;
-    auto status = common::make_status(
-        task->second.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
-        v1::TaskStatus::REASON_RECONCILIATION, now_seconds(),
-        "agent " + agent.info.id().value() + " reregistered without the task");
-    *status.mutable_agent_id() = agent.info.id();
-    task->second.set_state(state);
-    send_update(f, std::move(status));
-    remember_completed(f, std::move(task->second));
-    f.tasks.erase(task);
+    auto& f = framework->second;
+    end_task(f, agent, key.second,
+             f.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST,
+             v1::TaskStatus::REASON_RECONCILIATION,
+             "agent " + agent.info.id().value() + " reregistered without the task");
   }
 }
 

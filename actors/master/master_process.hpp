@@ -98,10 +98,11 @@ class master_process : public runtime::process {
   bool persist(const internal::RegistryOperation& op, const std::string& what,
                bool deferred = false);
   /// Runs `fn` once every operation the registry took is on disk: at once
-  /// if it is, else after the next flush. The master flushes once the
-  /// messages already queued are handled, so that a burst of registrations
-  /// shares one fdatasync (group commit).
+  /// if it is, else after the next flush. Deferred operations are flushed
+  /// once the messages already queued are handled, so that a burst of
+  /// registrations shares one fdatasync (group commit).
   void when_durable(std::function<void()> fn);
+  void schedule_flush();
   void flush_registry();
   void release_durable();
   /// Sends `reply` to `to` once the registry's operations are on disk.
@@ -166,6 +167,11 @@ class master_process : public runtime::process {
   void complete_task(framework_record& framework, const std::string& task_id);
   /// Keeps an ended task in the framework's bounded history.
   void remember_completed(framework_record& framework, v1::Task task);
+  /// Reports task `task_id` of `framework` on `agent` ended in `state` (by
+  /// the master, not reliably) and keeps it in the history.
+  void end_task(framework_record& framework, const agent_record& agent,
+                const std::string& task_id, v1::TaskState state,
+                v1::TaskStatus::Reason reason, const std::string& why);
   /// Reports the agent's tasks lost (unreachable to partition-aware
   /// frameworks) and forgets them; with `keep_checkpointed`, tasks of
   /// frameworks that checkpoint stay.

@@ -57,23 +57,29 @@ void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reas
     if (keep_checkpointed && framework->second.info.checkpoint())
       continue;
     agent.tasks.erase({framework_id, task_id});
-    auto task = framework->second.tasks.find(task_id);
-    if (task == framework->second.tasks.end())
-      continue;
-    auto state =
-        framework->second.partition_aware() ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
-    auto status =
-        common::make_status(task->second.task_id(), state,
-                            v1::TaskStatus::SOURCE_MASTER, reason, now_seconds(), why);
-    *status.mutable_agent_id() = agent.info.id();
-    if (state == v1::TASK_UNREACHABLE)
-      status.mutable_unreachable_time()->set_nanoseconds(
-          static_cast<int64_t>(now_seconds() * 1e9));
-    task->second.set_state(state);
-    send_update(framework->second, std::move(status));
-    remember_completed(framework->second, std::move(task->second));
-    framework->second.tasks.erase(task);
+    auto& f = framework->second;
+    end_task(f, agent, task_id,
+             f.partition_aware() ? v1::TASK_UNREACHABLE : v1::TASK_LOST, reason, why);
   }
+}
+
+void master_process::end_task(framework_record& framework, const agent_record& agent,
+                              const std::string& task_id, v1::TaskState state,
+                              v1::TaskStatus::Reason reason, const std::string& why) {
+  auto task = framework.tasks.find(task_id);
+  if (task == framework.tasks.end())
+    return;
+  auto status =
+      common::make_status(task->second.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
+                          reason, now_seconds(), why);
+  *status.mutable_agent_id() = agent.info.id();
+  if (state == v1::TASK_UNREACHABLE)
+    status.mutable_unreachable_time()->set_nanoseconds(
+        static_cast<int64_t>(now_seconds() * 1e9));
+  task->second.set_state(state);
+  send_update(framework, std::move(status));
+  remember_completed(framework, std::move(task->second));
+  framework.tasks.erase(task);
 }
 
 void master_process::on_status_update(const address& from,

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
 #include "runtime/child_processes.hpp"
+#include "runtime/testing/child_process.hpp"
 #include "runtime/node_config.hpp"
 
 namespace mensa::bench {
@@ -56,6 +58,16 @@ void print_result(const std::string& bench, const std::vector<param>& params,
   line += "}}";
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
+}
+
+void fail(const std::string& why) {
+  std::fprintf(stderr, "bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+std::string mensa_program(const std::string& given) {
+  return given.empty() ? runtime::testing::executable_directory() + "/../../mensa"
+                       : given;
 }
 
 double process_cpu_seconds() {

@@ -30,6 +30,13 @@ inline param word(std::string name, std::string value) {
   return {std::move(name), std::move(value), 0, true};
 }
 
+/// Stops the benchmark: prints `bench: <why>` to stderr and exits with 1.
+[[noreturn]] void fail(const std::string& why);
+
+/// Returns the `mensa` program to run: `given` (a `--mensa` flag) if set,
+/// else the one this build made beside the benchmarks.
+std::string mensa_program(const std::string& given);
+
 /// Prints one result line: {"bench": ..., "params": {...}, "figures": {...}}.
 void print_result(const std::string& bench, const std::vector<param>& params,
                   const std::vector<std::pair<std::string, double>>& figures);

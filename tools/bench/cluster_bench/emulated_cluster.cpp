@@ -1,8 +1,6 @@
 #include "tools/bench/cluster_bench/emulated_cluster.hpp"
 
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
 
 #include "actors/agent/agent_process.hpp"
@@ -14,11 +12,6 @@
 namespace mensa::bench {
 
 namespace {
-
-[[noreturn]] void fail(const std::string& why) {
-  std::fprintf(stderr, "bench: %s\n", why.c_str());
-  std::exit(1);
-}
 
 // Asks every agent `ask(agent)` and adds up the answers; false if some
 // agent did not answer within a minute.

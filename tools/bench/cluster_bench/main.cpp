@@ -77,11 +77,6 @@ constexpr const char* agent_resources = "cpus:10;mem:10240";
 constexpr const char* task_resources = "cpus:1;mem:1024";
 constexpr std::size_t slots_per_agent = 10;
 
-[[noreturn]] void fail(const std::string& why) {
-  std::fprintf(stderr, "bench: %s\n", why.c_str());
-  std::exit(1);
-}
-
 // Returns the anonymous resident memory of process `pid` in bytes: its
 // heap and stacks, without the program's mapped files.
 double anonymous_memory_of(pid_t pid) {
@@ -274,12 +269,6 @@ double posix_spawn_per_second(std::size_t count) {
   return static_cast<double>(count) / watch.wall_seconds();
 }
 
-std::string mensa_program(const cluster_bench_config& cfg) {
-  if (!cfg.mensa.empty())
-    return cfg.mensa;
-  return runtime::testing::executable_directory() + "/../../mensa";
-}
-
 // `count` tasks running `true` through `mensa local --agents 2` and
 // `mensa execute`, as a user runs them; tasks per second from the start of
 // `mensa execute` to its end.
@@ -289,7 +278,7 @@ double real_tasks_per_second(const cluster_bench_config& cfg, std::size_t count)
     fail(made.error().message);
   auto work_dir = *made;
   auto local =
-      child_process::start({mensa_program(cfg), "local", "--agents=2", "--port=0",
+      child_process::start({mensa_program(cfg.mensa), "local", "--agents=2", "--port=0",
                             "--logging_level=warning", "--work_dir=" + work_dir});
   if (!local)
     fail(local.error().message);
@@ -298,7 +287,7 @@ double real_tasks_per_second(const cluster_bench_config& cfg, std::size_t count)
     fail("mensa local did not start: " + master.error().message);
   stopwatch watch;
   auto execute = child_process::start(
-      {mensa_program(cfg), "execute", "--master=" + *master, "--command=true",
+      {mensa_program(cfg.mensa), "execute", "--master=" + *master, "--command=true",
        "--instances=" + std::to_string(count), "--logging_level=warning"});
   if (!execute)
     fail(execute.error().message);

@@ -61,11 +61,6 @@ class failover_bench_config : public runtime::node_config {
   std::string mensa;
 };
 
-[[noreturn]] void fail(const std::string& why) {
-  std::fprintf(stderr, "bench: %s\n", why.c_str());
-  std::exit(1);
-}
-
 // What the master says of the cluster: agents registered, frameworks
 // subscribed.
 struct master_view {
@@ -167,11 +162,6 @@ void failover(const failover_bench_config& cfg, const node_settings& settings) {
                 {"launch_s", launch_s}});
 }
 
-std::string mensa_program(const failover_bench_config& cfg) {
-  return cfg.mensa.empty() ? runtime::testing::executable_directory() + "/../../mensa"
-                           : cfg.mensa;
-}
-
 // A master and one agent as processes of their own; a framework here runs
 // a task there; the agent is killed (or stopped) and the framework waits
 // to hear the task is lost.
@@ -180,7 +170,7 @@ void agent_loss(const failover_bench_config& cfg, const node_settings& settings,
   auto dir = runtime::testing::make_temporary_directory("agent-loss-bench");
   if (!dir)
     fail(dir.error().message);
-  auto program = mensa_program(cfg);
+  auto program = mensa_program(cfg.mensa);
   auto master =
       child_process::start({program, "master", "--port=0", "--logging_level=error"});
   if (!master)
