@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/durable_log.hpp"
 #include "runtime/expected.hpp"
 
 namespace mensa::runtime {
@@ -25,22 +26,13 @@ namespace mensa::runtime {
 /// after it is not a crash's doing, and `open` fails naming it.
 ///
 /// Not thread-safe; one owner (an actor) at a time.
-class record_log {
+class record_log final : public durable_log {
  public:
-  /// What `open` found: the snapshot (empty when there is none) and the
-  /// records after it, oldest first.
-  struct contents {
-    std::string snapshot;
-    std::vector<std::string> records;
-    /// Bytes of a torn last record that were cut off (0 normally).
-    std::size_t dropped_bytes = 0;
-  };
-
   record_log(const record_log&) = delete;
   record_log& operator=(const record_log&) = delete;
   record_log(record_log&& other) noexcept;
   record_log& operator=(record_log&& other) noexcept;
-  ~record_log();
+  ~record_log() override;
 
   /// Opens the log in `directory` (creating both), reading what is there
   /// into `found`.
@@ -48,30 +40,28 @@ class record_log {
 
   /// Appends one record and flushes it to disk (with every record written
   /// before it).
-  expected<void> append(std::string_view record);
+  expected<void> append(std::string_view record) override;
 
   /// Appends one record without waiting for the disk: a crash before the
   /// next `sync` (or `append`) may lose it, and the records after it.
-  expected<void> write(std::string_view record);
+  expected<void> write(std::string_view record) override;
 
   /// Flushes to disk every record written since the last flush.
-  expected<void> sync();
+  expected<void> sync() override;
 
   /// Returns whether records were written and not flushed yet.
-  bool unsynced() const noexcept { return unsynced_; }
+  bool unsynced() const noexcept override { return unsynced_; }
 
   /// Replaces the snapshot and every record with `snapshot`.
-  expected<void> compact(std::string_view snapshot);
+  expected<void> compact(std::string_view snapshot) override;
 
   /// Returns the records appended since the last snapshot.
-  std::size_t records_since_snapshot() const noexcept { return since_snapshot_; }
-
-  /// Returns whether it is time to compact, given how many entries the
-  /// last snapshot held: after at least 64 records, and at least as many
-  /// as that, so that compaction costs O(1) per record.
-  bool compaction_due(std::size_t snapshot_entries) const noexcept {
-    return since_snapshot_ >= std::max<std::size_t>(64, snapshot_entries);
+  std::size_t records_since_snapshot() const noexcept override {
+    return since_snapshot_;
   }
+
+  /// Returns the directory.
+  std::string where() const override { return directory_; }
 
   /// Returns the directory.
   const std::string& directory() const noexcept { return directory_; }

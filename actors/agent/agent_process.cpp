@@ -109,7 +109,8 @@ bool agent_process::from_master(const address& from) const {
 // -- master -------------------------------------------------------------------
 
 void agent_process::register_with_master() {
-  if (registered_)
+  registration_timer_ = 0;
+  if (registered_ || options_.master.empty())
     return;
   link(options_.master);
   if (!ever_registered_) {
@@ -157,7 +158,39 @@ void agent_process::register_with_master() {
   auto wait = registration_backoff_;
   registration_backoff_ =
       std::min<caf::timespan>(registration_backoff_ * 2, std::chrono::minutes(1));
-  delay(wait, [this] { register_with_master(); });
+  register_again_after(wait);
+}
+
+void agent_process::register_again_after(caf::timespan wait) {
+  if (registration_timer_ != 0)
+    cancel(registration_timer_);
+  registration_timer_ = delay(wait, [this] { register_with_master(); });
+}
+
+void agent_process::reregister_soon() {
+  registered_ = false;
+  if (master_watchdog_ != 0)
+    cancel(master_watchdog_);
+  master_watchdog_ = 0;
+  if (!ever_registered_) {
+    register_with_master();
+    return;
+  }
+  auto span = static_cast<uint64_t>(options_.registration_backoff.count());
+  register_again_after(caf::timespan{static_cast<int64_t>(random() % (span + 1))});
+}
+
+void agent_process::follow_master(const address& master) {
+  if (master == options_.master)
+    return;
+  log(runtime::log_level::info, master.empty()
+                                    ? "no master leads; waiting for one"
+                                    : "following the leading master " + master.str());
+  if (!options_.master.empty())
+    unlink(options_.master);
+  options_.master = master;
+  registration_backoff_ = options_.registration_backoff;
+  reregister_soon();
 }
 
 void agent_process::on_registered(const address& from,
@@ -228,18 +261,9 @@ void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
       log(runtime::log_level::warning, "lost the master (" +
                                            std::string(to_string(why.kind)) + ": " +
                                            why.detail + "); registering again");
-    registered_ = false;
-    if (master_watchdog_ != 0)
-      cancel(master_watchdog_);
-    master_watchdog_ = 0;
-    // The pending registration timer tries again; start one if none runs.
-    // Agents that lost the master together spread their returns over the
-    // backoff (as Mesos's do), rather than all come back at once.
-    if (ever_registered_) {
-      auto span = static_cast<uint64_t>(options_.registration_backoff.count());
-      delay(caf::timespan{static_cast<int64_t>(random() % (span + 1))},
-            [this] { register_with_master(); });
-    }
+    // Before the first registration the backoff's own timer goes on.
+    if (ever_registered_)
+      reregister_soon();
     return;
   }
   for (auto& [framework_id, framework] : frameworks_)

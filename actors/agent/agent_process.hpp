@@ -109,6 +109,11 @@ class agent_process : public runtime::process {
   /// Returns the status update manager (for views and tests).
   const status_update_manager& updates() const noexcept { return updates_; }
 
+  /// Registers with `master` from now on (the empty address: none leads,
+  /// wait); what a `common::master_detector` tells the agent. Messages
+  /// from the master it followed before are ignored.
+  void follow_master(const address& master);
+
   /// Reports that a container ended (the containerizer's callback lands
   /// here, in the agent's own context).
   void container_ended(const container_termination& ended);
@@ -121,7 +126,12 @@ class agent_process : public runtime::process {
  private:
   // -- master -----------------------------------------------------------------
   void register_with_master();
-  void on_registered(const address& from, const internal::AgentRegistered& msg);
+  /// Registers again after `wait`, unless registered by then.
+  void register_again_after(caf::timespan wait);
+  /// The master is gone or another leads: registers again at a random
+  /// point of the backoff (agents that lost the master together spread
+  /// their returns, as Mesos's do).
+  void reregister_soon();  void on_registered(const address& from, const internal::AgentRegistered& msg);
   void on_reregistered(const address& from, const internal::AgentReregistered& msg);
   void on_ping(const address& from, const internal::PingAgent& msg);
   void on_shutdown_agent(const address& from, const internal::ShutdownAgent& msg);
@@ -210,6 +220,7 @@ class agent_process : public runtime::process {
   bool ever_registered_ = false;
   caf::timespan registration_backoff_;
   runtime::timer_id master_watchdog_ = 0;
+  runtime::timer_id registration_timer_ = 0;
   std::unique_ptr<containerizer> containerizer_;
   checkpoint checkpoint_;
   status_update_manager updates_;

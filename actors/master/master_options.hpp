@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "caf/timespan.hpp"
@@ -19,6 +20,9 @@ struct rate_limit {
 
 /// How the master behaves; the `mensa master` flags set these.
 struct master_options {
+  /// The master's ID (a UUID); empty: a new one. A master elected through
+  /// ZooKeeper is known there by it before it starts.
+  std::string id;
   /// Time between pings to each agent.
   caf::timespan agent_ping_interval = std::chrono::seconds(15);
   /// Pings an agent may leave unanswered before it counts as unreachable.

@@ -1,10 +1,9 @@
 #include "actors/master/master_process.hpp"
 
-#include <arpa/inet.h>
-
 #include <chrono>
 #include <cstdio>
 
+#include "actors/common/master_group.hpp"
 #include "actors/common/task_status.hpp"
 #include "runtime/node.hpp"
 
@@ -17,7 +16,8 @@ master_process::master_process(caf::actor_config& cfg, runtime::node& owner,
       allocator_(std::move(allocator)),
       options_(options),
       registry_(std::move(kept)) {
-  id_ = common::format_uuid(common::make_uuid(random(), random()));
+  id_ = options_.id.empty() ? common::format_uuid(common::make_uuid(random(), random()))
+                            : options_.id;
 }
 
 void master_process::on_start() {
@@ -56,20 +56,7 @@ double master_process::now_seconds() const {
 }
 
 v1::MasterInfo master_process::master_info() const {
-  v1::MasterInfo info;
-  info.set_id(id_);
-  in_addr ip{};
-  info.set_ip(inet_pton(AF_INET, std::string(self_address().host()).c_str(), &ip) == 1
-                  ? ip.s_addr
-                  : 0);
-  info.set_port(self_address().port());
-  info.set_pid(self_address().str());
-  info.set_hostname(std::string(self_address().host()));
-  info.set_version(MENSA_VERSION);
-  auto* address = info.mutable_address();
-  address->set_ip(std::string(self_address().host()));
-  address->set_port(self_address().port());
-  return info;
+  return common::describe_master(self_address(), id_);
 }
 
 // -- calls --------------------------------------------------------------------

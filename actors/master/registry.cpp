@@ -1,5 +1,7 @@
 #include "actors/master/registry.hpp"
 
+#include "runtime/record_log.hpp"
+
 namespace mensa::master {
 
 runtime::expected<registry> registry::recover(const std::string& directory) {
@@ -7,10 +9,17 @@ runtime::expected<registry> registry::recover(const std::string& directory) {
   auto log = runtime::record_log::open(directory, found);
   if (!log)
     return log.error();
+  return recover(std::make_unique<runtime::record_log>(std::move(*log)), found);
+}
+
+runtime::expected<registry> registry::recover(
+    std::unique_ptr<runtime::durable_log> log,
+    const runtime::durable_log::contents& found) {
   registry result;
   if (!found.snapshot.empty()) {
     if (!result.rest_.ParseFromString(found.snapshot))
-      return runtime::failure{directory + "/snapshot does not hold a registry"};
+      return runtime::failure{"the snapshot in " + log->where() +
+                              " does not hold a registry"};
     for (auto& agent : *result.rest_.mutable_agents())
       result.agents_[agent.info().id().value()] = std::move(agent);
     result.rest_.clear_agents();
@@ -18,13 +27,13 @@ runtime::expected<registry> registry::recover(const std::string& directory) {
   for (std::size_t i = 0; i < found.records.size(); ++i) {
     internal::RegistryOperation op;
     if (!op.ParseFromString(found.records[i]))
-      return runtime::failure{directory + "/log: operation " + std::to_string(i + 1) +
-                              " is not a registry operation"};
+      return runtime::failure{"operation " + std::to_string(i + 1) + " in " +
+                              log->where() + " is not a registry operation"};
     result.apply_in_memory(op);
   }
   result.dropped_bytes_ = found.dropped_bytes;
   result.snapshot_agents_ = result.agents_.size();
-  result.log_.emplace(std::move(*log));
+  result.log_ = std::move(log);
   return result;
 }
 

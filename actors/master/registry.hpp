@@ -1,21 +1,22 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "mensa/internal/registry.pb.h"
 #include "runtime/expected.hpp"
-#include "runtime/record_log.hpp"
+#include "runtime/durable_log.hpp"
 
 namespace mensa::master {
 
 /// What the master keeps across its own restarts: the agents it admitted
 /// (and which of them are unreachable), role weights and quota. Plain C++
-/// owned by the master actor; file-backed in a directory (a snapshot and
-/// the operations since, see `runtime::record_log`) or, without one, in
-/// memory only.
+/// owned by the master actor; kept in a `runtime::durable_log` (a snapshot
+/// and the operations since: files in a directory, or znodes in
+/// ZooKeeper) or, without one, in memory only.
 ///
 /// `apply` persists an operation before it returns, so the master answers
 /// an agent or an operator only after what it answered can no longer be
@@ -30,8 +31,13 @@ class registry {
   /// there; fails with a message naming what is damaged.
   static runtime::expected<registry> recover(const std::string& directory);
 
+  /// Recovers the registry kept in `log`, which found `found` when opened;
+  /// fails with a message naming what is damaged.
+  static runtime::expected<registry> recover(std::unique_ptr<runtime::durable_log> log,
+                                             const runtime::durable_log::contents& found);
+
   /// Returns whether operations survive the master.
-  bool persistent() const noexcept { return log_.has_value(); }
+  bool persistent() const noexcept { return log_ != nullptr; }
 
   /// Returns the admitted agents, by ID.
   const std::map<std::string, internal::Registry::Agent>& agents() const noexcept {
@@ -93,7 +99,7 @@ class registry {
   runtime::expected<void> apply(const internal::RegistryOperation& op, bool flush);
   void apply_in_memory(const internal::RegistryOperation& op);
 
-  std::optional<runtime::record_log> log_;
+  std::unique_ptr<runtime::durable_log> log_;
   std::map<std::string, internal::Registry::Agent> agents_;
   /// Everything else: weights and quota (`agents` is empty).
   internal::Registry rest_;

@@ -110,6 +110,7 @@ scheduler_driver::scheduler_driver(scheduler_callbacks& callbacks,
 
 scheduler_driver::~scheduler_driver() {
   abort();
+  detector_.reset();
   // The node's destructor waits for the scheduler process to exit.
   node_.reset();
 }
@@ -121,9 +122,19 @@ runtime::expected<void> scheduler_driver::start() {
       return runtime::failure{std::string("the driver cannot start: it is ") +
                               to_string(status_)};
   }
-  auto master = common::parse_master_address(master_);
-  if (!master)
-    return master.error();
+  std::optional<runtime::zookeeper_url> group;
+  runtime::address master;
+  if (runtime::zookeeper_url::names_one(master_)) {
+    auto url = runtime::zookeeper_url::parse(master_);
+    if (!url)
+      return url.error();
+    group = std::move(*url);
+  } else {
+    auto parsed = common::parse_master_address(master_);
+    if (!parsed)
+      return parsed.error();
+    master = *parsed;
+  }
   auto cfg = options_.node ? std::move(options_.node)
                            : std::make_unique<runtime::node_config>();
   auto started = runtime::node::start(std::move(cfg));
@@ -131,13 +142,17 @@ runtime::expected<void> scheduler_driver::start() {
     return started.error();
   node_ = std::move(*started);
   std::lock_guard<std::mutex> guard(mutex_);
-  auto spawned = node_->spawn<driver_process>(options_.name, *master, framework_,
+  auto spawned = node_->spawn<driver_process>(options_.name, master, framework_,
                                               options_.scheduler, this);
   if (!spawned) {
     node_.reset();
     return spawned.error();
   }
   process_ = node_->find(options_.name);
+  if (group)
+    detector_ = std::make_unique<common::master_detector>(
+        std::move(*group), options_.zk_session_timeout,
+        common::follow_in<driver_process>(process_));
   status_ = driver_status::running;
   return {};
 }

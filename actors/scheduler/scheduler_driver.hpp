@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/common/master_detector.hpp"
 #include "actors/scheduler/scheduler_process.hpp"
 #include "mensa/v1/scheduler.pb.h"
 #include "runtime/expected.hpp"
@@ -72,6 +74,9 @@ struct driver_options {
   /// ephemeral port. Set `ip` (or `advertise_ip`) to an address the master
   /// can reach when it runs on another host.
   std::unique_ptr<runtime::node_config> node;
+  /// With a `zk://` master: how long the ZooKeeper session outlives a lost
+  /// connection.
+  std::chrono::milliseconds zk_session_timeout{10000};
 };
 
 /// A framework's connection to the master for code that is not an actor
@@ -86,7 +91,8 @@ struct driver_options {
 ///     auto status = driver.run();
 class scheduler_driver {
  public:
-  /// `master` is `HOST:PORT` or `master@HOST:PORT`.
+  /// `master` is `HOST:PORT` or `master@HOST:PORT`, or
+  /// `zk://HOST:PORT[,...]/PATH` to follow whichever master leads there.
   scheduler_driver(scheduler_callbacks& callbacks, v1::FrameworkInfo framework,
                    std::string master, driver_options options = {});
 
@@ -161,6 +167,8 @@ class scheduler_driver {
   driver_options options_;
   std::unique_ptr<runtime::node> node_;
   caf::actor process_;
+  /// With a `zk://` master: what tells the scheduler which master leads.
+  std::unique_ptr<common::master_detector> detector_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   driver_status status_ = driver_status::not_started;

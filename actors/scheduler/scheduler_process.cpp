@@ -23,7 +23,8 @@ void scheduler_process::on_start() {
 }
 
 void scheduler_process::subscribe() {
-  if (subscribed_ || aborted_) {
+  subscribe_timer_ = 0;
+  if (subscribed_ || aborted_ || master_.empty()) {
     subscribing_ = false;
     return;
   }
@@ -40,7 +41,31 @@ void scheduler_process::subscribe() {
   send(master_, std::move(call));
   auto wait = backoff_;
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-  delay(wait, [this] { subscribe(); });
+  subscribe_after(wait);
+}
+
+void scheduler_process::subscribe_after(caf::timespan wait) {
+  if (subscribe_timer_ != 0)
+    cancel(subscribe_timer_);
+  subscribing_ = true;
+  subscribe_timer_ = delay(wait, [this] { subscribe(); });
+}
+
+void scheduler_process::follow_master(const address& master) {
+  if (master == master_)
+    return;
+  if (!master_.empty())
+    unlink(master_);
+  master_ = master;
+  bool was_subscribed = subscribed_;
+  subscribed_ = false;
+  log(runtime::log_level::info, master.empty()
+                                    ? "no master leads; waiting for one"
+                                    : "following the leading master " + master.str());
+  if (was_subscribed)
+    disconnected();
+  backoff_ = options_.subscribe_backoff;
+  subscribe();
 }
 
 void scheduler_process::exited(const address& peer, const runtime::peer_exit& why) {
@@ -56,8 +81,7 @@ void scheduler_process::exited(const address& peer, const runtime::peer_exit& wh
   }
   if (!subscribing_ && !aborted_) {
     backoff_ = options_.subscribe_backoff;
-    subscribing_ = true;
-    delay(backoff_, [this] { subscribe(); });
+    subscribe_after(backoff_);
   }
 }
 

@@ -28,7 +28,7 @@ v1::Offer::Operation make_launch_group(const v1::ExecutorInfo& executor,
 
 /// The base of a framework's scheduler, what framework authors derive from:
 /// it subscribes to the master (and again, with backoff, when the master
-/// is lost), turns events into callbacks, and offers the scheduler calls
+/// is lost or another leads, see `follow_master`), turns events into callbacks, and offers the scheduler calls
 /// as member functions. Callbacks run in the scheduler's own context.
 class scheduler_process : public runtime::process {
  public:
@@ -43,6 +43,11 @@ class scheduler_process : public runtime::process {
 
   /// Returns whether the scheduler is subscribed now.
   bool is_subscribed() const noexcept { return subscribed_; }
+
+  /// Subscribes to `master` from now on (the empty address: none leads,
+  /// wait); what a `common::master_detector` tells the scheduler. Events
+  /// from the master it followed before are ignored.
+  void follow_master(const address& master);
 
  protected:
   void on_start() final;
@@ -137,6 +142,8 @@ class scheduler_process : public runtime::process {
  private:
   void on_event(const address& from, const v1::scheduler::Event& event);
   void subscribe();
+  /// Subscribes again after `wait`, unless subscribed by then.
+  void subscribe_after(caf::timespan wait);
   void call(v1::scheduler::Call call);
 
   address master_;
@@ -148,6 +155,7 @@ class scheduler_process : public runtime::process {
   bool aborted_ = false;
   bool torn_down_ = false;
   caf::timespan backoff_;
+  runtime::timer_id subscribe_timer_ = 0;
 };
 
 }  // namespace mensa::scheduler

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "actors/agent/agent_process.hpp"
+#include "actors/common/master_detector.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
 #include "tools/mensa/termination_signals.hpp"
@@ -20,7 +22,8 @@ class agent_config : public runtime::node_config {
         "Usage: mensa agent --master=HOST:PORT --work_dir=DIR [flags]\n\n"
         "Runs an agent on --ip:--port (127.0.0.1:5051 by default) that registers\n"
         "with the master and runs tasks in sandboxes under --work_dir. Stop it\n"
-        "with Ctrl-C.";
+        "with Ctrl-C. With --master=zk://HOST:PORT/PATH it follows whichever\n"
+        "master leads there (masters started with the same --zk).";
     declare_agent_flags(custom_options_, flags, true);
   }
 
@@ -35,7 +38,7 @@ int run_agent(int argc, char** argv) {
   if (auto code = cfg->parse_command_line("mensa agent", argc, argv); code >= 0)
     return code;
   auto flags = cfg->flags;
-  auto master = master_address(flags.master);
+  auto master = master_source_of(flags.master);
   if (!master) {
     std::fprintf(stderr, "mensa agent: %s\n", master.error().message.c_str());
     return 2;
@@ -47,11 +50,17 @@ int run_agent(int argc, char** argv) {
     std::fprintf(stderr, "mensa agent: %s\n", started.error().message.c_str());
     return 1;
   }
-  auto agent = spawn_agent(**started, "agent", flags, *master, children);
+  auto agent = spawn_agent(**started, "agent", flags, master->fixed, children);
   if (!agent) {
     std::fprintf(stderr, "mensa agent: %s\n", agent.error().message.c_str());
     return 1;
   }
+  std::unique_ptr<common::master_detector> detector;
+  if (master->group)
+    detector = std::make_unique<common::master_detector>(
+        *master->group,
+        std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
+        common::follow_in<agent::agent_process>((*started)->find("agent")));
   std::printf("agent: listening at %s, registering with %s\n", agent->str().c_str(),
               master->str().c_str());
   std::fflush(stdout);

@@ -45,7 +45,13 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
       .add(flags.agent_removal_rate_limit, "agent_removal_rate_limit",
            "most agents made unreachable for silence (missed pings, or not back "
            "after a lost connection) per time, e.g. "
-           "1/20min (default: no limit)");
+           "1/20min (default: no limit)")
+      .add(flags.zk, "zk",
+           "elect the leading master among several through ZooKeeper and keep "
+           "the registry there, zk://HOST:PORT[,HOST:PORT...]/PATH")
+      .add(flags.zk_session_timeout, "zk_session_timeout",
+           "time a ZooKeeper session outlives a lost connection; a leader cut "
+           "off this long steps down (10s)");
 }
 
 namespace {
@@ -109,7 +115,11 @@ void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
                   : "directory for sandboxes, a folder per agent (/tmp/mensa-local)";
   caf::config_option_adder adder{options, "global"};
   if (with_master)
-    adder.add(flags.master, "master", "the master, HOST:PORT (required)");
+    adder.add(flags.master, "master",
+              "the master, HOST:PORT, or zk://HOST:PORT[,...]/PATH to follow the "
+              "leader that masters started with --zk elect (required)")
+        .add(flags.zk_session_timeout, "zk_session_timeout",
+             "time a ZooKeeper session outlives a lost connection (10s)");
   adder.add(flags.resources, "resources", resources_help)
       .add(flags.attributes, "attributes", "attributes, e.g. rack:r1;zone:z2")
       .add(flags.hostname, "hostname", "the name frameworks see (default: --ip)")
@@ -129,6 +139,21 @@ void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
 
 runtime::expected<runtime::address> spawn_master(runtime::node& n,
                                                  const master_flags& flags) {
+  master::registry kept;
+  if (!flags.work_dir.empty()) {
+    auto recovered = master::registry::recover(flags.work_dir + "/registry");
+    if (!recovered)
+      return runtime::failure{"cannot recover the registry: " +
+                              recovered.error().message};
+    kept = std::move(*recovered);
+  }
+  return spawn_master(n, flags, std::move(kept), {});
+}
+
+runtime::expected<runtime::address> spawn_master(runtime::node& n,
+                                                 const master_flags& flags,
+                                                 master::registry kept,
+                                                 const std::string& id) {
   auto master = n.address_of("master");
   if (!master)
     return master;
@@ -148,6 +173,7 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
       !spawned)
     return spawned;
   master::master_options options;
+  options.id = id;
   options.agent_ping_interval = flags.agent_ping_interval;
   options.max_missed_pongs = static_cast<uint32_t>(flags.max_agent_ping_timeouts);
   options.max_completed_frameworks = flags.max_completed_frameworks;
@@ -159,14 +185,6 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
     if (!limit)
       return limit.error();
     options.agent_removal_rate_limit = *limit;
-  }
-  master::registry kept;
-  if (!flags.work_dir.empty()) {
-    auto recovered = master::registry::recover(flags.work_dir + "/registry");
-    if (!recovered)
-      return runtime::failure{"cannot recover the registry: " +
-                              recovered.error().message};
-    kept = std::move(*recovered);
   }
   return n.spawn<master::master_process>("master", *n.address_of("allocator"), options,
                                          std::move(kept));
@@ -247,6 +265,28 @@ runtime::expected<runtime::address> master_address(const std::string& text) {
   if (!parsed)
     return runtime::failure{"invalid --master '" + text + "': expected HOST:PORT"};
   return parsed;
+}
+
+runtime::expected<std::optional<runtime::zookeeper_url>> zookeeper_group(
+    const std::string& text) {
+  if (!runtime::zookeeper_url::names_one(text))
+    return std::optional<runtime::zookeeper_url>{};
+  auto url = runtime::zookeeper_url::parse(text);
+  if (!url)
+    return url.error();
+  return std::optional<runtime::zookeeper_url>{std::move(*url)};
+}
+
+runtime::expected<master_source> master_source_of(const std::string& text) {
+  auto group = zookeeper_group(text);
+  if (!group)
+    return runtime::failure{"invalid --master: " + group.error().message};
+  if (*group)
+    return master_source{{}, std::move(*group)};
+  auto fixed = master_address(text);
+  if (!fixed)
+    return fixed.error();
+  return master_source{*fixed, std::nullopt};
 }
 
 std::string mensa_program() {

@@ -1,13 +1,16 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "caf/config_option_set.hpp"
+#include "actors/master/registry.hpp"
 #include "caf/timespan.hpp"
 #include "runtime/child_processes.hpp"
 #include "runtime/node.hpp"
+#include "runtime/zookeeper.hpp"
 
 namespace mensa::tools {
 
@@ -25,6 +28,10 @@ struct master_flags {
   std::string agent_removal_rate_limit;
   /// Where the registry is kept (`mensa master --work_dir`); empty: in memory.
   std::string work_dir;
+  /// The ZooKeeper group masters elect their leader in and keep the
+  /// registry under (`mensa master --zk`); empty: this master leads alone.
+  std::string zk;
+  caf::timespan zk_session_timeout = std::chrono::seconds(10);
 };
 
 /// The flags of an agent (`mensa agent`, `mensa local`).
@@ -39,6 +46,7 @@ struct agent_flags {
   caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
   caf::timespan executor_idle_timeout = std::chrono::seconds(10);
   caf::timespan master_ping_timeout = std::chrono::seconds(75);
+  caf::timespan zk_session_timeout = std::chrono::seconds(10);
   /// Takes back what an earlier run kept in `work_dir/meta` (not a flag:
   /// `mensa local` starts afresh, as its master keeps nothing either).
   bool recover = true;
@@ -52,13 +60,22 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags);
 void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
                          bool with_master);
 
-/// Spawns the allocator and the master on `n`; returns the master's address.
+/// Spawns the allocator and the master on `n`, with the registry kept in
+/// `flags.work_dir` (or in memory); returns the master's address.
 runtime::expected<runtime::address> spawn_master(runtime::node& n,
                                                  const master_flags& flags);
 
-/// Spawns an agent called `name` on `n` that registers with `master` and runs
-/// executors as OS processes through `children`; `resources` overrides
-/// `flags.resources` when set. Returns its address.
+/// Spawns the allocator and the master on `n` with the registry `kept`, as
+/// master `id` (empty: a new ID); returns the master's address.
+runtime::expected<runtime::address> spawn_master(runtime::node& n,
+                                                 const master_flags& flags,
+                                                 master::registry kept,
+                                                 const std::string& id);
+
+/// Spawns an agent called `name` on `n` that registers with `master` (empty:
+/// none yet, one is detected) and runs executors as OS processes through
+/// `children`; `resources` overrides `flags.resources` when set. Returns its
+/// address.
 runtime::expected<runtime::address> spawn_agent(runtime::node& n,
                                                 const std::string& name,
                                                 const agent_flags& flags,
@@ -66,8 +83,28 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
                                                 runtime::child_processes& children,
                                                 const std::string& resources = {});
 
-/// Parses `HOST:PORT` (or a full `master@HOST:PORT`) as the master's address.
+/// Parses `HOST:PORT` (or a full `master@HOST:PORT`) as the master's address;
+/// for `zk://...` see `zookeeper_group`.
 runtime::expected<runtime::address> master_address(const std::string& text);
+
+/// Returns the ZooKeeper group `text` names if it is `zk://...`, nothing if
+/// it is not; fails if it is malformed.
+runtime::expected<std::optional<runtime::zookeeper_url>> zookeeper_group(
+    const std::string& text);
+
+/// Where an agent or a framework finds its master (`--master`): at a fixed
+/// address, or whichever leads a ZooKeeper group.
+struct master_source {
+  /// The fixed address (empty with a group).
+  runtime::address fixed;
+  std::optional<runtime::zookeeper_url> group;
+
+  /// Returns the address or the URL, for messages.
+  std::string str() const { return group ? group->str() : fixed.str(); }
+};
+
+/// Parses `--master`: `HOST:PORT`, `master@HOST:PORT` or `zk://...`.
+runtime::expected<master_source> master_source_of(const std::string& text);
 
 /// Returns the path of the running `mensa` program.
 std::string mensa_program();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "actors/agent/agent_process.hpp"
+#include "actors/common/master_detector.hpp"
 #include "actors/common/resources.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/scheduler/scheduler_process.hpp"
@@ -33,7 +34,9 @@ class execute_config : public runtime::node_config {
         "default executor (cpus 0.1, mem 32 MB on top of the tasks'); each task\n"
         "has its own sandbox in the executor's, under tasks/<task ID>.";
     opt_group{custom_options_, "global"}
-        .add(master, "master", "the master, HOST:PORT (required)")
+        .add(master, "master",
+             "the master, HOST:PORT, or zk://HOST:PORT[,...]/PATH to follow the "
+             "leader (required)")
         .add(command, "command", "the shell command each task runs (required)")
         .add(instances, "instances", "how many tasks (1)")
         .add(cpus, "cpus", "cpus per task (0.1)")
@@ -258,7 +261,7 @@ int run_execute(int argc, char** argv) {
   auto cfg = std::make_unique<execute_config>();
   if (auto code = cfg->parse_command_line("mensa execute", argc, argv); code >= 0)
     return code;
-  auto master = master_address(cfg->master);
+  auto master = master_source_of(cfg->master);
   if (!master) {
     std::fprintf(stderr, "mensa execute: %s\n", master.error().message.c_str());
     return 2;
@@ -286,12 +289,17 @@ int run_execute(int argc, char** argv) {
   }
   auto done = std::make_shared<std::promise<int>>();
   auto result = done->get_future();
-  auto spawned = (*started)->spawn<execute_scheduler>("execute", *master, info,
+  auto spawned = (*started)->spawn<execute_scheduler>("execute", master->fixed, info,
                                                       std::move(p), done);
   if (!spawned) {
     std::fprintf(stderr, "mensa execute: %s\n", spawned.error().message.c_str());
     return 1;
   }
+  std::unique_ptr<common::master_detector> detector;
+  if (master->group)
+    detector = std::make_unique<common::master_detector>(
+        *master->group, common::default_zk_session_timeout,
+        common::follow_in<execute_scheduler>((*started)->find("execute")));
   return result.get();
 }
 

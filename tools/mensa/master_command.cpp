@@ -1,9 +1,18 @@
 // `mensa master`: a node running the master and its allocator.
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <random>
 
+#include "actors/common/master_group.hpp"
+#include "actors/common/task_status.hpp"
+#include "actors/master/master_contender.hpp"
 #include "caf/config_option_adder.hpp"
+#include "runtime/zookeeper_log.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
 #include "tools/mensa/termination_signals.hpp"
@@ -23,7 +32,12 @@ class master_config : public runtime::node_config {
         "subscribe to master@HOST:PORT. Stop it with Ctrl-C.\n\n"
         "With --work_dir the master keeps its registry (admitted agents,\n"
         "weights, quota) there and recovers it when restarted: agents and\n"
-        "frameworks come back with their IDs and tasks keep running.";
+        "frameworks come back with their IDs and tasks keep running.\n\n"
+        "With --zk=zk://HOST:PORT/PATH several masters elect a leader through\n"
+        "ZooKeeper and keep the registry there; the others wait to lead. Agents\n"
+        "and frameworks given the same zk:// URL as --master follow the leader.\n"
+        "A leader that loses leadership (its ZooKeeper session ends) steps down:\n"
+        "it exits with status 1, to be restarted as a contender.";
     declare_master_flags(custom_options_, flags);
     caf::config_option_adder{custom_options_, "global"}.add(
         flags.work_dir, "work_dir",
@@ -33,6 +47,50 @@ class master_config : public runtime::node_config {
   master_flags flags;
 };
 
+/// Contends for leadership through ZooKeeper; once elected, recovers the
+/// registry kept there and starts the master. Returns the exit status.
+int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
+                           const runtime::zookeeper_url& group) {
+  auto self = n.address_of("master");
+  if (!self) {
+    std::fprintf(stderr, "mensa master: %s\n", self.error().message.c_str());
+    return 1;
+  }
+  std::random_device device;
+  auto draw = [&device] { return (static_cast<uint64_t>(device()) << 32) ^ device(); };
+  auto id = common::format_uuid(common::make_uuid(draw(), draw()));
+  std::atomic<bool> stepped_down{false};
+  auto step_down = [&stepped_down](const std::string& why) {
+    std::fprintf(stderr, "mensa master: stepping down: %s\n", why.c_str());
+    stepped_down = true;
+    kill(getpid(), SIGTERM);
+  };
+  auto on_elected = [&](std::shared_ptr<runtime::zookeeper_session> session,
+                        const std::string& member) {
+    runtime::durable_log::contents found;
+    auto log = runtime::zookeeper_log::open(session, group.path + "/registry", member,
+                                            found);
+    if (!log)
+      return step_down("cannot open the registry: " + log.error().message);
+    auto kept = master::registry::recover(std::move(*log), found);
+    if (!kept)
+      return step_down("cannot recover the registry: " + kept.error().message);
+    auto master = spawn_master(n, flags, std::move(*kept), id);
+    if (!master)
+      return step_down(master.error().message);
+    std::printf("master: leading at %s\n", master->str().c_str());
+    std::fflush(stdout);
+  };
+  master::master_contender contender(
+      group, std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
+      common::describe_master(*self, id), on_elected, step_down);
+  std::printf("master: listening at %s, contending for leadership at %s\n",
+              self->str().c_str(), group.str().c_str());
+  std::fflush(stdout);
+  await_termination_signal();
+  return stepped_down ? 1 : 0;
+}
+
 }  // namespace
 
 int run_master(int argc, char** argv) {
@@ -41,11 +99,29 @@ int run_master(int argc, char** argv) {
   if (auto code = cfg->parse_command_line("mensa master", argc, argv); code >= 0)
     return code;
   auto flags = cfg->flags;
+  auto group = zookeeper_group(flags.zk);
+  if (!group) {
+    std::fprintf(stderr, "mensa master: invalid --zk: %s\n", group.error().message.c_str());
+    return 2;
+  }
+  if (*group && !flags.work_dir.empty()) {
+    std::fprintf(stderr,
+                 "mensa master: --zk and --work_dir exclude each other (with --zk "
+                 "the registry is kept in ZooKeeper)\n");
+    return 2;
+  }
+  if (!flags.zk.empty() && !*group) {
+    std::fprintf(stderr, "mensa master: invalid --zk '%s': expected zk://HOST:PORT/PATH\n",
+                 flags.zk.c_str());
+    return 2;
+  }
   auto started = runtime::node::start(std::move(cfg));
   if (!started) {
     std::fprintf(stderr, "mensa master: %s\n", started.error().message.c_str());
     return 1;
   }
+  if (*group)
+    return lead_through_zookeeper(**started, flags, **group);
   auto master = spawn_master(**started, flags);
   if (!master) {
     std::fprintf(stderr, "mensa master: %s\n", master.error().message.c_str());

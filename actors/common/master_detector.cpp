@@ -1,0 +1,56 @@
+#include "actors/common/master_detector.hpp"
+
+#include "actors/common/master_group.hpp"
+#include "runtime/log.hpp"
+
+namespace mensa::common {
+
+master_detector::master_detector(runtime::zookeeper_url url,
+                                 std::chrono::milliseconds session_timeout,
+                                 callback on_change)
+    : zookeeper_loop(url.servers, session_timeout),
+      url_(std::move(url)),
+      on_change_(std::move(on_change)) {
+  start();
+}
+
+master_detector::~master_detector() {
+  stop();
+}
+
+bool master_detector::step(runtime::zookeeper_session& session) {
+  if (session.current() != runtime::zookeeper_session::state::connected)
+    return true;
+  auto names = session.children(url_.path, true);
+  if (!names) {
+    runtime::log(runtime::log_level::warning, "detector", names.error().message);
+    return true;
+  }
+  runtime::address leader;
+  if (auto member = leading_member(*names)) {
+    auto data = session.get(url_.path + "/" + *member, false);
+    if (!data) {
+      runtime::log(runtime::log_level::warning, "detector", data.error().message);
+      return true;
+    }
+    if (!data->has_value())
+      return true;  // It went meanwhile; its children watch fired.
+    auto address = member_address(**data);
+    if (!address) {
+      runtime::log(runtime::log_level::error, "detector",
+                   url_.path + "/" + *member + ": " + address.error().message);
+      return false;
+    }
+    leader = *address;
+  }
+  if (reported_ && *reported_ == leader)
+    return false;
+  reported_ = leader;
+  runtime::log(runtime::log_level::info, "detector",
+               leader.empty() ? "no master leads " + url_.str()
+                              : "the leading master is " + leader.str());
+  on_change_(leader);
+  return false;
+}
+
+}  // namespace mensa::common

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "runtime/address.hpp"
+#include "runtime/dispatch.hpp"
+#include "runtime/zookeeper.hpp"
+#include "runtime/zookeeper_loop.hpp"
+
+namespace mensa::common {
+
+/// Follows which master leads the ZooKeeper group at `url` (see
+/// master_group.hpp) and reports each change to `on_change`, on a thread
+/// of its own: the leader's address, or the empty address while none
+/// leads. While cut off from ZooKeeper it keeps the last leader it saw
+/// (the session may yet come back). What agents and schedulers started
+/// with `--master=zk://...` find their master by.
+class master_detector final : runtime::zookeeper_loop {
+ public:
+  using callback = std::function<void(const runtime::address&)>;
+
+  master_detector(runtime::zookeeper_url url, std::chrono::milliseconds session_timeout,
+                  callback on_change);
+  ~master_detector() override;
+
+ private:
+  bool step(runtime::zookeeper_session& session) override;
+
+  runtime::zookeeper_url url_;
+  callback on_change_;
+  std::optional<runtime::address> reported_;
+};
+
+/// Returns a callback that hands each change to `follow_master` of the
+/// process behind `handle` (a `P`), inside it.
+template <class P>
+master_detector::callback follow_in(caf::actor handle) {
+  return [handle](const runtime::address& master) {
+    runtime::dispatch<P>(handle, [master](P& target) { target.follow_master(master); });
+  };
+}
+
+/// How long a session with ZooKeeper outlives a lost connection by
+/// default (Mesos's `--zk_session_timeout`).
+inline constexpr std::chrono::milliseconds default_zk_session_timeout{10000};
+
+}  // namespace mensa::common
