@@ -70,10 +70,9 @@ expected<std::unique_ptr<zookeeper_session>> zookeeper_session::start(
   zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
   std::unique_ptr<zookeeper_session> session(
       new zookeeper_session(std::move(on_change)));
-  session->handle_ =
-      zookeeper_init2(servers.c_str(), &zookeeper_session::watcher,
-                      static_cast<int>(session_timeout.count()), nullptr,
-                      session.get(), 0, &library_log);
+  session->handle_ = zookeeper_init2(servers.c_str(), &zookeeper_session::watcher,
+                                     static_cast<int>(session_timeout.count()), nullptr,
+                                     session.get(), 0, &library_log);
   if (session->handle_ == nullptr)
     return failure{"cannot start a ZooKeeper session with " + servers + ": " +
                    zerror(errno)};
@@ -84,7 +83,7 @@ void zookeeper_session::watcher(zhandle_t*, int type, int state, const char*,
                                 void* context) {
   auto* self = static_cast<zookeeper_session*>(context);
   if (type == ZOO_SESSION_EVENT) {
-    auto now = state == ZOO_CONNECTED_STATE          ? state::connected
+    auto now = state == ZOO_CONNECTED_STATE         ? state::connected
                : state == ZOO_EXPIRED_SESSION_STATE ? state::expired
                                                     : state::connecting;
     // Expiry is for good.
@@ -173,7 +172,8 @@ expected<std::optional<std::string>> zookeeper_session::get(const std::string& p
   std::string data(zookeeper_max_data * 2, '\0');
   int length = static_cast<int>(data.size());
   Stat stat{};
-  auto code = zoo_get(handle_, path.c_str(), watch ? 1 : 0, data.data(), &length, &stat);
+  auto code =
+      zoo_get(handle_, path.c_str(), watch ? 1 : 0, data.data(), &length, &stat);
   if (code == ZNONODE)
     return std::optional<std::string>{};
   if (code != ZOK)
@@ -210,7 +210,8 @@ expected<std::vector<std::string>> zookeeper_session::fenced(
                            : ZOO_PERSISTENT,
                        created[i].data(), static_cast<int>(created[i].size()));
   }
-  auto code = zoo_multi(handle_, static_cast<int>(ops.size()), ops.data(), results.data());
+  auto code =
+      zoo_multi(handle_, static_cast<int>(ops.size()), ops.data(), results.data());
   if (code != ZOK) {
     if (results[0].err == ZNONODE)
       return failure{"ZooKeeper: " + fence + " is gone: this process no longer leads"};

@@ -45,7 +45,8 @@ bool unframe(const std::string& batch, std::vector<std::string>& records) {
       return false;
     uint32_t size = 0;
     for (std::size_t i = 0; i < length_bytes; ++i)
-      size |= static_cast<uint32_t>(static_cast<unsigned char>(batch[at + i])) << (8 * i);
+      size |= static_cast<uint32_t>(static_cast<unsigned char>(batch[at + i]))
+              << (8 * i);
     at += length_bytes;
     if (batch.size() - at < size)
       return false;
@@ -74,7 +75,8 @@ expected<std::unique_ptr<zookeeper_log>> zookeeper_log::open(
       new zookeeper_log(std::move(session), std::move(path), std::move(fence)));
   for (auto& name : *names)
     if (auto sequence = sequence_of(name);
-        sequence && (starts_with(name, records_prefix) || starts_with(name, snapshot_prefix)))
+        sequence &&
+        (starts_with(name, records_prefix) || starts_with(name, snapshot_prefix)))
       log->nodes_[*sequence] = name;
   auto& zk = *log->session_;
   // The newest whole snapshot; newer ones missing chunks are dropped.
@@ -201,7 +203,8 @@ expected<void> zookeeper_log::remove_snapshot(const std::string& name) {
     return chunks.error();
   std::vector<zookeeper_session::write> removals;
   for (auto& chunk : *chunks)
-    removals.push_back({zookeeper_session::write::kind::remove, node + "/" + chunk, {}});
+    removals.push_back(
+        {zookeeper_session::write::kind::remove, node + "/" + chunk, {}});
   removals.push_back({zookeeper_session::write::kind::remove, node, {}});
   if (auto removed = session_->fenced(fence_, removals); !removed)
     return removed.error();

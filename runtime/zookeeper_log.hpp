@@ -30,8 +30,8 @@ class zookeeper_log final : public durable_log {
   /// Opens the log under `path` (creating the znodes), reading what is
   /// there into `found`.
   static expected<std::unique_ptr<zookeeper_log>> open(
-      std::shared_ptr<zookeeper_session> session, std::string path,
-      std::string fence, contents& found);
+      std::shared_ptr<zookeeper_session> session, std::string path, std::string fence,
+      contents& found);
 
   expected<void> append(std::string_view record) override;
   expected<void> write(std::string_view record) override;

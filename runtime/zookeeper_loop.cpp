@@ -62,7 +62,8 @@ void zookeeper_loop::run() {
       current.reset();
     }
     if (!current) {
-      auto started = zookeeper_session::start(servers_, session_timeout_, [this] { wake(); });
+      auto started =
+          zookeeper_session::start(servers_, session_timeout_, [this] { wake(); });
       if (started) {
         current = std::move(*started);
       } else {

@@ -46,7 +46,9 @@ class zookeeper_loop {
   std::shared_ptr<zookeeper_session> session() const;
 
   /// Returns the session timeout asked for.
-  std::chrono::milliseconds session_timeout() const noexcept { return session_timeout_; }
+  std::chrono::milliseconds session_timeout() const noexcept {
+    return session_timeout_;
+  }
 
  private:
   void run();

@@ -131,7 +131,8 @@ class agent_process : public runtime::process {
   /// The master is gone or another leads: registers again at a random
   /// point of the backoff (agents that lost the master together spread
   /// their returns, as Mesos's do).
-  void reregister_soon();  void on_registered(const address& from, const internal::AgentRegistered& msg);
+  void reregister_soon();
+  void on_registered(const address& from, const internal::AgentRegistered& msg);
   void on_reregistered(const address& from, const internal::AgentReregistered& msg);
   void on_ping(const address& from, const internal::PingAgent& msg);
   void on_shutdown_agent(const address& from, const internal::ShutdownAgent& msg);

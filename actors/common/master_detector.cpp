@@ -19,8 +19,15 @@ master_detector::~master_detector() {
 }
 
 bool master_detector::step(runtime::zookeeper_session& session) {
-  if (session.current() != runtime::zookeeper_session::state::connected)
+  if (session.current() != runtime::zookeeper_session::state::connected) {
+    if (!reported_ && !said_waiting_) {
+      said_waiting_ = true;
+      runtime::log(
+          runtime::log_level::warning, "detector",
+          "waiting for ZooKeeper at " + url_.servers + " to say which master leads");
+    }
     return true;
+  }
   auto names = session.children(url_.path, true);
   if (!names) {
     runtime::log(runtime::log_level::warning, "detector", names.error().message);
@@ -51,6 +58,27 @@ bool master_detector::step(runtime::zookeeper_session& session) {
                               : "the leading master is " + leader.str());
   on_change_(leader);
   return false;
+}
+
+runtime::expected<runtime::address> find_leading_master(
+    const runtime::zookeeper_url& url, std::chrono::milliseconds timeout) {
+  auto session = runtime::zookeeper_session::start(url.servers, timeout, {});
+  if (!session)
+    return session.error();
+  if (!(*session)->wait_connected(timeout))
+    return runtime::failure{"cannot reach ZooKeeper at " + url.servers};
+  auto names = (*session)->children(url.path, false);
+  if (!names)
+    return names.error();
+  auto member = leading_member(*names);
+  if (!member)
+    return runtime::failure{"no master leads " + url.str()};
+  auto data = (*session)->get(url.path + "/" + *member, false);
+  if (!data)
+    return data.error();
+  if (!data->has_value())
+    return runtime::failure{"the leading master of " + url.str() + " just went"};
+  return member_address(**data);
 }
 
 }  // namespace mensa::common

@@ -31,6 +31,7 @@ class master_detector final : runtime::zookeeper_loop {
   runtime::zookeeper_url url_;
   callback on_change_;
   std::optional<runtime::address> reported_;
+  bool said_waiting_ = false;
 };
 
 /// Returns a callback that hands each change to `follow_master` of the
@@ -41,6 +42,12 @@ master_detector::callback follow_in(caf::actor handle) {
     runtime::dispatch<P>(handle, [master](P& target) { target.follow_master(master); });
   };
 }
+
+/// Asks ZooKeeper once which master leads the group at `url`, waiting up
+/// to `timeout` to connect; fails if none leads or ZooKeeper cannot say.
+/// What a one-off operator command needs, rather than a detector.
+runtime::expected<runtime::address> find_leading_master(
+    const runtime::zookeeper_url& url, std::chrono::milliseconds timeout);
 
 /// How long a session with ZooKeeper outlives a lost connection by
 /// default (Mesos's `--zk_session_timeout`).

@@ -45,7 +45,8 @@ std::string member_data(const v1::MasterInfo& info) {
 
 runtime::expected<runtime::address> member_address(const std::string& data) {
   v1::MasterInfo info;
-  if (auto parsed = google::protobuf::util::JsonStringToMessage(data, &info); !parsed.ok())
+  if (auto parsed = google::protobuf::util::JsonStringToMessage(data, &info);
+      !parsed.ok())
     return runtime::failure{"a master's znode does not hold a MasterInfo: " +
                             std::string(parsed.message())};
   auto address = runtime::address::parse(info.pid());

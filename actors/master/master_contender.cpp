@@ -60,8 +60,8 @@ bool master_contender::join(runtime::zookeeper_session& session) {
       return true;
     }
   }
-  auto created = session.create(url_.path + "/" + std::string(common::master_member_prefix),
-                                data_, true, true);
+  auto created = session.create(
+      url_.path + "/" + std::string(common::master_member_prefix), data_, true, true);
   if (!created)
     return warn(created.error().message);
   member_ = *created;
@@ -103,7 +103,8 @@ bool master_contender::step(runtime::zookeeper_session& session) {
   }
   if (!elected_ && common::leading_member(*names) == mine) {
     elected_ = true;
-    runtime::log(runtime::log_level::info, "contender", "elected: " + member_ + " leads");
+    runtime::log(runtime::log_level::info, "contender",
+                 "elected: " + member_ + " leads");
     on_elected_(zookeeper_loop::session(), member_);
   }
   return false;

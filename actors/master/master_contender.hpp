@@ -28,7 +28,8 @@ class master_contender final : runtime::zookeeper_loop {
       std::shared_ptr<runtime::zookeeper_session> session, const std::string& member)>;
   using lost_callback = std::function<void(const std::string& why)>;
 
-  master_contender(runtime::zookeeper_url url, std::chrono::milliseconds session_timeout,
+  master_contender(runtime::zookeeper_url url,
+                   std::chrono::milliseconds session_timeout,
                    const v1::MasterInfo& info, elected_callback on_elected,
                    lost_callback on_lost);
   ~master_contender() override;

@@ -33,8 +33,9 @@ class registry {
 
   /// Recovers the registry kept in `log`, which found `found` when opened;
   /// fails with a message naming what is damaged.
-  static runtime::expected<registry> recover(std::unique_ptr<runtime::durable_log> log,
-                                             const runtime::durable_log::contents& found);
+  static runtime::expected<registry> recover(
+      std::unique_ptr<runtime::durable_log> log,
+      const runtime::durable_log::contents& found);
 
   /// Returns whether operations survive the master.
   bool persistent() const noexcept { return log_ != nullptr; }

@@ -28,8 +28,9 @@ v1::Offer::Operation make_launch_group(const v1::ExecutorInfo& executor,
 
 /// The base of a framework's scheduler, what framework authors derive from:
 /// it subscribes to the master (and again, with backoff, when the master
-/// is lost or another leads, see `follow_master`), turns events into callbacks, and offers the scheduler calls
-/// as member functions. Callbacks run in the scheduler's own context.
+/// is lost or another leads, see `follow_master`), turns events into callbacks, and
+/// offers the scheduler calls as member functions. Callbacks run in the scheduler's own
+/// context.
 class scheduler_process : public runtime::process {
  public:
   scheduler_process(caf::actor_config& cfg, runtime::node& owner, address self,

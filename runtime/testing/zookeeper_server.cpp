@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <optional>
+
 #include "runtime/testing/temporary_directory.hpp"
 #include "runtime/zookeeper.hpp"
 
@@ -52,11 +55,11 @@ expected<zookeeper_server> zookeeper_server::start(std::chrono::milliseconds tim
   if (port == 0)
     return failure{"no free port on 127.0.0.1 for ZooKeeper"};
   // ZooKeeperServerMain PORT DATADIR TICK: standalone, no admin server.
-  auto started = child_process::start(
-      {java, "-Dzookeeper.admin.enableServer=false", "-cp",
-       std::string("/etc/zookeeper/conf:") + jar,
-       "org.apache.zookeeper.server.ZooKeeperServerMain", std::to_string(port), *data,
-       "500"});
+  auto started =
+      child_process::start({java, "-Dzookeeper.admin.enableServer=false", "-cp",
+                            std::string("/etc/zookeeper/conf:") + jar,
+                            "org.apache.zookeeper.server.ZooKeeperServerMain",
+                            std::to_string(port), *data, "500"});
   if (!started)
     return started.error();
   zookeeper_server server(std::move(*started), port);
@@ -68,6 +71,23 @@ expected<zookeeper_server> zookeeper_server::start(std::chrono::milliseconds tim
     return failure{"ZooKeeper did not take a session at " + server.servers() +
                    " in time"};
   return server;
+}
+
+expected<zookeeper_server*> zookeeper_server::shared() {
+  static std::mutex mutex;
+  static std::optional<zookeeper_server> server;
+  static std::string why;
+  std::lock_guard<std::mutex> guard(mutex);
+  if (!server && why.empty()) {
+    auto started = start(std::chrono::seconds(60));
+    if (started)
+      server.emplace(std::move(*started));
+    else
+      why = started.error().message;
+  }
+  if (!server)
+    return failure{why};
+  return &*server;
 }
 
 void zookeeper_server::kill() {

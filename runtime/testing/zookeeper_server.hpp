@@ -22,6 +22,11 @@ class zookeeper_server {
   /// Starts a server and waits up to `timeout` until it takes sessions.
   static expected<zookeeper_server> start(std::chrono::milliseconds timeout);
 
+  /// Returns the one server of this process, started on first use and
+  /// kept until the process ends (a JVM takes a second or two to start),
+  /// or why there is none. Tests sharing it keep their znodes apart.
+  static expected<zookeeper_server*> shared();
+
   /// Returns the servers part of a URL, `127.0.0.1:PORT`.
   std::string servers() const { return "127.0.0.1:" + std::to_string(port_); }
 

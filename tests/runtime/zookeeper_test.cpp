@@ -17,24 +17,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One server for the whole binary (a JVM takes a second or two to start);
-// each test keeps its znodes under a path of its own.
 testing::zookeeper_server* shared_server() {
-  static std::optional<testing::zookeeper_server> server;
-  static std::string why;
-  if (!server && why.empty()) {
-    why = testing::zookeeper_server::missing();
-    if (why.empty()) {
-      auto started = testing::zookeeper_server::start(60s);
-      if (started)
-        server.emplace(std::move(*started));
-      else
-        why = started.error().message;
-    }
-  }
+  auto server = testing::zookeeper_server::shared();
   if (!server)
-    MESSAGE("skipped: " << why);
-  return server ? &*server : nullptr;
+    MESSAGE("skipped: " << server.error().message);
+  return server ? *server : nullptr;
 }
 
 std::shared_ptr<zookeeper_session> connect(const testing::zookeeper_server& server) {
@@ -71,18 +58,20 @@ TEST_CASE("a ZooKeeper URL names servers and a path, and a malformed one says wh
   CHECK(url->str() == "zk://10.0.0.1:2181,10.0.0.2:2181/mensa/prod");
   CHECK(zookeeper_url::names_one("zk://x"));
   CHECK_FALSE(zookeeper_url::names_one("127.0.0.1:5050"));
-  for (auto* bad : {"127.0.0.1:2181/mensa", "zk://127.0.0.1:2181", "zk://127.0.0.1:2181/",
-                    "zk:///mensa", "zk://127.0.0.1/mensa", "zk://h:2181,/mensa",
-                    "zk://h:21x1/mensa", "zk://h:2181/a//b"}) {
+  for (auto* bad : {"127.0.0.1:2181/mensa", "zk://127.0.0.1:2181",
+                    "zk://127.0.0.1:2181/", "zk:///mensa", "zk://127.0.0.1/mensa",
+                    "zk://h:2181,/mensa", "zk://h:21x1/mensa", "zk://h:2181/a//b"}) {
     auto parsed = zookeeper_url::parse(bad);
     CHECK_FALSE_MESSAGE(parsed, bad);
     if (!parsed)
-      CHECK(parsed.error().message.find(std::string("'") + bad + "'") != std::string::npos);
+      CHECK(parsed.error().message.find(std::string("'") + bad + "'") !=
+            std::string::npos);
   }
 }
 
-TEST_CASE("the log in ZooKeeper keeps records in order across a reopening, flushed "
-          "together by one sync") {
+TEST_CASE(
+    "the log in ZooKeeper keeps records in order across a reopening, flushed "
+    "together by one sync") {
   auto* server = shared_server();
   if (server == nullptr)
     return;
@@ -132,8 +121,9 @@ TEST_CASE("the log in ZooKeeper writes nothing once its fence is gone") {
   CHECK(found.records[0] == "kept");
 }
 
-TEST_CASE("the log in ZooKeeper compacts into a snapshot in chunks and removes what "
-          "it replaced") {
+TEST_CASE(
+    "the log in ZooKeeper compacts into a snapshot in chunks and removes what "
+    "it replaced") {
   auto* server = shared_server();
   if (server == nullptr)
     return;
@@ -163,8 +153,9 @@ TEST_CASE("the log in ZooKeeper compacts into a snapshot in chunks and removes w
   CHECK(found.records[0] == "after");
 }
 
-TEST_CASE("a snapshot cut short in ZooKeeper is ignored: the records it would have "
-          "replaced still count") {
+TEST_CASE(
+    "a snapshot cut short in ZooKeeper is ignored: the records it would have "
+    "replaced still count") {
   auto* server = shared_server();
   if (server == nullptr)
     return;

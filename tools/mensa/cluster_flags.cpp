@@ -45,13 +45,7 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
       .add(flags.agent_removal_rate_limit, "agent_removal_rate_limit",
            "most agents made unreachable for silence (missed pings, or not back "
            "after a lost connection) per time, e.g. "
-           "1/20min (default: no limit)")
-      .add(flags.zk, "zk",
-           "elect the leading master among several through ZooKeeper and keep "
-           "the registry there, zk://HOST:PORT[,HOST:PORT...]/PATH")
-      .add(flags.zk_session_timeout, "zk_session_timeout",
-           "time a ZooKeeper session outlives a lost connection; a leader cut "
-           "off this long steps down (10s)");
+           "1/20min (default: no limit)");
 }
 
 namespace {
@@ -115,9 +109,10 @@ void declare_agent_flags(caf::config_option_set& options, agent_flags& flags,
                   : "directory for sandboxes, a folder per agent (/tmp/mensa-local)";
   caf::config_option_adder adder{options, "global"};
   if (with_master)
-    adder.add(flags.master, "master",
-              "the master, HOST:PORT, or zk://HOST:PORT[,...]/PATH to follow the "
-              "leader that masters started with --zk elect (required)")
+    adder
+        .add(flags.master, "master",
+             "the master, HOST:PORT, or zk://HOST:PORT[,...]/PATH to follow the "
+             "leader that masters started with --zk elect (required)")
         .add(flags.zk_session_timeout, "zk_session_timeout",
              "time a ZooKeeper session outlives a lost connection (10s)");
   adder.add(flags.resources, "resources", resources_help)

@@ -39,9 +39,16 @@ class master_config : public runtime::node_config {
         "A leader that loses leadership (its ZooKeeper session ends) steps down:\n"
         "it exits with status 1, to be restarted as a contender.";
     declare_master_flags(custom_options_, flags);
-    caf::config_option_adder{custom_options_, "global"}.add(
-        flags.work_dir, "work_dir",
-        "directory for the registry (default: none, nothing survives the master)");
+    caf::config_option_adder{custom_options_, "global"}
+        .add(flags.work_dir, "work_dir",
+             "directory for the registry (default: none, nothing survives the "
+             "master)")
+        .add(flags.zk, "zk",
+             "elect the leading master among several through ZooKeeper and keep "
+             "the registry there, zk://HOST:PORT[,HOST:PORT...]/PATH")
+        .add(flags.zk_session_timeout, "zk_session_timeout",
+             "time a ZooKeeper session outlives a lost connection; a leader cut "
+             "off this long steps down (10s)");
   }
 
   master_flags flags;
@@ -61,15 +68,16 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
   auto id = common::format_uuid(common::make_uuid(draw(), draw()));
   std::atomic<bool> stepped_down{false};
   auto step_down = [&stepped_down](const std::string& why) {
-    std::fprintf(stderr, "mensa master: stepping down: %s\n", why.c_str());
+    std::printf("master: stepping down: %s\n", why.c_str());
+    std::fflush(stdout);
     stepped_down = true;
     kill(getpid(), SIGTERM);
   };
   auto on_elected = [&](std::shared_ptr<runtime::zookeeper_session> session,
                         const std::string& member) {
     runtime::durable_log::contents found;
-    auto log = runtime::zookeeper_log::open(session, group.path + "/registry", member,
-                                            found);
+    auto log =
+        runtime::zookeeper_log::open(session, group.path + "/registry", member, found);
     if (!log)
       return step_down("cannot open the registry: " + log.error().message);
     auto kept = master::registry::recover(std::move(*log), found);
@@ -82,7 +90,8 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
     std::fflush(stdout);
   };
   master::master_contender contender(
-      group, std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
+      group,
+      std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
       common::describe_master(*self, id), on_elected, step_down);
   std::printf("master: listening at %s, contending for leadership at %s\n",
               self->str().c_str(), group.str().c_str());
@@ -101,7 +110,8 @@ int run_master(int argc, char** argv) {
   auto flags = cfg->flags;
   auto group = zookeeper_group(flags.zk);
   if (!group) {
-    std::fprintf(stderr, "mensa master: invalid --zk: %s\n", group.error().message.c_str());
+    std::fprintf(stderr, "mensa master: invalid --zk: %s\n",
+                 group.error().message.c_str());
     return 2;
   }
   if (*group && !flags.work_dir.empty()) {
@@ -111,7 +121,8 @@ int run_master(int argc, char** argv) {
     return 2;
   }
   if (!flags.zk.empty() && !*group) {
-    std::fprintf(stderr, "mensa master: invalid --zk '%s': expected zk://HOST:PORT/PATH\n",
+    std::fprintf(stderr,
+                 "mensa master: invalid --zk '%s': expected zk://HOST:PORT/PATH\n",
                  flags.zk.c_str());
     return 2;
   }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/common/master_detector.hpp"
 #include "actors/common/quota_config.hpp"
 #include "mensa/internal/operator.pb.h"
 #include "runtime/node.hpp"
@@ -23,7 +24,10 @@ class role_config : public runtime::node_config {
   role_config(std::string text, bool quota) {
     usage = std::move(text);
     opt_group group{custom_options_, "global"};
-    group.add(master, "master", "the master, HOST:PORT (required)")
+    group
+        .add(master, "master",
+             "the master, HOST:PORT, or zk://HOST:PORT[,...]/PATH for the one "
+             "leading there (required)")
         .add(timeout, "timeout", "time to wait for the master's answer (10s)");
     if (!quota) {
       group.add(set, "set", "weights to set, e.g. dev=1,prod=3 (1 resets a role)");
@@ -117,12 +121,22 @@ class operator_client : public runtime::process {
 
 template <class Request>
 int ask_master(const char* command, std::unique_ptr<role_config> cfg, Request request) {
-  auto master = master_address(cfg->master);
-  if (!master) {
-    std::fprintf(stderr, "%s: %s\n", command, master.error().message.c_str());
+  auto source = master_source_of(cfg->master);
+  if (!source) {
+    std::fprintf(stderr, "%s: %s\n", command, source.error().message.c_str());
     return 2;
   }
   auto timeout = cfg->timeout;
+  auto master = source->fixed;
+  if (source->group) {
+    auto leader = common::find_leading_master(
+        *source->group, std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+    if (!leader) {
+      std::fprintf(stderr, "%s: %s\n", command, leader.error().message.c_str());
+      return 1;
+    }
+    master = *leader;
+  }
   auto started = runtime::node::start(std::move(cfg));
   if (!started) {
     std::fprintf(stderr, "%s: %s\n", command, started.error().message.c_str());
@@ -131,7 +145,7 @@ int ask_master(const char* command, std::unique_ptr<role_config> cfg, Request re
   auto done = std::make_shared<std::promise<int>>();
   auto result = done->get_future();
   auto spawned = (*started)->spawn<operator_client<Request>>(
-      "operator", *master, std::move(request), timeout, done);
+      "operator", master, std::move(request), timeout, done);
   if (!spawned) {
     std::fprintf(stderr, "%s: %s\n", command, spawned.error().message.c_str());
     return 1;
