@@ -20,7 +20,11 @@ master_detector::~master_detector() {
 
 bool master_detector::step(runtime::zookeeper_session& session) {
   if (session.current() != runtime::zookeeper_session::state::connected) {
-    if (!reported_ && !said_waiting_) {
+    auto now = std::chrono::steady_clock::now();
+    if (!waiting_since_)
+      waiting_since_ = now;
+    if (!reported_ && !said_waiting_ &&
+        now - *waiting_since_ >= std::chrono::seconds(2)) {
       said_waiting_ = true;
       runtime::log(
           runtime::log_level::warning, "detector",
@@ -28,6 +32,7 @@ bool master_detector::step(runtime::zookeeper_session& session) {
     }
     return true;
   }
+  waiting_since_.reset();
   auto names = session.children(url_.path, true);
   if (!names) {
     runtime::log(runtime::log_level::warning, "detector", names.error().message);

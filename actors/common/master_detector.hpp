@@ -31,6 +31,8 @@ class master_detector final : runtime::zookeeper_loop {
   runtime::zookeeper_url url_;
   callback on_change_;
   std::optional<runtime::address> reported_;
+  /// When the session stopped being connected (for a warning if that lasts).
+  std::optional<std::chrono::steady_clock::time_point> waiting_since_;
   bool said_waiting_ = false;
 };
 
