@@ -45,9 +45,6 @@ std::unique_ptr<runtime::node> start_node(const node_settings& settings) {
 }
 
 runtime::address spawn_master(runtime::node& n, const std::string& registry_dir) {
-  auto master = n.address_of("master");
-  if (!master)
-    fail(master.error().message);
   master::registry kept;
   if (!registry_dir.empty()) {
     auto recovered = master::registry::recover(registry_dir);
@@ -55,6 +52,13 @@ runtime::address spawn_master(runtime::node& n, const std::string& registry_dir)
       fail("cannot recover the registry: " + recovered.error().message);
     kept = std::move(*recovered);
   }
+  return spawn_master(n, std::move(kept));
+}
+
+runtime::address spawn_master(runtime::node& n, master::registry kept) {
+  auto master = n.address_of("master");
+  if (!master)
+    fail(master.error().message);
   auto allocator = n.spawn<allocator::allocator_process>("allocator", *master);
   if (!allocator)
     fail(allocator.error().message);

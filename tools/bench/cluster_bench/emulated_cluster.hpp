@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/master/registry.hpp"
 #include "runtime/node.hpp"
 #include "tools/bench/cluster_bench/bench_framework.hpp"
 
@@ -23,6 +24,10 @@ std::unique_ptr<runtime::node> start_node(const node_settings& settings);
 /// Spawns the allocator and the master on `n`, the master keeping its
 /// registry in `registry_dir` (in memory when empty); returns the master.
 runtime::address spawn_master(runtime::node& n, const std::string& registry_dir = {});
+
+/// Spawns the allocator and the master on `n`, the master keeping its
+/// registry in `kept`; returns the master.
+runtime::address spawn_master(runtime::node& n, master::registry kept);
 
 /// Emulated agents on one node: real agent actors whose executors are
 /// simulated in the same node (RUNNING and FINISHED at once for `true`,

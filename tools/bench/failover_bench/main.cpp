@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -20,6 +21,8 @@
 #include "runtime/dispatch.hpp"
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/temporary_directory.hpp"
+#include "runtime/testing/zookeeper_server.hpp"
+#include "runtime/zookeeper_log.hpp"
 #include "tools/bench/bench_report.hpp"
 #include "tools/bench/cluster_bench/emulated_cluster.hpp"
 #include "tools/bench/failover_bench/loss_watcher.hpp"
@@ -43,12 +46,17 @@ class failover_bench_config : public runtime::node_config {
         "agent reregistered and every framework subscribed again. agent_loss: a\n"
         "real agent process is killed (cause kill) or stopped (cause silence);\n"
         "detect_s is the time until the framework hears its task is lost.\n"
+        "With --registry=zookeeper the failover case keeps the registry in a\n"
+        "ZooKeeper server the bench starts (zookeeperd), as masters started\n"
+        "with --zk do.\n"
         "Prints one JSON object per case.";
     opt_group{custom_options_, "global"}
         .add(cases, "cases", "comma-separated subset of failover, agent_loss (all)")
         .add(agents, "agents", "emulated agents of the failover case (10000)")
         .add(tasks, "tasks", "running tasks of the failover case (100000)")
         .add(frameworks, "frameworks", "frameworks running them (10)")
+        .add(registry, "registry",
+             "where the failover case keeps the registry: file or zookeeper (file)")
         .add(causes, "causes", "agent_loss causes: kill, silence (both)")
         .add(mensa, "mensa", "the mensa program (next to this build's bench)");
   }
@@ -57,6 +65,7 @@ class failover_bench_config : public runtime::node_config {
   std::size_t agents = 10'000;
   std::size_t tasks = 100'000;
   std::size_t frameworks = 10;
+  std::string registry = "file";
   std::string causes = "kill,silence";
   std::string mensa;
 };
@@ -106,6 +115,57 @@ void kill_master(runtime::node& n) {
   }
 }
 
+// Where the failover case keeps the registry: a directory, or a ZooKeeper
+// server of its own (under a fence, as an elected master does).
+class registry_store {
+ public:
+  registry_store(const std::string& kind, std::string directory)
+      : directory_(std::move(directory)) {
+    if (kind == "file")
+      return;
+    if (kind != "zookeeper")
+      fail("invalid --registry '" + kind + "': expected file or zookeeper");
+    auto started = runtime::testing::zookeeper_server::start(1min);
+    if (!started)
+      fail("cannot start ZooKeeper: " + started.error().message);
+    server_.emplace(std::move(*started));
+    auto session = runtime::zookeeper_session::start(server_->servers(), 10s, {});
+    if (!session || !(*session)->wait_connected(1min))
+      fail("cannot connect to ZooKeeper at " + server_->servers());
+    session_ = std::move(*session);
+    if (auto made = session_->create_path("/bench"); !made)
+      fail(made.error().message);
+    auto fence = session_->create("/bench/leader", "", true, false);
+    if (!fence)
+      fail(fence.error().message);
+    fence_ = *fence;
+  }
+
+  // Recovers what the registry holds, as a master starting on it does.
+  master::registry recover() {
+    if (!server_) {
+      auto recovered = master::registry::recover(directory_);
+      if (!recovered)
+        fail("cannot recover the registry: " + recovered.error().message);
+      return std::move(*recovered);
+    }
+    runtime::durable_log::contents found;
+    auto log = runtime::zookeeper_log::open(session_, "/bench/registry", fence_, found);
+    if (!log)
+      fail("cannot open the registry: " + log.error().message);
+    auto recovered = master::registry::recover(std::move(*log), found);
+    if (!recovered)
+      fail("cannot recover the registry: " + recovered.error().message);
+    return std::move(*recovered);
+  }
+
+ private:
+  std::string directory_;
+  std::optional<runtime::testing::zookeeper_server> server_;
+  std::shared_ptr<runtime::zookeeper_session> session_;
+  std::string fence_;
+};
+
 void failover(const failover_bench_config& cfg, const node_settings& settings) {
   if (cfg.agents == 0 || cfg.tasks % cfg.agents != 0)
     fail("--tasks must be a multiple of --agents (" + std::to_string(cfg.agents) + ")");
@@ -115,9 +175,9 @@ void failover(const failover_bench_config& cfg, const node_settings& settings) {
   auto dir = runtime::testing::make_temporary_directory("failover-bench");
   if (!dir)
     fail(dir.error().message);
-  auto registry_dir = *dir + "/registry";
+  auto kept = registry_store(cfg.registry, *dir + "/registry");
   auto n = start_node(settings);
-  auto master = spawn_master(*n, registry_dir);
+  auto master = spawn_master(*n, kept.recover());
   auto agent_resources =
       "cpus:" + std::to_string(per_agent) + ";mem:" + std::to_string(per_agent * 64);
   emulated_agents agents(*n, master, cfg.agents, agent_resources);
@@ -135,7 +195,7 @@ void failover(const failover_bench_config& cfg, const node_settings& settings) {
 
   kill_master(*n);
   stopwatch watch;
-  spawn_master(*n, registry_dir);
+  spawn_master(*n, kept.recover());
   auto recovered_s = watch.wall_seconds();
   double agents_s = 0;
   double frameworks_s = 0;
@@ -154,7 +214,8 @@ void failover(const failover_bench_config& cfg, const node_settings& settings) {
   print_result("failover",
                {number("agents", static_cast<double>(cfg.agents)),
                 number("tasks", static_cast<double>(cfg.tasks)),
-                number("frameworks", static_cast<double>(cfg.frameworks))},
+                number("frameworks", static_cast<double>(cfg.frameworks)),
+                word("registry", cfg.registry)},
                {{"reregistered_s", std::max(agents_s, frameworks_s)},
                 {"agents_reregistered_s", agents_s},
                 {"frameworks_resubscribed_s", frameworks_s},
