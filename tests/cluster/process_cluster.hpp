@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -108,6 +109,20 @@ struct framework_here {
         s.launch_tasks(o.id(), {task});
       }
     });
+  }
+
+  /// Lets task `task`, which waits for the file `go`, end; checks that it
+  /// finished on agent `agent_id` and that nothing reported it lost or
+  /// failed on the way.
+  void let_finish(const std::string& task, const std::string& go,
+                  const std::string& agent_id) {
+    std::ofstream(go).put('\n');
+    REQUIRE(reaches(task, v1::TASK_FINISHED));
+    CHECK(log.last_update_of(task).agent_id().value() == agent_id);
+    auto states = log.states_of(task);
+    CHECK(std::count(states.begin(), states.end(), v1::TASK_RUNNING) >= 1);
+    CHECK(std::count(states.begin(), states.end(), v1::TASK_LOST) == 0);
+    CHECK(std::count(states.begin(), states.end(), v1::TASK_FAILED) == 0);
   }
 
   test::test_scheduler::journal log;

@@ -199,12 +199,7 @@ TEST_CASE(
       f.log.wait_for([&] { return f.log.subscriptions() > subscriptions; }, generous));
 
   // The task's end travels through the new leader: the agent followed too.
-  std::ofstream(go).put('\n');
-  REQUIRE(f.reaches("t", v1::TASK_FINISHED));
-  CHECK(f.log.last_update_of("t").agent_id().value() == agent_id);
-  auto states = f.log.states_of("t");
-  CHECK(std::count(states.begin(), states.end(), v1::TASK_LOST) == 0);
-  CHECK(std::count(states.begin(), states.end(), v1::TASK_FAILED) == 0);
+  f.let_finish("t", go, agent_id);
   CHECK(f.log.errors().empty());
   for (auto& m : masters)
     m.process.signal(SIGTERM);
@@ -257,4 +252,25 @@ TEST_CASE(
   REQUIRE(nobody_code);
   CHECK(*nobody_code == 1);
   masters[other].process.signal(SIGTERM);
+}
+
+TEST_CASE(
+    "a leading master cut off from ZooKeeper for its session timeout steps down: "
+    "another master may lead by then") {
+  if (auto why = runtime::testing::zookeeper_server::missing(); !why.empty()) {
+    MESSAGE("skipped: " << why);
+    return;
+  }
+  // A server of its own: this test kills it.
+  auto server = runtime::testing::zookeeper_server::start(generous);
+  REQUIRE_MESSAGE(server, (server ? "" : server.error().message));
+  auto master = start_zk_master(server->url("/cutoff"));
+  REQUIRE(master.process.wait_for_line("master: leading at ", generous));
+  server->kill();
+  auto said = master.process.wait_for_line("master: stepping down: ", generous);
+  REQUIRE(said);
+  CHECK(said->find("cut off from ZooKeeper") != std::string::npos);
+  auto code = master.process.wait(generous);
+  REQUIRE(code);
+  CHECK(*code == 1);
 }
