@@ -12,6 +12,29 @@ namespace {
 
 constexpr int max_statuses_per_task = 10;
 
+/// What a task's history keeps of one of its statuses: what tells a retry
+/// (the uuid) and how the task got where it is. The IDs are the task's
+/// own; labels and data stay with the update the framework got (Mesos
+/// drops the data too).
+v1::TaskStatus history_entry(const v1::TaskStatus& status) {
+  v1::TaskStatus entry;
+  *entry.mutable_task_id() = status.task_id();
+  entry.set_state(status.state());
+  if (status.has_source())
+    entry.set_source(status.source());
+  if (status.has_reason())
+    entry.set_reason(status.reason());
+  if (status.has_message())
+    entry.set_message(status.message());
+  if (status.has_timestamp())
+    entry.set_timestamp(status.timestamp());
+  if (status.has_uuid())
+    entry.set_uuid(status.uuid());
+  if (status.has_healthy())
+    entry.set_healthy(status.healthy());
+  return entry;
+}
+
 }  // namespace
 
 void master_process::send_update(const framework_record& framework,
@@ -116,7 +139,7 @@ void master_process::on_status_update(const address& from,
     task->second.set_state(latest);
     task->second.set_status_update_state(status.state());
     task->second.set_status_update_uuid(msg.uuid());
-    *task->second.add_statuses() = status;
+    *task->second.add_statuses() = history_entry(status);
     if (task->second.statuses_size() > max_statuses_per_task)
       task->second.mutable_statuses()->DeleteSubrange(0, 1);
     if (common::is_terminal(latest))
