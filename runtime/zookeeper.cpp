@@ -2,7 +2,11 @@
 
 #include <zookeeper/zookeeper.h>
 
+#include <algorithm>
+
+#include "runtime/address.hpp"
 #include "runtime/log.hpp"
+#include "runtime/node_config.hpp"
 
 namespace mensa::runtime {
 
@@ -12,6 +16,17 @@ namespace {
 // what matters to an operator, mensa logs itself.
 void library_log(const char* message) {
   log(log_level::debug, "zookeeper", message);
+}
+
+/// A buffer for the path ZooKeeper gives a created znode: `path` and a
+/// sequence number, with room to spare.
+std::string path_buffer(const std::string& path) {
+  return std::string(path.size() + 16, '\0');
+}
+
+/// The path the library wrote into `buffer`.
+std::string created_path(const std::string& buffer) {
+  return buffer.substr(0, buffer.find('\0'));
 }
 
 }  // namespace
@@ -32,19 +47,14 @@ expected<zookeeper_url> zookeeper_url::parse(std::string_view text) {
   url.path = std::string(rest.substr(slash));
   if (url.servers.empty())
     return bad("it names no server");
-  std::size_t start = 0;
-  while (start <= url.servers.size()) {
-    auto comma = url.servers.find(',', start);
-    auto server = url.servers.substr(
-        start, comma == std::string::npos ? std::string::npos : comma - start);
-    auto colon = server.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == server.size() ||
-        server.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+  auto servers = split_list(url.servers);
+  if (servers.size() != static_cast<std::size_t>(
+                            std::count(url.servers.begin(), url.servers.end(), ',')) +
+                            1)
+    return bad("it names an empty server");
+  for (auto& server : servers)
+    if (!address::parse("zookeeper@" + server))
       return bad("'" + server + "' is not HOST:PORT");
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
   if (url.path.back() == '/')
     url.path.pop_back();
   if (url.path.find("//") != std::string::npos)
@@ -136,14 +146,13 @@ expected<std::string> zookeeper_session::create(const std::string& path,
                                                 bool sequential) {
   int flags = ephemeral ? (sequential ? ZOO_EPHEMERAL_SEQUENTIAL : ZOO_EPHEMERAL)
                         : (sequential ? ZOO_PERSISTENT_SEQUENTIAL : ZOO_PERSISTENT);
-  std::string created(path.size() + 16, '\0');
+  auto created = path_buffer(path);
   auto code = zoo_create(handle_, path.c_str(), data.data(),
                          static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE, flags,
                          created.data(), static_cast<int>(created.size()));
   if (code != ZOK)
     return error("create", path, code);
-  created.resize(created.find('\0'));
-  return created;
+  return created_path(created);
 }
 
 expected<std::vector<std::string>> zookeeper_session::children(const std::string& path,
@@ -202,7 +211,7 @@ expected<std::vector<std::string>> zookeeper_session::fenced(
       zoo_delete_op_init(&op, w.path.c_str(), -1);
       continue;
     }
-    created[i].assign(w.path.size() + 16, '\0');
+    created[i] = path_buffer(w.path);
     zoo_create_op_init(&op, w.path.c_str(), w.data.data(),
                        static_cast<int>(w.data.size()), &ZOO_OPEN_ACL_UNSAFE,
                        w.what == write::kind::create_sequential
@@ -224,7 +233,7 @@ expected<std::vector<std::string>> zookeeper_session::fenced(
   std::vector<std::string> paths;
   for (std::size_t i = 0; i < writes.size(); ++i)
     if (writes[i].what != write::kind::remove)
-      paths.push_back(created[i].substr(0, created[i].find('\0')));
+      paths.push_back(created_path(created[i]));
   return paths;
 }
 

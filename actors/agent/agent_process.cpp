@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <utility>
 
 #include "actors/agent/command_executor_info.hpp"
 #include "actors/common/task_states.hpp"
@@ -109,7 +110,8 @@ bool agent_process::from_master(const address& from) const {
 // -- master -------------------------------------------------------------------
 
 void agent_process::register_with_master() {
-  registration_timer_ = 0;
+  // One attempt pending at a time: this one replaces any that was.
+  cancel(std::exchange(registration_timer_, 0));
   if (registered_ || options_.master.empty())
     return;
   link(options_.master);
@@ -162,8 +164,7 @@ void agent_process::register_with_master() {
 }
 
 void agent_process::register_again_after(caf::timespan wait) {
-  if (registration_timer_ != 0)
-    cancel(registration_timer_);
+  cancel(registration_timer_);
   registration_timer_ = delay(wait, [this] { register_with_master(); });
 }
 

@@ -5,6 +5,31 @@
 
 namespace mensa::common {
 
+namespace {
+
+/// Returns what the leading member znode under `path` holds, or nothing
+/// if none leads; `watch` asks to hear when the members change. Fails if
+/// ZooKeeper does, or if the leader went between two reads (its children
+/// watch fires).
+runtime::expected<std::optional<std::string>> leader_data(
+    runtime::zookeeper_session& session, const std::string& path, bool watch) {
+  auto names = session.children(path, watch);
+  if (!names)
+    return names.error();
+  auto member = leading_member(*names);
+  if (!member)
+    return std::optional<std::string>{};
+  auto data = session.get(path + "/" + *member, false);
+  if (!data)
+    return data.error();
+  if (!data->has_value())
+    return runtime::failure{"the leading master " + path + "/" + *member +
+                            " went meanwhile"};
+  return data;
+}
+
+}  // namespace
+
 master_detector::master_detector(runtime::zookeeper_url url,
                                  std::chrono::milliseconds session_timeout,
                                  callback on_change)
@@ -33,24 +58,17 @@ bool master_detector::step(runtime::zookeeper_session& session) {
     return true;
   }
   waiting_since_.reset();
-  auto names = session.children(url_.path, true);
-  if (!names) {
-    runtime::log(runtime::log_level::warning, "detector", names.error().message);
+  auto data = leader_data(session, url_.path, true);
+  if (!data) {
+    runtime::log(runtime::log_level::warning, "detector", data.error().message);
     return true;
   }
   runtime::address leader;
-  if (auto member = leading_member(*names)) {
-    auto data = session.get(url_.path + "/" + *member, false);
-    if (!data) {
-      runtime::log(runtime::log_level::warning, "detector", data.error().message);
-      return true;
-    }
-    if (!data->has_value())
-      return true;  // It went meanwhile; its children watch fired.
+  if (*data) {
     auto address = member_address(**data);
     if (!address) {
       runtime::log(runtime::log_level::error, "detector",
-                   url_.path + "/" + *member + ": " + address.error().message);
+                   url_.str() + ": " + address.error().message);
       return false;
     }
     leader = *address;
@@ -72,17 +90,11 @@ runtime::expected<runtime::address> find_leading_master(
     return session.error();
   if (!(*session)->wait_connected(timeout))
     return runtime::failure{"cannot reach ZooKeeper at " + url.servers};
-  auto names = (*session)->children(url.path, false);
-  if (!names)
-    return names.error();
-  auto member = leading_member(*names);
-  if (!member)
-    return runtime::failure{"no master leads " + url.str()};
-  auto data = (*session)->get(url.path + "/" + *member, false);
+  auto data = leader_data(**session, url.path, false);
   if (!data)
     return data.error();
-  if (!data->has_value())
-    return runtime::failure{"the leading master of " + url.str() + " just went"};
+  if (!*data)
+    return runtime::failure{"no master leads " + url.str()};
   return member_address(**data);
 }
 

@@ -122,19 +122,9 @@ runtime::expected<void> scheduler_driver::start() {
       return runtime::failure{std::string("the driver cannot start: it is ") +
                               to_string(status_)};
   }
-  std::optional<runtime::zookeeper_url> group;
-  runtime::address master;
-  if (runtime::zookeeper_url::names_one(master_)) {
-    auto url = runtime::zookeeper_url::parse(master_);
-    if (!url)
-      return url.error();
-    group = std::move(*url);
-  } else {
-    auto parsed = common::parse_master_address(master_);
-    if (!parsed)
-      return parsed.error();
-    master = *parsed;
-  }
+  auto source = common::parse_master_source(master_);
+  if (!source)
+    return source.error();
   auto cfg = options_.node ? std::move(options_.node)
                            : std::make_unique<runtime::node_config>();
   auto started = runtime::node::start(std::move(cfg));
@@ -142,16 +132,16 @@ runtime::expected<void> scheduler_driver::start() {
     return started.error();
   node_ = std::move(*started);
   std::lock_guard<std::mutex> guard(mutex_);
-  auto spawned = node_->spawn<driver_process>(options_.name, master, framework_,
+  auto spawned = node_->spawn<driver_process>(options_.name, source->fixed, framework_,
                                               options_.scheduler, this);
   if (!spawned) {
     node_.reset();
     return spawned.error();
   }
   process_ = node_->find(options_.name);
-  if (group)
+  if (source->group)
     detector_ = std::make_unique<common::master_detector>(
-        std::move(*group), options_.zk_session_timeout,
+        std::move(*source->group), options_.zk_session_timeout,
         common::follow_in<driver_process>(process_));
   status_ = driver_status::running;
   return {};

@@ -1,6 +1,7 @@
 #include "actors/scheduler/scheduler_process.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace mensa::scheduler {
 
@@ -23,7 +24,8 @@ void scheduler_process::on_start() {
 }
 
 void scheduler_process::subscribe() {
-  subscribe_timer_ = 0;
+  // One attempt pending at a time: this one replaces any that was.
+  cancel(std::exchange(subscribe_timer_, 0));
   if (subscribed_ || aborted_ || master_.empty()) {
     subscribing_ = false;
     return;
@@ -45,8 +47,7 @@ void scheduler_process::subscribe() {
 }
 
 void scheduler_process::subscribe_after(caf::timespan wait) {
-  if (subscribe_timer_ != 0)
-    cancel(subscribe_timer_);
+  cancel(subscribe_timer_);
   subscribing_ = true;
   subscribe_timer_ = delay(wait, [this] { subscribe(); });
 }

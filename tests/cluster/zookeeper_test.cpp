@@ -105,6 +105,38 @@ std::size_t index_of(const std::vector<zk_master>& masters,
   return 0;
 }
 
+// `count` `mensa master --zk` processes in the group at `path`, and a
+// detector that tells the test which of them leads.
+struct zk_masters {
+  zk_masters(const runtime::testing::zookeeper_server& server, const std::string& path,
+             int count)
+      : url(server.url(path)),
+        watcher(url_of(server, path), 2000ms,
+                [this](const runtime::address& leader) { election.detected(leader); }) {
+    for (int i = 0; i < count; ++i)
+      masters.push_back(start_zk_master(url));
+  }
+
+  // Waits until a master other than `other_than` leads and says so;
+  // returns which.
+  std::size_t await_leader(const runtime::address& other_than = {}) {
+    REQUIRE(election.wait_for(
+        [&] {
+          auto now = election.leader();
+          return !now.empty() && now != other_than;
+        },
+        generous));
+    auto leader = index_of(masters, election.leader());
+    REQUIRE(masters[leader].process.wait_for_line("master: leading at ", generous));
+    return leader;
+  }
+
+  std::string url;
+  election_log election;
+  std::vector<zk_master> masters;
+  common::master_detector watcher;
+};
+
 }  // namespace
 
 TEST_CASE(
@@ -154,17 +186,10 @@ TEST_CASE(
   if (server == nullptr)
     return;
   auto dir = *runtime::testing::make_temporary_directory("zk-failover");
-  auto url = server->url("/three");
-  std::vector<zk_master> masters;
-  for (int i = 0; i < 3; ++i)
-    masters.push_back(start_zk_master(url));
-  election_log election;
-  common::master_detector watcher(
-      url_of(*server, "/three"), 2000ms,
-      [&](const runtime::address& leader) { election.detected(leader); });
-  REQUIRE(election.wait_for([&] { return !election.leader().empty(); }, generous));
-  auto first = index_of(masters, election.leader());
-  REQUIRE(masters[first].process.wait_for_line("master: leading at ", generous));
+  zk_masters group(*server, "/three", 3);
+  auto& url = group.url;
+  auto& masters = group.masters;
+  auto first = group.await_leader();
 
   auto agent = test::start_mensa(
       {"agent", "--port=0", "--logging_level=warning", "--master=" + url,
@@ -187,14 +212,7 @@ TEST_CASE(
   masters[first].process.signal(SIGKILL);
   REQUIRE(masters[first].process.wait(generous));
   // Once the killed leader's session times out, another is elected.
-  REQUIRE(election.wait_for(
-      [&] {
-        auto now = election.leader();
-        return !now.empty() && now != masters[first].address;
-      },
-      generous));
-  auto next = index_of(masters, election.leader());
-  REQUIRE(masters[next].process.wait_for_line("master: leading at ", generous));
+  group.await_leader(masters[first].address);
   REQUIRE(
       f.log.wait_for([&] { return f.log.subscriptions() > subscriptions; }, generous));
 
@@ -212,17 +230,10 @@ TEST_CASE(
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto url = server->url("/stepdown");
-  std::vector<zk_master> masters;
-  for (int i = 0; i < 2; ++i)
-    masters.push_back(start_zk_master(url));
-  election_log election;
-  common::master_detector watcher(
-      url_of(*server, "/stepdown"), 2000ms,
-      [&](const runtime::address& leader) { election.detected(leader); });
-  REQUIRE(election.wait_for([&] { return !election.leader().empty(); }, generous));
-  auto first = index_of(masters, election.leader());
-  REQUIRE(masters[first].process.wait_for_line("master: leading at ", generous));
+  zk_masters group(*server, "/stepdown", 2);
+  auto& url = group.url;
+  auto& masters = group.masters;
+  auto first = group.await_leader();
 
   auto session = runtime::zookeeper_session::start(server->servers(), 2000ms, {});
   REQUIRE(session);

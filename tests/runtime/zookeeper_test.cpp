@@ -48,6 +48,22 @@ std::unique_ptr<zookeeper_log> open_log(std::shared_ptr<zookeeper_session> zk,
   return std::move(*log);
 }
 
+// What a leader holds for its log under `path`: a session, its fence
+// znode, and what the last `open` found.
+struct leader_of_log {
+  leader_of_log(const testing::zookeeper_server& server, const std::string& path)
+      : zk(connect(server)),
+        fence(make_fence(*zk, path)),
+        registry(path + "/registry") {}
+
+  std::unique_ptr<zookeeper_log> open() { return open_log(zk, registry, fence, found); }
+
+  std::shared_ptr<zookeeper_session> zk;
+  std::string fence;
+  std::string registry;
+  durable_log::contents found;
+};
+
 }  // namespace
 
 TEST_CASE("a ZooKeeper URL names servers and a path, and a malformed one says why") {
@@ -75,12 +91,10 @@ TEST_CASE(
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto zk = connect(*server);
-  auto fence = make_fence(*zk, "/order");
-  durable_log::contents found;
-  auto log = open_log(zk, "/order/registry", fence, found);
-  CHECK(found.snapshot.empty());
-  CHECK(found.records.empty());
+  leader_of_log t(*server, "/order");
+  auto log = t.open();
+  CHECK(t.found.snapshot.empty());
+  CHECK(t.found.records.empty());
   REQUIRE(log->append("one"));
   REQUIRE(log->write("two"));
   REQUIRE(log->write(std::string(1000, 'x')));
@@ -88,15 +102,15 @@ TEST_CASE(
   REQUIRE(log->sync());
   CHECK_FALSE(log->unsynced());
   // One znode per sync, not per record.
-  auto nodes = zk->children("/order/registry", false);
+  auto nodes = t.zk->children("/order/registry", false);
   REQUIRE(nodes);
   CHECK(nodes->size() == 2);
 
-  auto again = open_log(zk, "/order/registry", fence, found);
-  REQUIRE(found.records.size() == 3);
-  CHECK(found.records[0] == "one");
-  CHECK(found.records[1] == "two");
-  CHECK(found.records[2] == std::string(1000, 'x'));
+  auto again = t.open();
+  REQUIRE(t.found.records.size() == 3);
+  CHECK(t.found.records[0] == "one");
+  CHECK(t.found.records[1] == "two");
+  CHECK(t.found.records[2] == std::string(1000, 'x'));
   CHECK(again->records_since_snapshot() == 3);
 }
 
@@ -104,21 +118,19 @@ TEST_CASE("the log in ZooKeeper writes nothing once its fence is gone") {
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto zk = connect(*server);
-  auto fence = make_fence(*zk, "/fenced");
-  durable_log::contents found;
-  auto log = open_log(zk, "/fenced/registry", fence, found);
+  leader_of_log t(*server, "/fenced");
+  auto log = t.open();
   REQUIRE(log->append("kept"));
   // Another process removes the fence: this one no longer leads.
   auto other = connect(*server);
-  REQUIRE(other->remove(fence));
+  REQUIRE(other->remove(t.fence));
   auto refused = log->append("too late");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("no longer leads") != std::string::npos);
   auto fresh = make_fence(*other, "/fenced");
-  open_log(other, "/fenced/registry", fresh, found);
-  REQUIRE(found.records.size() == 1);
-  CHECK(found.records[0] == "kept");
+  open_log(other, t.registry, fresh, t.found);
+  REQUIRE(t.found.records.size() == 1);
+  CHECK(t.found.records[0] == "kept");
 }
 
 TEST_CASE(
@@ -127,10 +139,8 @@ TEST_CASE(
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto zk = connect(*server);
-  auto fence = make_fence(*zk, "/compact");
-  durable_log::contents found;
-  auto log = open_log(zk, "/compact/registry", fence, found);
+  leader_of_log t(*server, "/compact");
+  auto log = t.open();
   for (int i = 0; i < 70; ++i)
     REQUIRE(log->append("record " + std::to_string(i)));
   CHECK(log->compaction_due(0));
@@ -143,14 +153,14 @@ TEST_CASE(
   CHECK_FALSE(log->unsynced());
   CHECK(log->records_since_snapshot() == 0);
   REQUIRE(log->append("after"));
-  auto nodes = zk->children("/compact/registry", false);
+  auto nodes = t.zk->children("/compact/registry", false);
   REQUIRE(nodes);
   CHECK(nodes->size() == 2);  // The snapshot and one batch.
 
-  open_log(zk, "/compact/registry", fence, found);
-  CHECK(found.snapshot == snapshot);
-  REQUIRE(found.records.size() == 1);
-  CHECK(found.records[0] == "after");
+  t.open();
+  CHECK(t.found.snapshot == snapshot);
+  REQUIRE(t.found.records.size() == 1);
+  CHECK(t.found.records[0] == "after");
 }
 
 TEST_CASE(
@@ -159,23 +169,21 @@ TEST_CASE(
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto zk = connect(*server);
-  auto fence = make_fence(*zk, "/torn");
-  durable_log::contents found;
-  auto log = open_log(zk, "/torn/registry", fence, found);
+  leader_of_log t(*server, "/torn");
+  auto log = t.open();
   REQUIRE(log->append("before"));
   // What a crash between a snapshot's header and its last chunk leaves.
-  auto header = zk->create("/torn/registry/snapshot-", "2", false, true);
+  auto header = t.zk->create("/torn/registry/snapshot-", "2", false, true);
   REQUIRE(header);
-  REQUIRE(zk->create(*header + "/chunk-0", "half", false, false));
+  REQUIRE(t.zk->create(*header + "/chunk-0", "half", false, false));
   REQUIRE(log->append("after"));
 
-  open_log(zk, "/torn/registry", fence, found);
-  CHECK(found.snapshot.empty());
-  REQUIRE(found.records.size() == 2);
-  CHECK(found.records[0] == "before");
-  CHECK(found.records[1] == "after");
-  auto gone = zk->get(*header, false);
+  t.open();
+  CHECK(t.found.snapshot.empty());
+  REQUIRE(t.found.records.size() == 2);
+  CHECK(t.found.records[0] == "before");
+  CHECK(t.found.records[1] == "after");
+  auto gone = t.zk->get(*header, false);
   REQUIRE(gone);
   CHECK_FALSE(gone->has_value());
 }
@@ -184,10 +192,8 @@ TEST_CASE("the log in ZooKeeper refuses a record larger than a znode holds") {
   auto* server = shared_server();
   if (server == nullptr)
     return;
-  auto zk = connect(*server);
-  auto fence = make_fence(*zk, "/large");
-  durable_log::contents found;
-  auto log = open_log(zk, "/large/registry", fence, found);
+  leader_of_log t(*server, "/large");
+  auto log = t.open();
   auto refused = log->append(std::string(zookeeper_max_data, 'x'));
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("does not fit a znode") != std::string::npos);

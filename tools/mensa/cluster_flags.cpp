@@ -262,26 +262,17 @@ runtime::expected<runtime::address> master_address(const std::string& text) {
   return parsed;
 }
 
-runtime::expected<std::optional<runtime::zookeeper_url>> zookeeper_group(
-    const std::string& text) {
-  if (!runtime::zookeeper_url::names_one(text))
-    return std::optional<runtime::zookeeper_url>{};
-  auto url = runtime::zookeeper_url::parse(text);
-  if (!url)
-    return url.error();
-  return std::optional<runtime::zookeeper_url>{std::move(*url)};
-}
-
-runtime::expected<master_source> master_source_of(const std::string& text) {
-  auto group = zookeeper_group(text);
-  if (!group)
-    return runtime::failure{"invalid --master: " + group.error().message};
-  if (*group)
-    return master_source{{}, std::move(*group)};
-  auto fixed = master_address(text);
-  if (!fixed)
-    return fixed.error();
-  return master_source{*fixed, std::nullopt};
+runtime::expected<common::master_source> master_source_of(const std::string& text) {
+  if (!runtime::zookeeper_url::names_one(text)) {
+    auto fixed = master_address(text);
+    if (!fixed)
+      return fixed.error();
+    return common::master_source{*fixed, std::nullopt};
+  }
+  auto source = common::parse_master_source(text);
+  if (!source)
+    return runtime::failure{"invalid --master: " + source.error().message};
+  return source;
 }
 
 std::string mensa_program() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "caf/config_option_set.hpp"
+#include "actors/common/master_address.hpp"
 #include "actors/master/registry.hpp"
 #include "caf/timespan.hpp"
 #include "runtime/child_processes.hpp"
@@ -83,28 +84,11 @@ runtime::expected<runtime::address> spawn_agent(runtime::node& n,
                                                 runtime::child_processes& children,
                                                 const std::string& resources = {});
 
-/// Parses `HOST:PORT` (or a full `master@HOST:PORT`) as the master's address;
-/// for `zk://...` see `zookeeper_group`.
+/// Parses `HOST:PORT` (or a full `master@HOST:PORT`) as the master's address.
 runtime::expected<runtime::address> master_address(const std::string& text);
 
-/// Returns the ZooKeeper group `text` names if it is `zk://...`, nothing if
-/// it is not; fails if it is malformed.
-runtime::expected<std::optional<runtime::zookeeper_url>> zookeeper_group(
-    const std::string& text);
-
-/// Where an agent or a framework finds its master (`--master`): at a fixed
-/// address, or whichever leads a ZooKeeper group.
-struct master_source {
-  /// The fixed address (empty with a group).
-  runtime::address fixed;
-  std::optional<runtime::zookeeper_url> group;
-
-  /// Returns the address or the URL, for messages.
-  std::string str() const { return group ? group->str() : fixed.str(); }
-};
-
 /// Parses `--master`: `HOST:PORT`, `master@HOST:PORT` or `zk://...`.
-runtime::expected<master_source> master_source_of(const std::string& text);
+runtime::expected<common::master_source> master_source_of(const std::string& text);
 
 /// Returns the path of the running `mensa` program.
 std::string mensa_program();

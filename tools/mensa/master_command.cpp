@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "actors/common/master_group.hpp"
@@ -108,31 +109,29 @@ int run_master(int argc, char** argv) {
   if (auto code = cfg->parse_command_line("mensa master", argc, argv); code >= 0)
     return code;
   auto flags = cfg->flags;
-  auto group = zookeeper_group(flags.zk);
-  if (!group) {
-    std::fprintf(stderr, "mensa master: invalid --zk: %s\n",
-                 group.error().message.c_str());
-    return 2;
-  }
-  if (*group && !flags.work_dir.empty()) {
-    std::fprintf(stderr,
-                 "mensa master: --zk and --work_dir exclude each other (with --zk "
-                 "the registry is kept in ZooKeeper)\n");
-    return 2;
-  }
-  if (!flags.zk.empty() && !*group) {
-    std::fprintf(stderr,
-                 "mensa master: invalid --zk '%s': expected zk://HOST:PORT/PATH\n",
-                 flags.zk.c_str());
-    return 2;
+  std::optional<runtime::zookeeper_url> group;
+  if (!flags.zk.empty()) {
+    auto url = runtime::zookeeper_url::parse(flags.zk);
+    if (!url) {
+      std::fprintf(stderr, "mensa master: invalid --zk: %s\n",
+                   url.error().message.c_str());
+      return 2;
+    }
+    if (!flags.work_dir.empty()) {
+      std::fprintf(stderr,
+                   "mensa master: --zk and --work_dir exclude each other (with --zk "
+                   "the registry is kept in ZooKeeper)\n");
+      return 2;
+    }
+    group = std::move(*url);
   }
   auto started = runtime::node::start(std::move(cfg));
   if (!started) {
     std::fprintf(stderr, "mensa master: %s\n", started.error().message.c_str());
     return 1;
   }
-  if (*group)
-    return lead_through_zookeeper(**started, flags, **group);
+  if (group)
+    return lead_through_zookeeper(**started, flags, *group);
   auto master = spawn_master(**started, flags);
   if (!master) {
     std::fprintf(stderr, "mensa master: %s\n", master.error().message.c_str());
