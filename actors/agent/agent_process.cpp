@@ -53,9 +53,9 @@ agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, addre
       registration_backoff_(options_.registration_backoff),
       checkpoint_(std::move(kept)),
       updates_(status_update_manager::environment{
-                   [this](const internal::StatusUpdate& update) {
+                   [this](std::shared_ptr<const internal::StatusUpdate> update) {
                      if (registered_)
-                       send(options_.master, update);
+                       send(options_.master, runtime::message_ptr(std::move(update)));
                    },
                    [this](caf::timespan d, std::function<void()> fn) {
                      return delay(d, std::move(fn));

@@ -11,24 +11,32 @@ void status_update_manager::update(internal::StatusUpdate update) {
   key k{update.framework_id().value(), update.status().task_id().value()};
   auto& s = streams_[k];
   for (auto& queued : s.pending)
-    if (queued.uuid() == update.uuid())
+    if (queued->uuid() == update.uuid())
       return;
-  s.pending.push_back(std::move(update));
+  s.pending.push_back(std::make_shared<internal::StatusUpdate>(std::move(update)));
   if (s.pending.size() == 1) {
     s.backoff = backoff_.initial;
     send_head(k, s);
   } else {
-    // The head in flight carries the newest known state of the task.
-    s.pending.front().set_latest_state(s.pending.back().status().state());
+    carry_latest_state(s);
   }
+}
+
+void status_update_manager::carry_latest_state(stream& s) {
+  auto& head = s.pending.front();
+  auto latest = s.pending.back()->status().state();
+  if (head->has_latest_state() && head->latest_state() == latest)
+    return;
+  if (head.use_count() > 1)
+    head = std::make_shared<internal::StatusUpdate>(*head);
+  head->set_latest_state(latest);
 }
 
 void status_update_manager::send_head(const key& k, stream& s) {
   if (s.timer != 0)
     env_.cancel(s.timer);
-  auto& head = s.pending.front();
-  head.set_latest_state(s.pending.back().status().state());
-  env_.forward(head);
+  carry_latest_state(s);
+  env_.forward(s.pending.front());
   auto wait = s.backoff;
   s.backoff = std::min(s.backoff * 2, backoff_.max);
   s.timer = env_.delay(wait, [this, k] {
@@ -40,13 +48,13 @@ void status_update_manager::send_head(const key& k, stream& s) {
   });
 }
 
-std::optional<internal::StatusUpdate> status_update_manager::acknowledge(
+std::shared_ptr<const internal::StatusUpdate> status_update_manager::acknowledge(
     const std::string& framework_id, const std::string& task_id,
     const std::string& uuid) {
   auto i = streams_.find({framework_id, task_id});
   if (i == streams_.end() || i->second.pending.empty() ||
-      i->second.pending.front().uuid() != uuid)
-    return std::nullopt;
+      i->second.pending.front()->uuid() != uuid)
+    return nullptr;
   auto& s = i->second;
   auto acked = std::move(s.pending.front());
   s.pending.pop_front();
@@ -92,14 +100,17 @@ std::vector<internal::StatusUpdate> status_update_manager::unacknowledged(
   auto i = streams_.find({framework_id, task_id});
   if (i == streams_.end())
     return {};
-  return {i->second.pending.begin(), i->second.pending.end()};
+  std::vector<internal::StatusUpdate> result;
+  for (auto& update : i->second.pending)
+    result.push_back(*update);
+  return result;
 }
 
 void status_update_manager::each_latest(
     const std::function<void(const internal::StatusUpdate&)>& fn) const {
   for (auto& [k, s] : streams_)
     if (!s.pending.empty())
-      fn(s.pending.back());
+      fn(*s.pending.back());
 }
 
 }  // namespace mensa::agent

@@ -4,7 +4,7 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,13 +26,16 @@ struct retry_backoff {
 /// in order, one at a time, and the head is resent with backoff until the
 /// framework's acknowledgement (by uuid) comes back. Duplicate and stale
 /// acknowledgements change nothing. Plain C++: its owner supplies sending
-/// and timers, and calls it from its own context only.
+/// and timers, and calls it from its own context only. An update is kept
+/// once and shared with the messages that carry it (no copy per send); it
+/// is copied only when it must change while a message still holds it.
 class status_update_manager {
  public:
   /// What the manager needs from its owner.
   struct environment {
-    /// Sends an update toward the framework (through the master).
-    std::function<void(const internal::StatusUpdate&)> forward;
+    /// Sends an update toward the framework (through the master); the
+    /// update does not change once sent.
+    std::function<void(std::shared_ptr<const internal::StatusUpdate>)> forward;
     /// Starts a timer on the owner's clock.
     std::function<runtime::timer_id(caf::timespan, std::function<void()>)> delay;
     /// Cancels a timer.
@@ -45,10 +48,10 @@ class status_update_manager {
   void update(internal::StatusUpdate update);
 
   /// Takes an acknowledgement. Returns the acknowledged update if it was
-  /// the head of its task's stream (the next one leaves), nothing otherwise.
-  std::optional<internal::StatusUpdate> acknowledge(const std::string& framework_id,
-                                                    const std::string& task_id,
-                                                    const std::string& uuid);
+  /// the head of its task's stream (the next one leaves), null otherwise.
+  std::shared_ptr<const internal::StatusUpdate> acknowledge(
+      const std::string& framework_id, const std::string& task_id,
+      const std::string& uuid);
 
   /// Resends every stream's head now (after reregistering with a master),
   /// or only those of `framework_id` when given (after it resubscribed).
@@ -73,7 +76,7 @@ class status_update_manager {
 
  private:
   struct stream {
-    std::deque<internal::StatusUpdate> pending;
+    std::deque<std::shared_ptr<internal::StatusUpdate>> pending;
     caf::timespan backoff{};
     runtime::timer_id timer = 0;
   };
@@ -81,6 +84,10 @@ class status_update_manager {
   using key = std::pair<std::string, std::string>;
 
   void send_head(const key& k, stream& s);
+
+  /// Makes the head in flight carry the newest known state of its task,
+  /// on a copy of its own if a message still holds it.
+  static void carry_latest_state(stream& s);
 
   environment env_;
   retry_backoff backoff_;
