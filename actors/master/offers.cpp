@@ -97,7 +97,9 @@ void master_process::recover(const std::string& framework_id,
                              const std::string& agent_id,
                              const common::resources& resources,
                              const std::optional<v1::Filters>& filters) {
-  if (resources.empty() && !filters)
+  // As Mesos: a filter refuses resources given back; with none given back
+  // (an ACCEPT that used its offers whole) there is nothing to filter.
+  if (resources.empty())
     return;
   internal::AllocatorRecoverResources recover;
   recover.mutable_framework_id()->set_value(framework_id);
