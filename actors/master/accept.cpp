@@ -6,7 +6,6 @@
 #include <cctype>
 
 #include "actors/common/task_status.hpp"
-#include "actors/common/task_record.hpp"
 #include "actors/master/master_process.hpp"
 
 namespace mensa::master {
@@ -138,8 +137,12 @@ common::resources executor_cost(const framework_record& framework,
 void master_process::start_task(framework_record& framework, agent_record& agent,
                                 const v1::TaskInfo& task,
                                 const v1::ExecutorID& executor_id) {
-  framework.tasks[task.task_id().value()] =
-      common::make_task_record(task, framework.info.id(), executor_id, task.agent_id());
+  common::resources resources(task.resources());
+  if (!framework.last_task_resources || !(*framework.last_task_resources == resources))
+    framework.last_task_resources =
+        std::make_shared<const common::resources>(std::move(resources));
+  framework.tasks[task.task_id().value()] = task_record::launched(
+      task, executor_id.value(), agent.id, framework.last_task_resources);
   agent.tasks.insert({framework.info.id().value(), task.task_id().value()});
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -27,7 +28,10 @@ enum class agent_state {
 
 /// The master's record of one agent.
 struct agent_record {
+  /// Its AgentInfo, without the resources: they are `total`.
   v1::AgentInfo info;
+  /// Its ID, shared with the records of its tasks.
+  std::shared_ptr<const v1::AgentID> id;
   /// The agent process: `agent@host:port`.
   runtime::address process;
   agent_state state = agent_state::registered;
@@ -42,6 +46,16 @@ struct agent_record {
   bool removal_pending = false;
   /// While disconnected: when its time to come back is up.
   runtime::timer_id reconnect_timer = 0;
+
+  /// Takes what `described` says of the agent: its info, ID and resources.
+  void describe(const v1::AgentInfo& described) {
+    info = described;
+    // Swapped out, not cleared: a cleared repeated field keeps its elements.
+    google::protobuf::RepeatedPtrField<v1::Resource> resources;
+    info.mutable_resources()->Swap(&resources);
+    id = std::make_shared<const v1::AgentID>(described.id());
+    total = common::resources(described.resources());
+  }
 };
 
 /// An outstanding offer.

@@ -148,8 +148,7 @@ void master_process::recover_registry() {
   std::size_t recovering = 0;
   for (auto& [id, kept] : registry_.agents()) {
     auto& agent = agents_[id];
-    agent.info = kept.info();
-    agent.total = common::resources(kept.info().resources());
+    agent.describe(kept.info());
     agent.state =
         kept.unreachable() ? agent_state::unreachable : agent_state::recovering;
     recovering += kept.unreachable() ? 0 : 1;
@@ -205,10 +204,9 @@ framework_record& master_process::recover_framework(const v1::FrameworkInfo& inf
 
 void master_process::admit(const address& from, const v1::AgentInfo& info) {
   auto& agent = agents_[info.id().value()];
-  agent.info = info;
+  agent.describe(info);
   agent.process = from;
   agent.state = agent_state::registered;
-  agent.total = common::resources(info.resources());
   agent.missed_pongs = 0;
   agent_by_process_[from] = info.id().value();
   link(from);
@@ -294,7 +292,8 @@ void master_process::on_reregister_agent(const address& from,
       told_lost = told_lost || lost != done.end();
       done.erase(lost, done.end());
     }
-    auto& record = f.tasks[task.task_id().value()] = task;
+    auto& record = f.tasks[task.task_id().value()] =
+        task_record::reported(task, agent.id);
     agent.tasks.insert({task.framework_id().value(), task.task_id().value()});
     auto* used = add.add_used();
     *used->mutable_framework_id() = task.framework_id();
@@ -313,7 +312,7 @@ void master_process::on_reregister_agent(const address& from,
     } else {
       // It heard TASK_LOST and may have started another copy: this one
       // must not run on (as in Mesos).
-      record.set_state(v1::TASK_KILLING);
+      record.state = v1::TASK_KILLING;
       auto& kill = kills.emplace_back();
       *kill.mutable_framework_id() = task.framework_id();
       *kill.mutable_task_id() = task.task_id();

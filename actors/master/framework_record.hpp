@@ -7,6 +7,7 @@
 
 #include "actors/common/resources.hpp"
 #include "actors/common/task_states.hpp"
+#include "actors/master/task_record.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
 #include "runtime/process.hpp"
@@ -31,7 +32,10 @@ struct framework_record {
   runtime::address scheduler;
   framework_state state = framework_state::active;
   /// Non-terminal tasks, by task ID.
-  std::map<std::string, v1::Task> tasks;
+  std::map<std::string, task_record> tasks;
+  /// The resources of the task it launched last, which the next task of
+  /// the same size shares.
+  std::shared_ptr<const common::resources> last_task_resources;
   /// Tasks that ended, most recent last (bounded).
   std::deque<v1::Task> completed_tasks;
   /// Outstanding offers, by offer ID.

@@ -105,8 +105,8 @@ void master_process::subscribe(const address& from,
     for (auto& [task_id, task] : framework->tasks) {
       auto* used = add.add_used();
       *used->mutable_framework_id() = info.id();
-      *used->mutable_agent_id() = task.agent_id();
-      *used->mutable_resources() = task.resources();
+      *used->mutable_agent_id() = *task.agent_id;
+      task.resources->copy_to(used->mutable_resources());
     }
     send(allocator_, std::move(add));
   }
@@ -162,11 +162,11 @@ void master_process::teardown(const std::string& framework_id, const std::string
   rescind_offers(framework);
   std::set<std::string> agents_involved;
   for (auto& [task_id, task] : framework.tasks) {
-    agents_involved.insert(task.agent_id().value());
-    auto agent = agents_.find(task.agent_id().value());
+    agents_involved.insert(task.agent());
+    auto agent = agents_.find(task.agent());
     if (agent != agents_.end())
       agent->second.tasks.erase({framework_id, task_id});
-    auto ended = task;
+    auto ended = task.to_task(task_id, framework.info.id());
     ended.set_state(v1::TASK_KILLED);
     remember_completed(framework, std::move(ended));
   }

@@ -10,15 +10,14 @@ namespace mensa::master {
 
 namespace {
 
-constexpr int max_statuses_per_task = 10;
+constexpr std::size_t max_statuses_per_task = 10;
 
 /// What a task's history keeps of one of its statuses: what tells a retry
 /// (the uuid) and how the task got where it is. The IDs are the task's
-/// own; labels and data stay with the update the framework got (Mesos
-/// drops the data too).
+/// own (`task_record::to_task` puts them back); labels and data stay with
+/// the update the framework got (Mesos drops the data too).
 v1::TaskStatus history_entry(const v1::TaskStatus& status) {
   v1::TaskStatus entry;
-  *entry.mutable_task_id() = status.task_id();
   entry.set_state(status.state());
   if (status.has_source())
     entry.set_source(status.source());
@@ -56,15 +55,15 @@ void master_process::complete_task(framework_record& framework,
   auto i = framework.tasks.find(task_id);
   if (i == framework.tasks.end())
     return;
-  auto agent_id = i->second.agent_id().value();
+  auto& agent_id = i->second.agent();
   auto agent = agents_.find(agent_id);
   if (agent != agents_.end()) {
     agent->second.tasks.erase({framework.info.id().value(), task_id});
     if (agent->second.state == agent_state::registered)
-      recover(framework.info.id().value(), agent_id,
-              common::resources(i->second.resources()), std::nullopt);
+      recover(framework.info.id().value(), agent_id, *i->second.resources,
+              std::nullopt);
   }
-  remember_completed(framework, std::move(i->second));
+  remember_completed(framework, i->second.to_task(task_id, framework.info.id()));
   framework.tasks.erase(i);
 }
 
@@ -92,16 +91,17 @@ void master_process::end_task(framework_record& framework, const agent_record& a
   auto task = framework.tasks.find(task_id);
   if (task == framework.tasks.end())
     return;
-  auto status =
-      common::make_status(task->second.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
-                          reason, now_seconds(), why);
+  v1::TaskID id;
+  id.set_value(task_id);
+  auto status = common::make_status(id, state, v1::TaskStatus::SOURCE_MASTER, reason,
+                                    now_seconds(), why);
   *status.mutable_agent_id() = agent.info.id();
   if (state == v1::TASK_UNREACHABLE)
     status.mutable_unreachable_time()->set_nanoseconds(
         static_cast<int64_t>(now_seconds() * 1e9));
-  task->second.set_state(state);
+  task->second.state = state;
   send_update(framework, std::move(status));
-  remember_completed(framework, std::move(task->second));
+  remember_completed(framework, task->second.to_task(task_id, framework.info.id()));
   framework.tasks.erase(task);
 }
 
@@ -130,18 +130,16 @@ void master_process::on_status_update(const address& from,
   // A retry or a duplicate of an update seen before goes to the framework
   // again (it may have missed it) but does not take the task back to an
   // older state.
-  auto seen = [&](const v1::Task& record) {
-    return std::any_of(record.statuses().begin(), record.statuses().end(),
-                       [&](auto& earlier) { return earlier.uuid() == msg.uuid(); });
-  };
-  if (task != framework->second.tasks.end() && !seen(task->second)) {
+  if (task != framework->second.tasks.end() && !task->second.seen(msg.uuid())) {
+    auto& record = task->second;
     auto latest = msg.has_latest_state() ? msg.latest_state() : status.state();
-    task->second.set_state(latest);
-    task->second.set_status_update_state(status.state());
-    task->second.set_status_update_uuid(msg.uuid());
-    *task->second.add_statuses() = history_entry(status);
-    if (task->second.statuses_size() > max_statuses_per_task)
-      task->second.mutable_statuses()->DeleteSubrange(0, 1);
+    record.state = latest;
+    record.has_status_update = true;
+    record.status_update_state = status.state();
+    record.status_update_uuid = msg.uuid();
+    if (record.statuses.size() == max_statuses_per_task)
+      record.statuses.erase(record.statuses.begin());
+    record.statuses.push_back(history_entry(status));
     if (common::is_terminal(latest))
       complete_task(framework->second, status.task_id().value());
   }
@@ -176,7 +174,7 @@ void master_process::kill(framework_record& framework,
                                "the master does not know the task"));
     return;
   }
-  auto* agent = registered_agent(task->second.agent_id().value());
+  auto* agent = registered_agent(task->second.agent());
   if (agent == nullptr)
     return;
   internal::KillTask kill;
@@ -189,24 +187,26 @@ void master_process::kill(framework_record& framework,
 
 void master_process::reconcile(framework_record& framework,
                                const v1::scheduler::Call::Reconcile& call) {
-  auto latest = [&](const v1::Task& task) {
+  auto latest = [&](const std::string& task_id, const task_record& task) {
+    v1::TaskID id;
+    id.set_value(task_id);
     auto status =
-        common::make_status(task.task_id(), task.state(), v1::TaskStatus::SOURCE_MASTER,
+        common::make_status(id, task.state, v1::TaskStatus::SOURCE_MASTER,
                             v1::TaskStatus::REASON_RECONCILIATION, now_seconds(),
                             "reconciliation: the latest state");
-    *status.mutable_agent_id() = task.agent_id();
+    *status.mutable_agent_id() = *task.agent_id;
     return status;
   };
   if (call.tasks_size() == 0) {
     for (auto& [task_id, task] : framework.tasks)
-      send_update(framework, latest(task));
+      send_update(framework, latest(task_id, task));
     return;
   }
   bool aware = framework.partition_aware();
   for (auto& wanted : call.tasks()) {
     auto task = framework.tasks.find(wanted.task_id().value());
     if (task != framework.tasks.end()) {
-      send_update(framework, latest(task->second));
+      send_update(framework, latest(task->first, task->second));
       continue;
     }
     // Unknown task: what it became depends on what we know of its agent.

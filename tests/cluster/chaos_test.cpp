@@ -302,8 +302,8 @@ class chaos_run {
         c_.inspect_master([&](master::master_process& m) {
           for (auto& [id, framework] : m.frameworks())
             if (auto task = framework.tasks.find(t.id); task != framework.tasks.end())
-              out << "; master: " << v1::TaskState_Name(task->second.state()) << " on "
-                  << task->second.agent_id().value();
+              out << "; master: " << v1::TaskState_Name(task->second.state) << " on "
+                  << task->second.agent();
         });
         for (std::size_t a = 0; a < c_.agents.size(); ++a)
           c_.inspect_agent(a, [&](agent::agent_process& agent) {

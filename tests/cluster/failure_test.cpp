@@ -204,7 +204,7 @@ TEST_CASE("a partition-aware framework gets its task back when the agent returns
   f.c.inspect_master([](master::master_process& m) {
     auto& framework = m.frameworks().begin()->second;
     REQUIRE(framework.tasks.count("t1") == 1);
-    CHECK(framework.tasks.at("t1").state() == v1::TASK_RUNNING);
+    CHECK(framework.tasks.at("t1").state == v1::TASK_RUNNING);
     CHECK(framework.completed_tasks.empty());
   });
 }
@@ -341,7 +341,7 @@ TEST_CASE("a checkpointing framework's task waits for its agent to come back") {
   f.c.inspect_master([](master::master_process& m) {
     auto& framework = m.frameworks().begin()->second;
     REQUIRE(framework.tasks.count("t1") == 1);
-    CHECK(framework.tasks.at("t1").state() == v1::TASK_RUNNING);
+    CHECK(framework.tasks.at("t1").state == v1::TASK_RUNNING);
   });
 }
 
@@ -527,7 +527,7 @@ TEST_CASE("a duplicated update and a duplicated acknowledgement change nothing")
   c.inspect_master([](master::master_process& m) {
     auto& tasks = m.frameworks().begin()->second.tasks;
     REQUIRE(tasks.count("t1") == 1);
-    CHECK(tasks.at("t1").state() == v1::TASK_RUNNING);
+    CHECK(tasks.at("t1").state == v1::TASK_RUNNING);
   });
   REQUIRE(c.h.run_until([&] {
     auto states = log.states_of("t1");
