@@ -58,6 +58,10 @@ class cluster_bench_config : public runtime::node_config {
              "(0,0.5,0.9)")
         .add(real_tasks, "real_tasks", "tasks of the real_processes case (500)")
         .add(mensa, "mensa", "the mensa program (next to this build's bench)")
+        .add(heap_profiles, "heap_profiles",
+             "with MALLOC_CONF=prof:true, the master process writes a jemalloc "
+             "heap profile PREFIX.N.heap at each memory report: 1 before the "
+             "agents, 2 with them, 3 with the tasks (for jeprof --base)")
         .add(serve_master, "serve_master",
              "internal: run a master and print its address");
   }
@@ -69,6 +73,7 @@ class cluster_bench_config : public runtime::node_config {
   std::string occupancies = "0,0.5,0.9";
   std::size_t real_tasks = 500;
   std::string mensa;
+  std::string heap_profiles;
   bool serve_master = false;
 };
 
@@ -93,8 +98,15 @@ std::string self_program() {
 
 // Prints `memory <n>: <anonymous resident bytes> <live heap bytes>` after
 // handing jemalloc's cached free pages back to the system, so that the
-// figures count what the process keeps, not what it freed.
-void report_memory(int n) {
+// figures count what the process keeps, not what it freed; and writes a
+// heap profile `<heap_profiles>.<n>.heap` when asked.
+void report_memory(int n, const std::string& heap_profiles) {
+  if (!heap_profiles.empty()) {
+    auto file = heap_profiles + "." + std::to_string(n) + ".heap";
+    const char* name = file.c_str();
+    if (mallctl("prof.dump", nullptr, nullptr, &name, sizeof(name)) != 0)
+      std::fprintf(stderr, "cannot write %s: is MALLOC_CONF=prof:true set?\n", name);
+  }
   auto purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
   mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
   uint64_t epoch = 1;
@@ -103,14 +115,13 @@ void report_memory(int n) {
   std::size_t allocated = 0;
   size = sizeof(allocated);
   mallctl("stats.allocated", &allocated, &size, nullptr, 0);
-  if (std::getenv("PROF_HACK")) { auto f = "/tmp/jeprof." + std::to_string(n) + ".heap"; const char* fp = f.c_str(); mallctl("prof.dump", nullptr, nullptr, &fp, sizeof(fp)); }
   std::printf("memory %d: %.0f %zu\n", n, anonymous_memory_of(getpid()), allocated);
   std::fflush(stdout);
 }
 
 // --serve_master: a master and its allocator, alone in this process, until
 // stdin closes; each SIGUSR1 makes it report its memory.
-int serve_master(const node_settings& settings) {
+int serve_master(const node_settings& settings, const std::string& heap_profiles) {
   // Blocked before any thread starts, so that only sigwait takes it.
   sigset_t report;
   sigemptyset(&report);
@@ -129,7 +140,7 @@ int serve_master(const node_settings& settings) {
   for (int reports = 1;; ++reports) {
     int signal = 0;
     sigwait(&report, &signal);
-    report_memory(reports);
+    report_memory(reports, heap_profiles);
   }
 }
 
@@ -199,7 +210,8 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
   auto child = child_process::start(
       {self_program(), "--serve_master",
        "--worker_threads=" + std::to_string(settings.worker_threads),
-       "--logging_level=" + settings.logging_level});
+       "--logging_level=" + settings.logging_level,
+       "--heap_profiles=" + cfg.heap_profiles});
   if (!child)
     fail(child.error().message);
   auto line = child->wait_for_line("master: ", 30s);
@@ -324,7 +336,7 @@ int main(int argc, char** argv) {
     return code;
   node_settings settings{cfg.worker_threads, cfg.logging_level};
   if (cfg.serve_master)
-    return serve_master(settings);
+    return serve_master(settings, cfg.heap_profiles);
   if (selected(cfg.cases, "control_plane"))
     control_plane(cfg, settings);
   if (selected(cfg.cases, "real_processes"))
