@@ -207,11 +207,13 @@ struct master_memory {
 // tasks of `occupancy` running and every update acknowledged.
 master_memory measure_master_memory(const cluster_bench_config& cfg,
                                     const node_settings& settings, double occupancy) {
-  auto child = child_process::start(
-      {self_program(), "--serve_master",
-       "--worker_threads=" + std::to_string(settings.worker_threads),
-       "--logging_level=" + settings.logging_level,
-       "--heap_profiles=" + cfg.heap_profiles});
+  std::vector<std::string> command{
+      self_program(), "--serve_master",
+      "--worker_threads=" + std::to_string(settings.worker_threads),
+      "--logging_level=" + settings.logging_level};
+  if (!cfg.heap_profiles.empty())
+    command.push_back("--heap_profiles=" + cfg.heap_profiles);
+  auto child = child_process::start(command);
   if (!child)
     fail(child.error().message);
   auto line = child->wait_for_line("master: ", 30s);
