@@ -285,9 +285,10 @@ void master_process::on_reregister_agent(const address& from,
     bool told_lost = was_unreachable;
     if (f.tasks.count(task.task_id().value()) == 0) {
       auto& done = f.completed_tasks;
-      auto lost = std::remove_if(done.begin(), done.end(), [&](const v1::Task& t) {
-        return t.task_id().value() == task.task_id().value() &&
-               (t.state() == v1::TASK_LOST || t.state() == v1::TASK_UNREACHABLE);
+      auto lost = std::remove_if(done.begin(), done.end(), [&](const ended_task& t) {
+        return t.id == task.task_id().value() &&
+               (t.record.state == v1::TASK_LOST ||
+                t.record.state == v1::TASK_UNREACHABLE);
       });
       told_lost = told_lost || lost != done.end();
       done.erase(lost, done.end());

@@ -25,6 +25,12 @@ enum class framework_state {
   recovered,
 };
 
+/// A task that ended, as the master's history keeps it.
+struct ended_task {
+  std::string id;
+  task_record record;
+};
+
 /// The master's record of one framework.
 struct framework_record {
   v1::FrameworkInfo info;
@@ -37,7 +43,7 @@ struct framework_record {
   /// the same size shares.
   std::shared_ptr<const common::resources> last_task_resources;
   /// Tasks that ended, most recent last (bounded).
-  std::deque<v1::Task> completed_tasks;
+  std::deque<ended_task> completed_tasks;
   /// Outstanding offers, by offer ID.
   std::set<std::string> offers;
   /// Its executors with the resources they took (counted once, until they

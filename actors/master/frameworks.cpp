@@ -166,9 +166,8 @@ void master_process::teardown(const std::string& framework_id, const std::string
     auto agent = agents_.find(task.agent());
     if (agent != agents_.end())
       agent->second.tasks.erase({framework_id, task_id});
-    auto ended = task.to_task(task_id, framework.info.id());
-    ended.set_state(v1::TASK_KILLED);
-    remember_completed(framework, std::move(ended));
+    task.state = v1::TASK_KILLED;
+    remember_completed(framework, task_id, std::move(task));
   }
   framework.tasks.clear();
   for (auto& [agent_id, executors] : framework.executors)

@@ -166,7 +166,8 @@ class master_process : public runtime::process {
   void send_update(const framework_record& framework, v1::TaskStatus status);
   void complete_task(framework_record& framework, const std::string& task_id);
   /// Keeps an ended task in the framework's bounded history.
-  void remember_completed(framework_record& framework, v1::Task task);
+  void remember_completed(framework_record& framework, std::string task_id,
+                          task_record task);
   /// Reports task `task_id` of `framework` on `agent` ended in `state` (by
   /// the master, not reliably) and keeps it in the history.
   void end_task(framework_record& framework, const agent_record& agent,

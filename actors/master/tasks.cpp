@@ -44,8 +44,9 @@ void master_process::send_update(const framework_record& framework,
   send_event(framework, std::move(event));
 }
 
-void master_process::remember_completed(framework_record& framework, v1::Task task) {
-  framework.completed_tasks.push_back(std::move(task));
+void master_process::remember_completed(framework_record& framework,
+                                        std::string task_id, task_record task) {
+  framework.completed_tasks.push_back({std::move(task_id), std::move(task)});
   while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
     framework.completed_tasks.pop_front();
 }
@@ -63,7 +64,7 @@ void master_process::complete_task(framework_record& framework,
       recover(framework.info.id().value(), agent_id, *i->second.resources,
               std::nullopt);
   }
-  remember_completed(framework, i->second.to_task(task_id, framework.info.id()));
+  remember_completed(framework, task_id, std::move(i->second));
   framework.tasks.erase(i);
 }
 
@@ -101,7 +102,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
         static_cast<int64_t>(now_seconds() * 1e9));
   task->second.state = state;
   send_update(framework, std::move(status));
-  remember_completed(framework, task->second.to_task(task_id, framework.info.id()));
+  remember_completed(framework, task_id, std::move(task->second));
   framework.tasks.erase(task);
 }
 

@@ -39,7 +39,7 @@ TEST_CASE("a framework subscribes, gets an offer, runs a task to the end") {
     auto& framework = m.frameworks().begin()->second;
     CHECK(framework.tasks.empty());
     REQUIRE(framework.completed_tasks.size() == 1);
-    CHECK(framework.completed_tasks.back().state() == v1::TASK_FINISHED);
+    CHECK(framework.completed_tasks.back().record.state == v1::TASK_FINISHED);
   });
 }
 
@@ -266,7 +266,7 @@ TEST_CASE_FIXTURE(one_offer, "teardown kills the framework's tasks and forgets i
   c.inspect_master([](master::master_process& m) {
     CHECK(m.frameworks().empty());
     REQUIRE(m.completed_frameworks().size() == 1);
-    CHECK(m.completed_frameworks().back().completed_tasks.back().state() ==
+    CHECK(m.completed_frameworks().back().completed_tasks.back().record.state ==
           v1::TASK_KILLED);
   });
   c.inspect_agent(0, [](agent::agent_process& a) { CHECK(a.frameworks().empty()); });
