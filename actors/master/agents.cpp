@@ -146,7 +146,8 @@ void master_process::recover_registry() {
     send(allocator_, std::move(quota));
   }
   std::size_t recovering = 0;
-  for (auto& [id, kept] : registry_.agents()) {
+  auto kept_agents = registry_.agents();
+  for (auto& [id, kept] : kept_agents) {
     auto& agent = agents_[id];
     agent.describe(kept.info());
     agent.state =
@@ -155,8 +156,8 @@ void master_process::recover_registry() {
   }
   if (registry_.persistent())
     log(runtime::log_level::info,
-        "recovered the registry: " + std::to_string(registry_.agents().size()) +
-            " agents (" + std::to_string(recovering) + " to reregister), " +
+        "recovered the registry: " + std::to_string(kept_agents.size()) + " agents (" +
+            std::to_string(recovering) + " to reregister), " +
             std::to_string(weights_.size()) + " weights, " +
             std::to_string(quotas_.size()) + " quotas");
   if (recovering > 0)

@@ -20,9 +20,11 @@ runtime::expected<registry> registry::recover(
     if (!result.rest_.ParseFromString(found.snapshot))
       return runtime::failure{"the snapshot in " + log->where() +
                               " does not hold a registry"};
-    for (auto& agent : *result.rest_.mutable_agents())
-      result.agents_[agent.info().id().value()] = std::move(agent);
-    result.rest_.clear_agents();
+    for (auto& agent : result.rest_.agents())
+      result.agents_[agent.info().id().value()] = {agent.info().SerializeAsString(),
+                                                   agent.unreachable()};
+    google::protobuf::RepeatedPtrField<internal::Registry::Agent> parsed;
+    result.rest_.mutable_agents()->Swap(&parsed);
   }
   for (std::size_t i = 0; i < found.records.size(); ++i) {
     internal::RegistryOperation op;
@@ -37,15 +39,36 @@ runtime::expected<registry> registry::recover(
   return result;
 }
 
-const internal::Registry::Agent* registry::agent(const std::string& agent_id) const {
+internal::Registry::Agent registry::parse(const kept_agent& kept) {
+  internal::Registry::Agent agent;
+  // Kept by this registry from a message it held: it parses.
+  agent.mutable_info()->ParseFromString(kept.info);
+  if (kept.unreachable)
+    agent.set_unreachable(true);
+  return agent;
+}
+
+std::map<std::string, internal::Registry::Agent> registry::agents() const {
+  std::map<std::string, internal::Registry::Agent> result;
+  for (auto& [id, kept] : agents_)
+    result.emplace(id, parse(kept));
+  return result;
+}
+
+std::unique_ptr<internal::Registry::Agent> registry::agent(
+    const std::string& agent_id) const {
   auto i = agents_.find(agent_id);
-  return i == agents_.end() ? nullptr : &i->second;
+  if (i == agents_.end())
+    return nullptr;
+  return std::make_unique<internal::Registry::Agent>(parse(i->second));
 }
 
 internal::Registry registry::snapshot() const {
   auto result = rest_;
-  for (auto& [_, agent] : agents_)
-    *result.add_agents() = agent;
+  for (auto& [_, kept] : agents_) {
+    auto agent = parse(kept);
+    result.add_agents()->Swap(&agent);
+  }
   return result;
 }
 
@@ -103,15 +126,13 @@ void registry::apply_in_memory(const internal::RegistryOperation& op) {
   switch (op.operation_case()) {
     case internal::RegistryOperation::kAdmitAgent: {
       auto& info = op.admit_agent().info();
-      auto& agent = agents_[info.id().value()];
-      *agent.mutable_info() = info;
-      agent.clear_unreachable();
+      agents_[info.id().value()] = {info.SerializeAsString(), false};
       break;
     }
     case internal::RegistryOperation::kMarkAgentUnreachable: {
       auto i = agents_.find(op.mark_agent_unreachable().agent_id().value());
       if (i != agents_.end())
-        i->second.set_unreachable(true);
+        i->second.unreachable = true;
       break;
     }
     case internal::RegistryOperation::kRemoveAgent:

@@ -40,13 +40,11 @@ class registry {
   /// Returns whether operations survive the master.
   bool persistent() const noexcept { return log_ != nullptr; }
 
-  /// Returns the admitted agents, by ID.
-  const std::map<std::string, internal::Registry::Agent>& agents() const noexcept {
-    return agents_;
-  }
+  /// Returns the admitted agents, by ID (read from their kept form).
+  std::map<std::string, internal::Registry::Agent> agents() const;
 
   /// Returns the admitted agent `agent_id`, or null.
-  const internal::Registry::Agent* agent(const std::string& agent_id) const;
+  std::unique_ptr<internal::Registry::Agent> agent(const std::string& agent_id) const;
 
   /// Returns the role weights other than 1.
   const google::protobuf::RepeatedPtrField<v1::WeightInfo>& weights() const noexcept {
@@ -100,8 +98,18 @@ class registry {
   runtime::expected<void> apply(const internal::RegistryOperation& op, bool flush);
   void apply_in_memory(const internal::RegistryOperation& op);
 
+  /// An admitted agent as kept: its AgentInfo serialized, a few hundred
+  /// bytes where the message would take a kilobyte (the master has the
+  /// parsed info in its own record).
+  struct kept_agent {
+    std::string info;
+    bool unreachable = false;
+  };
+
+  static internal::Registry::Agent parse(const kept_agent& kept);
+
   std::unique_ptr<runtime::durable_log> log_;
-  std::map<std::string, internal::Registry::Agent> agents_;
+  std::map<std::string, kept_agent> agents_;
   /// Everything else: weights and quota (`agents` is empty).
   internal::Registry rest_;
   std::size_t dropped_bytes_ = 0;
