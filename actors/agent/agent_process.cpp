@@ -500,8 +500,10 @@ void agent_process::on_acknowledgement(
                                     msg.uuid());
   if (!acked)
     return;
-  persist(checkpoint::acknowledgement(msg.framework_id().value(), msg.task_id().value(),
-                                      msg.uuid()));
+  persist_for(msg.framework_id().value(), [&] {
+    return checkpoint::acknowledgement(msg.framework_id().value(),
+                                       msg.task_id().value(), msg.uuid());
+  });
   if (!common::is_terminal(acked->status().state()))
     return;
   auto [framework, executor] =
