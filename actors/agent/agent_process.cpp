@@ -410,6 +410,12 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
   auto executor_id = info.executor_id().value();
   auto [unused, executor] = find_executor(framework_id, executor_id);
   if (executor != nullptr && executor->state == executor_state::terminating) {
+    // The agent itself ends an idle executor; the master did not know yet
+    // and sent more: they run in a new run of the executor once it ended.
+    if (executor->shut_down_idle) {
+      executor->queued.push_back(group);
+      return;
+    }
     fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_LOST,
                v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                "executor " + executor_id + " is shutting down");

@@ -46,6 +46,8 @@ struct executor_record {
   runtime::address process;
   /// Launches waiting for the executor to subscribe, in arrival order: a
   /// task group each for a default executor, one task each otherwise.
+  /// While an executor shut down for idleness ends, the groups that arrive
+  /// wait here for a new run of it.
   std::vector<v1::TaskGroupInfo> queued;
   /// Tasks given to the executor and not yet done, by task ID.
   std::map<std::string, v1::Task> launched;
@@ -58,6 +60,9 @@ struct executor_record {
   runtime::timer_id shutdown_timer = 0;
   /// Armed while a default executor has nothing to run.
   runtime::timer_id idle_timer = 0;
+  /// Set when the agent shut the executor down because it was idle: the
+  /// master may still send it tasks, which then get a new run of it.
+  bool shut_down_idle = false;
 
   /// True while a task is queued or launched and not yet terminal.
   bool has_live_tasks() const;

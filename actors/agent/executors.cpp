@@ -130,6 +130,7 @@ void agent_process::watch_idleness(agent_framework& framework,
           log(runtime::log_level::info,
               "executor " + executor_id + " of framework " + framework_id +
                   " has been idle for the idle timeout; shutting it down");
+          e->shut_down_idle = true;
           shutdown_executor(*f, *e);
         }
       });
@@ -304,6 +305,12 @@ void agent_process::container_ended(const container_termination& ended) {
     return;
   log(runtime::log_level::info, "executor " + executor_id + " of framework " +
                                     framework_id + " ended: " + ended.message);
+  // Tasks sent while the agent ended an idle executor get a new run of it;
+  // for the master the executor never left.
+  std::vector<v1::TaskGroupInfo> relaunch_with;
+  if (executor->shut_down_idle)
+    relaunch_with = std::move(executor->queued);
+  executor->queued.clear();
   // Without its exit status the agent cannot tell what became of the
   // tasks.
   end_tasks(*framework, *executor, ended.status_known ? v1::TASK_FAILED : v1::TASK_LOST,
@@ -317,12 +324,23 @@ void agent_process::container_ended(const container_termination& ended) {
       cancel(timer);
   if (!executor->process.empty())
     unlink(executor->process);
-  report_executor_exited(
-      framework->info.id(), executor->info.executor_id(),
-      ended.status_known ? std::optional<int>(ended.status) : std::nullopt);
+  if (relaunch_with.empty())
+    report_executor_exited(
+        framework->info.id(), executor->info.executor_id(),
+        ended.status_known ? std::optional<int>(ended.status) : std::nullopt);
   persist(checkpoint::end(framework_id, executor_id, ended.container_id));
+  auto info = executor->info;
   framework->executors.erase(executor_id);
-  forget_idle_framework(framework_id);
+  if (relaunch_with.empty()) {
+    forget_idle_framework(framework_id);
+    return;
+  }
+  log(runtime::log_level::info, "launching executor " + executor_id + " of framework " +
+                                    framework_id +
+                                    " again for the tasks sent meanwhile");
+  auto framework_info = framework->info;
+  for (auto& group : relaunch_with)
+    run(framework_info, info, group);
 }
 
 }  // namespace mensa::agent

@@ -168,6 +168,38 @@ TEST_CASE_FIXTURE(grouping,
   CHECK_FALSE(lists_executor(log.outstanding().back(), "runner"));
 }
 
+TEST_CASE_FIXTURE(
+    grouping, "a group sent while an idle executor shuts down gets a new run of it") {
+  launch_group({"a"}, {"true"});
+  REQUIRE(reaches("a", v1::TASK_FINISHED));
+  c.h.settle();
+  auto first = containers();
+  REQUIRE(first.size() == 1);
+  // The agent ends the idle executor; its SHUTDOWN is held, so the
+  // executor is still there when the master, not knowing, sends a group.
+  auto shutdown = c.h.hold_next<v1::executor::Event>(c.agents[0], std::nullopt);
+  c.h.advance(6s);
+  REQUIRE(c.h.run_until([&] { return shutdown.ready(); }));
+  CHECK(shutdown.get().type() == v1::executor::Event::SHUTDOWN);
+  REQUIRE(c.h.run_until([&] { return !log.outstanding().empty(); }));
+  launch_group({"b"}, {"true"});
+  c.h.settle();
+  CHECK(log.states_of("b").empty());
+  REQUIRE(shutdown.release());
+  CHECK(reaches("b", v1::TASK_FINISHED));
+  CHECK(log.states_of("b").front() == v1::TASK_STARTING);
+  // A new run of the same executor; the framework never heard it failed,
+  // and the master still counts it.
+  auto second = containers();
+  REQUIRE(second.size() == 1);
+  CHECK(second.front().rfind("runner/", 0) == 0);
+  CHECK(second != first);
+  CHECK(log.failures().empty());
+  c.inspect_master([](master::master_process& m) {
+    CHECK(m.frameworks().begin()->second.executors.size() == 1);
+  });
+}
+
 TEST_CASE_FIXTURE(grouping, "an invalid task group is refused whole") {
   auto check_refused = [&](const std::vector<std::string>& ids,
                            const std::string& words) {
