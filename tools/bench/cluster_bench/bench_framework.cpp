@@ -45,6 +45,7 @@ bench_framework::bench_framework(caf::actor_config& cfg, runtime::node& owner,
       progress_(std::move(progress)) {}
 
 void bench_framework::offers(const std::vector<v1::Offer>& offers) {
+  progress_->offers += offers.size();
   std::vector<v1::OfferID> unwanted;
   for (auto& offer : offers) {
     auto& placed = placed_[offer.agent_id().value()];

@@ -30,6 +30,8 @@ struct workload_progress {
   /// Counts down once per task that reached `target` (RUNNING or FINISHED)
   /// or ended otherwise.
   countdown reached;
+  /// Offers the frameworks received.
+  std::atomic<std::size_t> offers{0};
   /// Tasks that ended any other way: a run with any of these is invalid.
   std::atomic<std::size_t> failed{0};
   /// The first unexpected update, for the error message.

@@ -117,10 +117,10 @@ std::size_t emulated_agents::unacknowledged_streams() {
   return streams;
 }
 
-double run_frameworks(runtime::node& n, const runtime::address& master,
-                      const std::string& name, std::size_t frameworks,
-                      const workload& work, v1::TaskState target,
-                      std::chrono::milliseconds timeout) {
+workload_run run_frameworks(runtime::node& n, const runtime::address& master,
+                            const std::string& name, std::size_t frameworks,
+                            const workload& work, v1::TaskState target,
+                            std::chrono::milliseconds timeout) {
   auto progress = std::make_shared<workload_progress>(work.tasks);
   stopwatch watch;
   for (std::size_t f = 0; f < frameworks; ++f) {
@@ -138,7 +138,7 @@ double run_frameworks(runtime::node& n, const runtime::address& master,
   if (progress->failed > 0)
     fail(name + ": " + std::to_string(progress->failed.load()) +
          " tasks ended otherwise, first " + progress->first_failure);
-  return seconds;
+  return {seconds, watch.cpu_seconds(), progress->offers.load()};
 }
 
 }  // namespace mensa::bench

@@ -50,13 +50,22 @@ class emulated_agents {
   std::vector<std::string> names_;
 };
 
+/// What one run of frameworks took.
+struct workload_run {
+  /// Wall seconds from the frameworks' start until every task got there.
+  double seconds = 0;
+  /// CPU seconds of this whole process in that time.
+  double cpu_seconds = 0;
+  /// Offers the frameworks received in that time.
+  std::size_t offers = 0;
+};
+
 /// Runs `work` in `frameworks` frameworks on `n` (the work split evenly)
-/// and waits until every task reached `target`. Returns the wall seconds
-/// from the frameworks' start; stops the benchmark if a task failed or the
-/// tasks did not get there within `timeout`.
-double run_frameworks(runtime::node& n, const runtime::address& master,
-                      const std::string& name, std::size_t frameworks,
-                      const workload& work, v1::TaskState target,
-                      std::chrono::milliseconds timeout);
+/// and waits until every task reached `target`. Stops the benchmark if a
+/// task failed or the tasks did not get there within `timeout`.
+workload_run run_frameworks(runtime::node& n, const runtime::address& master,
+                            const std::string& name, std::size_t frameworks,
+                            const workload& work, v1::TaskState target,
+                            std::chrono::milliseconds timeout);
 
 }  // namespace mensa::bench

@@ -46,7 +46,9 @@ class cluster_bench_config : public runtime::node_config {
         "its framework's default executor there), at several occupancies, with the\n"
         "master's memory per agent and per task (measured in a master process\n"
         "of its own); and real tasks through `mensa local` against a plain\n"
-        "posix_spawn loop. Prints one JSON object per case.";
+        "posix_spawn loop. Prints one JSON object per case; a control-plane\n"
+        "case also gives the offers the frameworks got per task and the\n"
+        "process's CPU microseconds per task.";
     opt_group{custom_options_, "global"}
         .add(cases, "cases",
              "comma-separated subset of control_plane, real_processes (all)")
@@ -172,9 +174,17 @@ std::size_t fill(runtime::node& n, const runtime::address& master, std::size_t a
   return filler.tasks;
 }
 
-// Launches per second, end to end, with everything in one process.
-double launches_per_second(const cluster_bench_config& cfg,
-                           const node_settings& settings, double occupancy) {
+/// How fast tasks went through the control plane.
+struct launch_rate {
+  double per_second = 0;
+  double offers_per_task = 0;
+  double cpu_us_per_task = 0;
+};
+
+// Launches per second, end to end, with everything in one process, and the
+// offers the frameworks got per task launched.
+launch_rate launches_per_second(const cluster_bench_config& cfg,
+                                const node_settings& settings, double occupancy) {
   auto n = start_node(settings);
   auto master = spawn_master(*n);
   emulated_agents agents(*n, master, cfg.agents, agent_resources);
@@ -182,8 +192,8 @@ double launches_per_second(const cluster_bench_config& cfg,
     fail("the emulated agents did not register");
   fill(*n, master, cfg.agents, occupancy);
   workload work{cfg.tasks, "true", task_resources, 0};
-  auto seconds = run_frameworks(*n, master, "bench", cfg.frameworks, work,
-                                v1::TASK_FINISHED, 10min);
+  auto run = run_frameworks(*n, master, "bench", cfg.frameworks, work,
+                            v1::TASK_FINISHED, 10min);
   // End to end means acknowledged: every agent saw the last acknowledgement.
   auto deadline = std::chrono::steady_clock::now() + 1min;
   while (agents.unacknowledged_streams() > 0) {
@@ -191,7 +201,9 @@ double launches_per_second(const cluster_bench_config& cfg,
       fail("status updates stayed unacknowledged");
     std::this_thread::sleep_for(10ms);
   }
-  return static_cast<double>(cfg.tasks) / seconds;
+  auto tasks = static_cast<double>(cfg.tasks);
+  return {tasks / run.seconds, static_cast<double>(run.offers) / tasks,
+          run.cpu_seconds * 1e6 / tasks};
 }
 
 struct master_memory {
@@ -253,7 +265,9 @@ void control_plane(const cluster_bench_config& cfg, const node_settings& setting
     auto rate = launches_per_second(cfg, settings, occupancy);
     auto memory = measure_master_memory(cfg, settings, occupancy);
     std::vector<std::pair<std::string, double>> figures{
-        {"launches_per_s", rate},
+        {"launches_per_s", rate.per_second},
+        {"offers_per_task", rate.offers_per_task},
+        {"cpu_us_per_task", rate.cpu_us_per_task},
         {"bytes_per_agent", memory.per_agent},
         {"heap_bytes_per_agent", memory.heap_per_agent}};
     if (memory.tasks > 0) {

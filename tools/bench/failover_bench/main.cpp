@@ -184,8 +184,9 @@ void failover(const failover_bench_config& cfg, const node_settings& settings) {
   if (!agents.await_registration(5min))
     fail("the emulated agents did not register");
   workload work{cfg.tasks, "run until killed", "cpus:1;mem:64", per_agent};
-  auto launch_s = run_frameworks(*n, master, "bench", cfg.frameworks, work,
-                                 v1::TASK_RUNNING, 20min);
+  auto launch_s =
+      run_frameworks(*n, master, "bench", cfg.frameworks, work, v1::TASK_RUNNING, 20min)
+          .seconds;
   auto deadline = std::chrono::steady_clock::now() + 5min;
   while (agents.unacknowledged_streams() > 0) {
     if (std::chrono::steady_clock::now() > deadline)
