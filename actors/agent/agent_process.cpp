@@ -433,9 +433,6 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
       return;
     }
   }
-  if (executor->idle_timer != 0)
-    cancel(executor->idle_timer);
-  executor->idle_timer = 0;
   persist_for(framework_id, [&] {
     return checkpoint::addition(framework.info.id(), info.executor_id(), group);
   });

@@ -58,8 +58,11 @@ struct executor_record {
   std::vector<v1::executor::Event> pending_kills;
   runtime::timer_id registration_timer = 0;
   runtime::timer_id shutdown_timer = 0;
-  /// Armed while a default executor has nothing to run.
+  /// Armed when a default executor last had nothing to run; a launch
+  /// does not cancel it (it finds the executor busy and does nothing).
   runtime::timer_id idle_timer = 0;
+  /// When a default executor last came to have nothing to run.
+  caf::actor_clock::time_point idle_since;
   /// Set when the agent shut the executor down because it was idle: the
   /// master may still send it tasks, which then get a new run of it.
   bool shut_down_idle = false;
@@ -209,6 +212,10 @@ class agent_process : public runtime::process {
                                    const v1::ExecutorInfo& info);
   void launch_group(executor_record& executor, const v1::TaskGroupInfo& group);
   void watch_idleness(agent_framework& framework, executor_record& executor);
+  // Looks `d` from now whether the executor has been idle for the idle
+  // timeout, and shuts it down if so.
+  void check_idleness_in(caf::timespan d, const std::string& framework_id,
+                         executor_record& executor);
   void send_to_executor(const executor_record& executor, v1::executor::Event event);
   void shutdown_executor(agent_framework& framework, executor_record& executor);
   void fail_queued_tasks(agent_framework& framework, executor_record& executor,

@@ -115,25 +115,36 @@ void agent_process::launch_group(executor_record& executor,
 void agent_process::watch_idleness(agent_framework& framework,
                                    executor_record& executor) {
   if (!executor.is_default() || executor.state != executor_state::running ||
-      !executor.idle() || executor.idle_timer != 0)
+      !executor.idle())
     return;
-  auto framework_id = framework.info.id().value();
+  executor.idle_since = clock().now();
+  if (executor.idle_timer == 0)
+    check_idleness_in(options_.executor_idle_timeout, framework.info.id().value(),
+                      executor);
+}
+
+void agent_process::check_idleness_in(caf::timespan d, const std::string& framework_id,
+                                      executor_record& executor) {
   auto executor_id = executor.info.executor_id().value();
   auto container_id = executor.container_id;
-  executor.idle_timer = delay(
-      options_.executor_idle_timeout, [this, framework_id, executor_id, container_id] {
-        auto [f, e] = find_executor(framework_id, executor_id);
-        if (e == nullptr || e->container_id != container_id)
-          return;
-        e->idle_timer = 0;
-        if (e->idle()) {
-          log(runtime::log_level::info,
-              "executor " + executor_id + " of framework " + framework_id +
-                  " has been idle for the idle timeout; shutting it down");
-          e->shut_down_idle = true;
-          shutdown_executor(*f, *e);
-        }
-      });
+  executor.idle_timer = delay(d, [this, framework_id, executor_id, container_id] {
+    auto [f, e] = find_executor(framework_id, executor_id);
+    if (e == nullptr || e->container_id != container_id)
+      return;
+    e->idle_timer = 0;
+    if (e->state != executor_state::running || !e->idle())
+      return;
+    auto idle_for = clock().now() - e->idle_since;
+    if (idle_for < options_.executor_idle_timeout) {
+      check_idleness_in(options_.executor_idle_timeout - idle_for, framework_id, *e);
+      return;
+    }
+    log(runtime::log_level::info,
+        "executor " + executor_id + " of framework " + framework_id +
+            " has been idle for the idle timeout; shutting it down");
+    e->shut_down_idle = true;
+    shutdown_executor(*f, *e);
+  });
 }
 
 void agent_process::send_to_executor(const executor_record& executor,

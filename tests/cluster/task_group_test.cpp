@@ -168,6 +168,25 @@ TEST_CASE_FIXTURE(grouping,
   CHECK_FALSE(lists_executor(log.outstanding().back(), "runner"));
 }
 
+TEST_CASE_FIXTURE(grouping, "the idle timeout counts from the executor's last task") {
+  launch_group({"a"}, {"true"});
+  REQUIRE(reaches("a", v1::TASK_FINISHED));
+  c.h.settle();
+  c.h.advance(3s);
+  REQUIRE(c.h.run_until([&] { return !log.outstanding().empty(); }));
+  launch_group({"b"}, {"true"});
+  REQUIRE(reaches("b", v1::TASK_FINISHED));
+  c.h.settle();
+  // 6 s after "a" ended, 3 s after "b" did: still there.
+  c.h.advance(3s);
+  c.h.settle();
+  CHECK(containers().size() == 1);
+  CHECK(log.failures().empty());
+  c.h.advance(3s);
+  REQUIRE(c.h.run_until([&] { return !log.failures().empty(); }));
+  CHECK(containers().empty());
+}
+
 TEST_CASE_FIXTURE(
     grouping, "a group sent while an idle executor shuts down gets a new run of it") {
   launch_group({"a"}, {"true"});
