@@ -56,11 +56,13 @@ struct launch_batch {
   std::set<std::string> task_ids;
 };
 
-// Returns what is wrong with `task` (empty if nothing) and gives its
-// resources (and its executor's) the offers' role. Tasks of a group run on
-// the group's executor and must bring a command.
+// Returns what is wrong with `task` (empty if nothing), gives its
+// resources (and its executor's) the offers' role and puts its own in
+// `own`. Tasks of a group run on the group's executor and must bring a
+// command.
 std::string check_task(const framework_record& framework, v1::TaskInfo& task,
-                       const launch_batch& batch, bool in_group) {
+                       const launch_batch& batch, bool in_group,
+                       common::resources& own) {
   auto task_id = task.task_id().value();
   if (auto why = validate_task_id(task_id); !why.empty())
     return why;
@@ -94,7 +96,7 @@ std::string check_task(const framework_record& framework, v1::TaskInfo& task,
             allocate_to(*task.mutable_executor()->mutable_resources(), batch.role);
         !why.empty())
       return "executor: " + why;
-  common::resources own(task.resources());
+  own = common::resources(task.resources());
   if (own.scalar("cpus") <= 0 && own.scalar("mem") <= 0)
     return "the task uses no cpus and no memory";
   return {};
@@ -135,9 +137,8 @@ common::resources executor_cost(const framework_record& framework,
 }  // namespace
 
 void master_process::start_task(framework_record& framework, agent_record& agent,
-                                const v1::TaskInfo& task,
+                                const v1::TaskInfo& task, common::resources resources,
                                 const v1::ExecutorID& executor_id) {
-  common::resources resources(task.resources());
   if (!framework.last_task_resources || !(*framework.last_task_resources == resources))
     framework.last_task_resources =
         std::make_shared<const common::resources>(std::move(resources));
@@ -183,13 +184,13 @@ void master_process::accept(framework_record& framework,
       offer_error = "offer " + id + " is no longer valid";
       continue;
     }
-    if (i->second.offer.framework_id().value() != framework_id) {
+    if (i->second.framework_id != framework_id) {
       offer_error = "offer " + id + " belongs to another framework";
       continue;
     }
     if (agent_id.empty())
-      agent_id = i->second.offer.agent_id().value();
-    else if (agent_id != i->second.offer.agent_id().value())
+      agent_id = i->second.agent_id;
+    else if (agent_id != i->second.agent_id)
       offer_error = "the offers are from more than one agent";
     taken.push_back(*take_offer(id));
   }
@@ -201,16 +202,15 @@ void master_process::accept(framework_record& framework,
                    v1::TaskStatus::REASON_INVALID_OFFERS,
                    "invalid offers: " + offer_error);
     for (auto& offer : taken)
-      recover(framework_id, offer.offer.agent_id().value(),
-              common::resources(offer.offer.resources()), filters);
+      recover(framework_id, offer.agent_id, offer.resources, filters);
     return;
   }
 
   launch_batch batch;
   batch.agent_id = agent_id;
-  batch.role = taken.front().offer.allocation_info().role();
+  batch.role = taken.front().role;
   for (auto& offer : taken)
-    batch.available += common::resources(offer.offer.resources());
+    batch.available += offer.resources;
   auto take = [&](const common::resources& needed, const std::string& what) {
     if (batch.available.contains(needed)) {
       batch.available -= needed;
@@ -234,12 +234,13 @@ void master_process::accept(framework_record& framework,
   for (auto& operation : call.operations()) {
     if (operation.type() == v1::Offer::Operation::LAUNCH) {
       for (auto task : operation.launch().task_infos()) {
-        auto why = check_task(framework, task, batch, false);
+        common::resources own;
+        auto why = check_task(framework, task, batch, false, own);
         common::resources cost;
         if (why.empty() && task.has_executor())
           cost = executor_cost(framework, task.executor(), agent_id);
         if (why.empty())
-          why = take(common::resources(task.resources()) + cost, "the task");
+          why = take(own + cost, "the task");
         if (!why.empty()) {
           refuse(task, v1::TaskStatus::REASON_TASK_INVALID, why);
           continue;
@@ -252,7 +253,7 @@ void master_process::accept(framework_record& framework,
         } else {
           executor_id.set_value(task.task_id().value());
         }
-        start_task(framework, *agent, task, executor_id);
+        start_task(framework, *agent, task, std::move(own), executor_id);
         internal::RunTask run;
         *run.mutable_framework() = framework.info;
         *run.mutable_task() = std::move(task);
@@ -267,10 +268,12 @@ void master_process::accept(framework_record& framework,
                      ? "the task group is empty"
                      : check_group_executor(framework, executor, batch);
       std::set<std::string> ids;
-      for (auto& task : *group.mutable_tasks()) {
+      std::vector<common::resources> own(group.tasks_size());
+      for (int i = 0; i < group.tasks_size(); ++i) {
         if (!why.empty())
           break;
-        why = check_task(framework, task, batch, true);
+        auto& task = *group.mutable_tasks(i);
+        why = check_task(framework, task, batch, true, own[i]);
         if (why.empty() && !ids.insert(task.task_id().value()).second)
           why = "task ID '" + task.task_id().value() + "' appears twice in the group";
         if (!why.empty())
@@ -280,8 +283,8 @@ void master_process::accept(framework_record& framework,
       if (why.empty()) {
         cost = executor_cost(framework, executor, agent_id);
         common::resources needed = cost;
-        for (auto& task : group.tasks())
-          needed += common::resources(task.resources());
+        for (auto& resources : own)
+          needed += resources;
         why = take(needed, "the task group");
       }
       if (!why.empty()) {
@@ -291,9 +294,10 @@ void master_process::accept(framework_record& framework,
       }
       *executor.mutable_framework_id() = framework.info.id();
       add_executor(executor, cost);
-      for (auto& task : group.tasks()) {
+      for (int i = 0; i < group.tasks_size(); ++i) {
+        auto& task = group.tasks(i);
         batch.task_ids.insert(task.task_id().value());
-        start_task(framework, *agent, task, executor.executor_id());
+        start_task(framework, *agent, task, std::move(own[i]), executor.executor_id());
       }
       internal::RunTaskGroup run;
       *run.mutable_framework() = framework.info;

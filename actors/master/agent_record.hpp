@@ -58,9 +58,14 @@ struct agent_record {
   }
 };
 
-/// An outstanding offer.
+/// An outstanding offer: what the master needs to use it or take it back
+/// (the framework got the whole `v1::Offer`).
 struct offer_record {
-  v1::Offer offer;
+  std::string framework_id;
+  std::string agent_id;
+  /// The role its resources are allocated to.
+  std::string role;
+  common::resources resources;
 };
 
 }  // namespace mensa::master

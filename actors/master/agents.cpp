@@ -24,10 +24,7 @@ Reply admitted(const v1::AgentID& id, v1::MasterInfo master) {
 
 agent_record* master_process::agent_at(const address& process) {
   auto i = agent_by_process_.find(process);
-  if (i == agent_by_process_.end())
-    return nullptr;
-  auto agent = agents_.find(i->second);
-  return agent == agents_.end() ? nullptr : &agent->second;
+  return i == agent_by_process_.end() ? nullptr : i->second;
 }
 
 agent_record* master_process::registered_agent(const std::string& agent_id) {
@@ -209,7 +206,7 @@ void master_process::admit(const address& from, const v1::AgentInfo& info) {
   agent.process = from;
   agent.state = agent_state::registered;
   agent.missed_pongs = 0;
-  agent_by_process_[from] = info.id().value();
+  agent_by_process_[from] = &agent;
   link(from);
   log(runtime::log_level::info, "admitted agent " + info.id().value() + " at " +
                                     from.str() + " with " + agent.total.to_string());

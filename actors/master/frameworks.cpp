@@ -119,8 +119,8 @@ void master_process::rescind_offers(framework_record& framework) {
   auto offer_ids = framework.offers;
   for (auto& offer_id : offer_ids)
     if (auto offer = rescind(offer_id))
-      recover(framework.info.id().value(), offer->offer.agent_id().value(),
-              common::resources(offer->offer.resources()), std::nullopt);
+      recover(framework.info.id().value(), offer->agent_id, offer->resources,
+              std::nullopt);
 }
 
 bool master_process::torn_down(const std::string& framework_id) const {

@@ -146,9 +146,11 @@ class master_process : public runtime::process {
 
   // -- accept and launch (accept.cpp) -----------------------------------------
   void accept(framework_record& framework, const v1::scheduler::Call::Accept& call);
-  /// Records a task accepted for `agent`, run by `executor_id`.
+  /// Records a task accepted for `agent`, run by `executor_id`, taking
+  /// `resources` (its own, as parsed from `task`).
   void start_task(framework_record& framework, agent_record& agent,
-                  const v1::TaskInfo& task, const v1::ExecutorID& executor_id);
+                  const v1::TaskInfo& task, common::resources resources,
+                  const v1::ExecutorID& executor_id);
 
   // -- tasks (tasks.cpp) ------------------------------------------------------
   void on_status_update(const address& from, const internal::StatusUpdate& msg);
@@ -211,7 +213,9 @@ class master_process : public runtime::process {
   bool flush_pending_ = false;
   std::map<std::string, offer_record> offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
-  std::unordered_map<address, std::string> agent_by_process_;
+  /// The agents by their processes (records in `agents_` stay put: the
+  /// master never erases one).
+  std::unordered_map<address, agent_record*> agent_by_process_;
 };
 
 }  // namespace mensa::master

@@ -25,7 +25,9 @@ void master_process::on_allocator_offers(const address& from,
       continue;
     }
     auto offer_id = next_id("O", next_offer_);
-    auto& offer = offers_[offer_id].offer;
+    auto& event = events[framework_id];
+    event.set_type(v1::scheduler::Event::OFFERS);
+    auto& offer = *event.mutable_offers()->add_offers();
     offer.mutable_id()->set_value(offer_id);
     *offer.mutable_framework_id() = allocation.framework_id();
     *offer.mutable_agent_id() = allocation.agent_id();
@@ -39,11 +41,11 @@ void master_process::on_allocator_offers(const address& from,
         on_agent != framework->second.executors.end())
       for (auto& [executor_id, used] : on_agent->second)
         offer.add_executor_ids()->set_value(executor_id);
-    framework->second.offers.insert(offer.id().value());
-    agent->offers.insert(offer.id().value());
-    auto& event = events[framework_id];
-    event.set_type(v1::scheduler::Event::OFFERS);
-    *event.mutable_offers()->add_offers() = offer;
+    framework->second.offers.insert(offer_id);
+    agent->offers.insert(offer_id);
+    offers_.emplace(std::move(offer_id),
+                    offer_record{std::move(framework_id), std::move(agent_id),
+                                 allocation.role(), std::move(resources)});
   }
   for (auto& [framework_id, event] : events)
     send_event(frameworks_[framework_id], std::move(event));
@@ -55,10 +57,10 @@ std::optional<offer_record> master_process::take_offer(const std::string& offer_
     return std::nullopt;
   auto record = std::move(i->second);
   offers_.erase(i);
-  auto framework = frameworks_.find(record.offer.framework_id().value());
+  auto framework = frameworks_.find(record.framework_id);
   if (framework != frameworks_.end())
     framework->second.offers.erase(offer_id);
-  auto agent = agents_.find(record.offer.agent_id().value());
+  auto agent = agents_.find(record.agent_id);
   if (agent != agents_.end())
     agent->second.offers.erase(offer_id);
   return record;
@@ -68,11 +70,11 @@ std::optional<offer_record> master_process::rescind(const std::string& offer_id)
   auto offer = take_offer(offer_id);
   if (!offer)
     return std::nullopt;
-  auto framework = frameworks_.find(offer->offer.framework_id().value());
+  auto framework = frameworks_.find(offer->framework_id);
   if (framework != frameworks_.end()) {
     v1::scheduler::Event event;
     event.set_type(v1::scheduler::Event::RESCIND);
-    *event.mutable_rescind()->mutable_offer_id() = offer->offer.id();
+    event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);
     send_event(framework->second, std::move(event));
   }
   return offer;
@@ -84,12 +86,10 @@ void master_process::decline(framework_record& framework,
   auto filters = call.has_filters() ? call.filters() : v1::Filters{};
   for (auto& offer_id : call.offer_ids()) {
     auto i = offers_.find(offer_id.value());
-    if (i == offers_.end() ||
-        i->second.offer.framework_id().value() != framework.info.id().value())
+    if (i == offers_.end() || i->second.framework_id != framework.info.id().value())
       continue;
     auto offer = take_offer(offer_id.value());
-    recover(framework.info.id().value(), offer->offer.agent_id().value(),
-            common::resources(offer->offer.resources()), filters);
+    recover(framework.info.id().value(), offer->agent_id, offer->resources, filters);
   }
 }
 
