@@ -32,6 +32,15 @@ std::map<std::string, common::resources> by_role(common::resources r,
   return result;
 }
 
+// Whether `r` is only unreserved, unallocated scalars, which their amounts
+// describe whole.
+bool only_plain_scalars(const common::resources& r) {
+  return std::all_of(r.entries().begin(), r.entries().end(), [](const v1::Resource& x) {
+    return x.type() == v1::Value::SCALAR && x.reservations_size() == 0 &&
+           !x.has_allocation_info();
+  });
+}
+
 bool has_reservations(const common::resources& r) {
   return std::any_of(r.entries().begin(), r.entries().end(),
                      [](const v1::Resource& x) { return x.reservations_size() > 0; });
@@ -588,13 +597,21 @@ void hierarchical_allocator::recover(const std::string& framework,
   // A filter never lasts less than an allocation interval: the next pass
   // must not hand the same resources straight back.
   auto expires = now + std::max(*refuse_for, options_.allocation_interval);
-  for (auto& [role, part] : by_role(resources, default_role(f->second)))
-    f->second.refusals[agent].push_back({role, part.unallocated(), expires});
+  for (auto& [role, part] : by_role(resources, default_role(f->second))) {
+    auto refused = std::move(part).unallocated();
+    std::optional<resource_quantities> amounts;
+    if (only_plain_scalars(refused))
+      amounts = resource_quantities::of(refused);
+    f->second.refusals[agent].push_back(
+        {role, std::move(refused), std::move(amounts), expires});
+  }
 }
 
 bool hierarchical_allocator::filtered(framework_state& framework,
                                       const std::string& agent, const std::string& role,
-                                      const common::resources& offer, time_point now) {
+                                      const common::resources& offer,
+                                      const resource_quantities* amounts,
+                                      time_point now) {
   if (framework.refusals.empty())
     return false;
   auto i = framework.refusals.find(agent);
@@ -611,7 +628,10 @@ bool hierarchical_allocator::filtered(framework_state& framework,
   // Filtered when one refusal covers the offer: more than was refused (say
   // after a task ended) is offered again.
   return std::any_of(live.begin(), live.end(), [&](const refusal& r) {
-    return r.role == role && r.refused.contains(offer);
+    if (r.role != role)
+      return false;
+    return amounts != nullptr && r.amounts ? r.amounts->contains(*amounts)
+                                           : r.refused.contains(offer);
   });
 }
 
@@ -717,10 +737,11 @@ void hierarchical_allocator::allocate_on(agent_state& agent, stage s, time_point
           if (!offer)
             return false;
           auto& offered = offer->whole ? agent.available : offer->resources;
+          auto* plain = only_plain_scalars(offered) ? &offer->amounts : nullptr;
           return r.frameworks.visit(
               [&](const std::string& framework_id, void* payload) {
                 auto& framework = *static_cast<framework_state*>(payload);
-                if (filtered(framework, agent_id, role, offered, now))
+                if (filtered(framework, agent_id, role, offered, plain, now))
                   return false;
                 auto resources = take(agent, *offer).allocated_to(role);
                 track(framework, agent, r, resources, offer->amounts);

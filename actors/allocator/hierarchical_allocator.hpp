@@ -139,6 +139,9 @@ class hierarchical_allocator {
   struct refusal {
     std::string role;
     common::resources refused;
+    /// The amounts of `refused` when it is only unreserved scalars: then
+    /// comparing amounts tells whether it covers an offer of such.
+    std::optional<resource_quantities> amounts;
     time_point expires;
   };
 
@@ -252,9 +255,11 @@ class hierarchical_allocator {
   std::optional<shaped_offer> shape_offer(const agent_state& agent,
                                           const std::string& role, const role_state& r,
                                           stage s);
+  // Whether a refusal of `framework` covers `offer` of `agent` to `role`;
+  // `amounts` are the offer's when it is only unreserved scalars, else null.
   bool filtered(framework_state& framework, const std::string& agent,
                 const std::string& role, const common::resources& offer,
-                time_point now);
+                const resource_quantities* amounts, time_point now);
   void allocate_on(agent_state& agent, stage s, time_point now,
                    std::vector<allocation>& out);
 

@@ -163,6 +163,27 @@ TEST_CASE("decline filters, suppress and revive per role") {
 }
 
 TEST_CASE(
+    "a filter covers only what was refused: with more back, the agent is offered") {
+  for (auto* agent : {"cpus:4;mem:4096", "cpus:4;mem:4096;ports:[1-10]"}) {
+    CAPTURE(agent);
+    hierarchical_allocator a;
+    a.add_agent("s1", res(agent));
+    a.add_framework("f", {"*"}, true, {});
+    auto offered = a.allocate(t0, 1);
+    REQUIRE(offered.size() == 1);
+    // One task takes a part; the rest is refused for 10 s.
+    auto used = res("cpus:1;mem:1024").allocated_to("*");
+    a.recover("f", "s1", offered[0].resources - used, 10s, t0);
+    CHECK(a.allocate(t0 + 1s, 2).empty());
+    // The task ends: more than was refused is there, and is offered.
+    a.recover("f", "s1", used, std::nullopt, t0 + 2s);
+    offered = a.allocate(t0 + 2s, 3);
+    REQUIRE(offered.size() == 1);
+    CHECK(offered[0].resources.unallocated() == res(agent));
+  }
+}
+
+TEST_CASE(
     "a filter lasts at least an allocation interval; tiny leftovers are not offered") {
   hierarchical_allocator a;  // interval 1 s
   a.add_agent("s1", res("cpus:1;mem:64"));
