@@ -33,11 +33,12 @@ task_record task_record::reported(v1::Task task,
   record.state = task.state();
   record.has_status_update = task.has_status_update_state();
   record.status_update_state = task.status_update_state();
-  record.status_update_uuid = task.status_update_uuid();
-  for (auto& status : *task.mutable_statuses()) {
-    status.clear_task_id();
-    record.statuses.push_back(std::move(status));
+  if (to_uuid_bytes(task.status_update_uuid(), record.status_update_uuid)) {
+    record.has_status_update_uuid = true;
+    task.clear_status_update_uuid();
   }
+  for (auto& status : *task.mutable_statuses())
+    record.statuses.push_back(kept_status::whole(std::move(status)));
   task.clear_name();
   task.clear_task_id();
   task.clear_framework_id();
@@ -46,7 +47,6 @@ task_record task_record::reported(v1::Task task,
   task.clear_resources();
   task.clear_state();
   task.clear_status_update_state();
-  task.clear_status_update_uuid();
   task.clear_statuses();
   // A copy holds only what is set: the cleared fields' storage stays behind.
   if (task.ByteSizeLong() > 0) {
@@ -59,7 +59,7 @@ task_record task_record::reported(v1::Task task,
 
 bool task_record::seen(const std::string& uuid) const {
   return std::any_of(statuses.begin(), statuses.end(),
-                     [&](auto& earlier) { return earlier.uuid() == uuid; });
+                     [&](auto& earlier) { return earlier.has_uuid_equal_to(uuid); });
 }
 
 v1::Task task_record::to_task(const std::string& task_id,
@@ -76,13 +76,14 @@ v1::Task task_record::to_task(const std::string& task_id,
   if (resources)
     resources->copy_to(task.mutable_resources());
   task.set_state(state);
-  if (has_status_update) {
+  if (has_status_update)
     task.set_status_update_state(status_update_state);
-    task.set_status_update_uuid(status_update_uuid);
-  }
+  if (has_status_update_uuid)
+    task.set_status_update_uuid(
+        std::string(status_update_uuid.begin(), status_update_uuid.end()));
   for (auto& status : statuses) {
     auto* added = task.add_statuses();
-    *added = status;
+    *added = status.to_status();
     added->mutable_task_id()->set_value(task_id);
   }
   return task;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/common/resources.hpp"
+#include "actors/master/kept_status.hpp"
 #include "mensa/v1/mensa.pb.h"
 
 namespace mensa::master {
@@ -27,9 +28,12 @@ struct task_record {
   /// The state and uuid of the last status update it had (none before).
   bool has_status_update = false;
   v1::TaskState status_update_state = v1::TASK_STAGING;
-  std::string status_update_uuid;
-  /// Its latest statuses, oldest first, without its task ID.
-  std::vector<v1::TaskStatus> statuses;
+  /// Set when `status_update_uuid` holds the uuid; one not 16 bytes long
+  /// (from an agent's report) stays in `details`.
+  bool has_status_update_uuid = false;
+  uuid_bytes status_update_uuid{};
+  /// Its latest statuses, oldest first.
+  std::vector<kept_status> statuses;
   /// The rest of the task: none of the fields above are set in it.
   std::shared_ptr<const v1::Task> details;
 

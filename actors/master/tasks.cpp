@@ -12,28 +12,6 @@ namespace {
 
 constexpr std::size_t max_statuses_per_task = 10;
 
-/// What a task's history keeps of one of its statuses: what tells a retry
-/// (the uuid) and how the task got where it is. The IDs are the task's
-/// own (`task_record::to_task` puts them back); labels and data stay with
-/// the update the framework got (Mesos drops the data too).
-v1::TaskStatus history_entry(const v1::TaskStatus& status) {
-  v1::TaskStatus entry;
-  entry.set_state(status.state());
-  if (status.has_source())
-    entry.set_source(status.source());
-  if (status.has_reason())
-    entry.set_reason(status.reason());
-  if (status.has_message())
-    entry.set_message(status.message());
-  if (status.has_timestamp())
-    entry.set_timestamp(status.timestamp());
-  if (status.has_uuid())
-    entry.set_uuid(status.uuid());
-  if (status.has_healthy())
-    entry.set_healthy(status.healthy());
-  return entry;
-}
-
 }  // namespace
 
 void master_process::send_update(const framework_record& framework,
@@ -114,6 +92,11 @@ void master_process::on_status_update(const address& from,
         "ignored a status update from " + from.str() + ", which is not an agent");
     return;
   }
+  if (msg.uuid().size() != 16) {
+    log(runtime::log_level::warning, "dropped a status update from " + from.str() +
+                                         " whose uuid is not 16 bytes long");
+    return;
+  }
   auto framework = frameworks_.find(msg.framework_id().value());
   if (framework == frameworks_.end()) {
     // The framework is gone: the agent should stop trying.
@@ -137,10 +120,11 @@ void master_process::on_status_update(const address& from,
     record.state = latest;
     record.has_status_update = true;
     record.status_update_state = status.state();
-    record.status_update_uuid = msg.uuid();
+    record.has_status_update_uuid =
+        to_uuid_bytes(msg.uuid(), record.status_update_uuid);
     if (record.statuses.size() == max_statuses_per_task)
       record.statuses.erase(record.statuses.begin());
-    record.statuses.push_back(history_entry(status));
+    record.statuses.push_back(kept_status::of_update(status));
     if (common::is_terminal(latest))
       complete_task(framework->second, status.task_id().value());
   }
