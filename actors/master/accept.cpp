@@ -144,7 +144,7 @@ void master_process::start_task(framework_record& framework, agent_record& agent
         std::make_shared<const common::resources>(std::move(resources));
   framework.tasks[task.task_id().value()] = task_record::launched(
       task, executor_id.value(), agent.id, framework.last_task_resources);
-  agent.tasks.insert({framework.info.id().value(), task.task_id().value()});
+  agent.tasks.insert(framework.info.id().value(), task.task_id().value());
 }
 
 void master_process::accept(framework_record& framework,

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "actors/common/resources.hpp"
+#include "actors/master/agent_tasks.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
 #include "runtime/process.hpp"
@@ -36,8 +37,8 @@ struct agent_record {
   runtime::address process;
   agent_state state = agent_state::registered;
   common::resources total;
-  /// Tasks on the agent: (framework ID, task ID).
-  std::set<std::pair<std::string, std::string>> tasks;
+  /// Tasks on the agent.
+  agent_tasks tasks;
   /// Outstanding offers of its resources, by offer ID.
   std::set<std::string> offers;
   /// Pings sent since the last pong.

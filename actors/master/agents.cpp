@@ -293,7 +293,7 @@ void master_process::on_reregister_agent(const address& from,
     }
     auto& record = f.tasks[task.task_id().value()] =
         task_record::reported(task, agent.id);
-    agent.tasks.insert({task.framework_id().value(), task.task_id().value()});
+    agent.tasks.insert(task.framework_id().value(), task.task_id().value());
     auto* used = add.add_used();
     *used->mutable_framework_id() = task.framework_id();
     *used->mutable_agent_id() = info.id();
@@ -451,11 +451,10 @@ void master_process::disconnect_agent(const std::string& agent_id,
 void master_process::drop_unreported_tasks(
     agent_record& agent,
     const std::set<std::pair<std::string, std::string>>& reported) {
-  auto tasks = agent.tasks;
-  for (auto& key : tasks) {
+  for (auto& key : agent.tasks.list()) {
     if (reported.count(key) > 0)
       continue;
-    agent.tasks.erase(key);
+    agent.tasks.erase(key.first, key.second);
     auto framework = frameworks_.find(key.first);
     if (framework == frameworks_.end())
       continue;

@@ -165,7 +165,7 @@ void master_process::teardown(const std::string& framework_id, const std::string
     agents_involved.insert(task.agent());
     auto agent = agents_.find(task.agent());
     if (agent != agents_.end())
-      agent->second.tasks.erase({framework_id, task_id});
+      agent->second.tasks.erase(framework_id, task_id);
     task.state = v1::TASK_KILLED;
     remember_completed(framework, task_id, std::move(task));
   }

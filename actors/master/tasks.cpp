@@ -37,7 +37,7 @@ void master_process::complete_task(framework_record& framework,
   auto& agent_id = i->second.agent();
   auto agent = agents_.find(agent_id);
   if (agent != agents_.end()) {
-    agent->second.tasks.erase({framework.info.id().value(), task_id});
+    agent->second.tasks.erase(framework.info.id().value(), task_id);
     if (agent->second.state == agent_state::registered)
       recover(framework.info.id().value(), agent_id, *i->second.resources,
               std::nullopt);
@@ -48,16 +48,15 @@ void master_process::complete_task(framework_record& framework,
 
 void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
                                 const std::string& why, bool keep_checkpointed) {
-  auto tasks = agent.tasks;
-  for (auto& [framework_id, task_id] : tasks) {
+  for (auto& [framework_id, task_id] : agent.tasks.list()) {
     auto framework = frameworks_.find(framework_id);
     if (framework == frameworks_.end()) {
-      agent.tasks.erase({framework_id, task_id});
+      agent.tasks.erase(framework_id, task_id);
       continue;
     }
     if (keep_checkpointed && framework->second.info.checkpoint())
       continue;
-    agent.tasks.erase({framework_id, task_id});
+    agent.tasks.erase(framework_id, task_id);
     auto& f = framework->second;
     end_task(f, agent, task_id,
              f.partition_aware() ? v1::TASK_UNREACHABLE : v1::TASK_LOST, reason, why);
