@@ -243,6 +243,7 @@ std::string_view allocation_role(const v1::Resource& r) {
 }
 
 resources::resources(const google::protobuf::RepeatedPtrField<v1::Resource>& list) {
+  entries_.reserve(static_cast<std::size_t>(list.size()));
   for (auto& r : list)
     if (validate(r))
       add(r);
