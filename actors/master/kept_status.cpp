@@ -6,9 +6,8 @@ namespace mensa::master {
 
 namespace {
 
-// Moves the fields kept apart out of `status` into `kept`; what is left
-// becomes `kept.rest` when anything is.
-kept_status keep(v1::TaskStatus& status) {
+// The fields `status` has that a kept status holds apart.
+kept_status fields_apart(const v1::TaskStatus& status) {
   kept_status kept;
   kept.state = status.state();
   if (status.has_source())
@@ -17,21 +16,8 @@ kept_status keep(v1::TaskStatus& status) {
     kept.reason = static_cast<int16_t>(status.reason());
   kept.has_timestamp = status.has_timestamp();
   kept.timestamp = status.timestamp();
-  if (status.has_uuid() && to_uuid_bytes(status.uuid(), kept.uuid)) {
-    kept.has_uuid = true;
-    status.clear_uuid();
-  }
-  status.clear_task_id();
-  status.clear_state();
-  status.clear_source();
-  status.clear_reason();
-  status.clear_timestamp();
-  // A copy holds only what is set: the cleared fields' storage stays behind.
-  if (status.ByteSizeLong() > 0) {
-    auto rest = std::make_shared<v1::TaskStatus>();
-    rest->CopyFrom(status);
-    kept.rest = std::move(rest);
-  }
+  if (status.has_uuid())
+    kept.has_uuid = to_uuid_bytes(status.uuid(), kept.uuid);
   return kept;
 }
 
@@ -45,16 +31,7 @@ bool to_uuid_bytes(const std::string& text, uuid_bytes& out) {
 }
 
 kept_status kept_status::of_update(const v1::TaskStatus& status) {
-  kept_status kept;
-  kept.state = status.state();
-  if (status.has_source())
-    kept.source = static_cast<int8_t>(status.source());
-  if (status.has_reason())
-    kept.reason = static_cast<int16_t>(status.reason());
-  kept.has_timestamp = status.has_timestamp();
-  kept.timestamp = status.timestamp();
-  if (status.has_uuid())
-    kept.has_uuid = to_uuid_bytes(status.uuid(), kept.uuid);
+  auto kept = fields_apart(status);
   bool odd_uuid = status.has_uuid() && !kept.has_uuid;
   if (status.has_message() || status.has_healthy() || odd_uuid) {
     auto rest = std::make_shared<v1::TaskStatus>();
@@ -70,7 +47,21 @@ kept_status kept_status::of_update(const v1::TaskStatus& status) {
 }
 
 kept_status kept_status::whole(v1::TaskStatus status) {
-  return keep(status);
+  auto kept = fields_apart(status);
+  if (kept.has_uuid)
+    status.clear_uuid();
+  status.clear_task_id();
+  status.clear_state();
+  status.clear_source();
+  status.clear_reason();
+  status.clear_timestamp();
+  // A copy holds only what is set: the cleared fields' storage stays behind.
+  if (status.ByteSizeLong() > 0) {
+    auto rest = std::make_shared<v1::TaskStatus>();
+    rest->CopyFrom(status);
+    kept.rest = std::move(rest);
+  }
+  return kept;
 }
 
 bool kept_status::has_uuid_equal_to(const std::string& other) const {
