@@ -399,18 +399,18 @@ void hierarchical_allocator::add_agent(const std::string& id,
     return;
   auto& [key, agent] = *agents_.try_emplace(id).first;
   agent.id = &key;
-  agent.total = total;
   agent.available = total;
   agent.reserved = has_reservations(total);
   refresh_available(agent);
-  auto amounts = resource_quantities::of(total);
-  role_sorter_.add_total(amounts);
+  agent.total_amounts = resource_quantities::of(total);
+  role_sorter_.add_total(agent.total_amounts);
   if (!agent.reserved) {
-    unallocated_unreserved_ += amounts;
+    unallocated_unreserved_ += agent.total_amounts;
     return;
   }
   unallocated_unreserved_ += resource_quantities::of(total.unreserved());
-  for (auto& [role, reserved] : reservations_of(total)) {
+  agent.reserved_amounts = reservations_of(total);
+  for (auto& [role, reserved] : agent.reserved_amounts) {
     auto& r = ensure_role(role);
     r.reserved += reserved;
     change_role_allocation(r, reserved, true);
@@ -434,13 +434,13 @@ void hierarchical_allocator::remove_agent(const std::string& id) {
     f.refusals.erase(id);
   auto& agent = i->second;
   unallocated_unreserved_ -= resource_quantities::of(agent.available.unreserved());
-  for (auto& [role, amounts] : reservations_of(agent.total)) {
+  for (auto& [role, amounts] : agent.reserved_amounts) {
     auto& r = roles_.at(role);
     r.reserved -= amounts;
     change_role_allocation(r, amounts, false);
     drop_role_if_unused(role);
   }
-  role_sorter_.subtract_total(resource_quantities::of(agent.total));
+  role_sorter_.subtract_total(agent.total_amounts);
   set_offerable(agent, false);
   agents_.erase(i);
 }

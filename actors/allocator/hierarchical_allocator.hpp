@@ -161,7 +161,10 @@ class hierarchical_allocator {
   struct agent_state {
     /// Its key in `agents_`.
     const std::string* id = nullptr;
-    common::resources total;
+    /// The scalar amounts of all it has, and of what is reserved, by role:
+    /// all that taking it out of the totals needs.
+    resource_quantities total_amounts;
+    std::map<std::string, resource_quantities> reserved_amounts;
     common::resources available;
     /// The scalar amounts of `available`.
     resource_quantities available_amounts;

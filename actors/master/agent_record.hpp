@@ -29,14 +29,14 @@ enum class agent_state {
 
 /// The master's record of one agent.
 struct agent_record {
-  /// Its AgentInfo, without the resources: they are `total`.
+  /// Its AgentInfo, without the resources: the allocator and the registry
+  /// have them.
   v1::AgentInfo info;
   /// Its ID, shared with the records of its tasks.
   std::shared_ptr<const v1::AgentID> id;
   /// The agent process: `agent@host:port`.
   runtime::address process;
   agent_state state = agent_state::registered;
-  common::resources total;
   /// Tasks on the agent.
   agent_tasks tasks;
   /// Outstanding offers of its resources, by offer ID.
@@ -48,14 +48,13 @@ struct agent_record {
   /// While disconnected: when its time to come back is up.
   runtime::timer_id reconnect_timer = 0;
 
-  /// Takes what `described` says of the agent: its info, ID and resources.
+  /// Takes what `described` says of the agent: its info and ID.
   void describe(const v1::AgentInfo& described) {
     info = described;
     // Swapped out, not cleared: a cleared repeated field keeps its elements.
     google::protobuf::RepeatedPtrField<v1::Resource> resources;
     info.mutable_resources()->Swap(&resources);
     id = std::make_shared<const v1::AgentID>(described.id());
-    total = common::resources(described.resources());
   }
 };
 

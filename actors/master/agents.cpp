@@ -209,7 +209,8 @@ void master_process::admit(const address& from, const v1::AgentInfo& info) {
   agent_by_process_[from] = &agent;
   link(from);
   log(runtime::log_level::info, "admitted agent " + info.id().value() + " at " +
-                                    from.str() + " with " + agent.total.to_string());
+                                    from.str() + " with " +
+                                    common::resources(info.resources()).to_string());
 }
 
 void master_process::on_reregister_agent(const address& from,

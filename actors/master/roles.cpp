@@ -77,9 +77,11 @@ runtime::expected<void> master_process::change_quota(const internal::UpdateQuota
   }
   // Guarantees beyond the cluster cannot all be met: refused unless forced.
   if (!msg.force()) {
+    // The admitted agents' resources, from the registry (quota changes are
+    // rare; the master keeps no second copy of every agent's resources).
     common::resources total;
-    for (auto& [_, agent] : agents_)
-      total += agent.total;
+    for (auto& [_, agent] : registry_.agents())
+      total += common::resources(agent.info().resources());
     for (auto& [name, amount] : common::guaranteed_total(updated))
       if (common::round_scalar(amount) > total.scalar(name))
         return runtime::failure{

@@ -146,3 +146,37 @@ TEST_CASE("weights and quota set through the master change the next offers") {
   CHECK(light.offers().size() == 1);
   CHECK(heavy.offers().front().allocation_info().role() == "heavy");
 }
+
+TEST_CASE("quota guarantees beyond the cluster's agents are refused unless forced") {
+  test::test_cluster c;
+  c.add_agent("cpus:4;mem:4096");
+  c.add_agent("cpus:4;mem:4096");
+  c.h.settle();
+  internal::UpdateWeights weights;
+  weights.add_weight_infos()->set_role("web");
+  weights.mutable_weight_infos(0)->set_weight(1);
+  auto guarantee = [](double cpus, bool force) {
+    internal::UpdateQuota quota;
+    quota.set_force(force);
+    auto* config = quota.add_quota_configs();
+    config->set_role("web");
+    (*config->mutable_guarantees())["cpus"].set_value(cpus);
+    return quota;
+  };
+  std::vector<internal::OperatorResponse> answers;
+  auto& operator_node = c.h.add_node("10.0.0.250", 7070);
+  c.h.spawn<operator_probe>(operator_node, "operator", c.master_address, weights,
+                            guarantee(9, false), &answers);
+  REQUIRE(c.h.run_until([&] { return answers.size() == 2; }));
+  CHECK_MESSAGE(
+      answers[1].error().find("more than the cluster's 8") != std::string::npos,
+      answers[1].error());
+  c.h.spawn<operator_probe>(operator_node, "operator-2", c.master_address, weights,
+                            guarantee(8, false), &answers);
+  c.h.spawn<operator_probe>(operator_node, "operator-3", c.master_address, weights,
+                            guarantee(9, true), &answers);
+  REQUIRE(c.h.run_until([&] { return answers.size() == 6; }));
+  // Everything else went through: 8 cpus fit, 9 do when forced.
+  for (std::size_t i = 2; i < answers.size(); ++i)
+    CHECK_MESSAGE(!answers[i].has_error(), answers[i].error());
+}
