@@ -319,9 +319,10 @@ void agent_process::container_ended(const container_termination& ended) {
   // Tasks sent while the agent ended an idle executor get a new run of it;
   // for the master the executor never left.
   std::vector<v1::TaskGroupInfo> relaunch_with;
-  if (executor->shut_down_idle)
+  if (executor->shut_down_idle) {
     relaunch_with = std::move(executor->queued);
-  executor->queued.clear();
+    executor->queued.clear();
+  }
   // Without its exit status the agent cannot tell what became of the
   // tasks.
   end_tasks(*framework, *executor, ended.status_known ? v1::TASK_FAILED : v1::TASK_LOST,

@@ -1,4 +1,5 @@
-// What frameworks hear when executors, agents or their own schedulers fail.
+// What frameworks hear when agents or their own schedulers fail (executors:
+// executor_failure_test.cpp).
 
 #include <doctest/doctest.h>
 
@@ -7,36 +8,14 @@
 
 #include "runtime/testing/temporary_directory.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
+#include "tests/cluster/running_task.hpp"
 
 using namespace mensa;
 using namespace std::chrono_literals;
 using test::make_task;
+using test::running_task;
 
 namespace {
-
-struct running_task {
-  explicit running_task(v1::FrameworkInfo info = test::make_framework("alpha"),
-                        const std::function<void(agent::agent_options&)>& agent = {})
-      : c(9) {
-    c.add_agent("cpus:4;mem:4096", agent);
-    c.add_framework("alpha", &log, std::move(info));
-    REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
-    c.on_framework("alpha", [](test::test_scheduler& s) {
-      auto o = s.take_offer();
-      s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "run")});
-    });
-  }
-
-  bool reaches(v1::TaskState state) {
-    return c.h.run_until([&] {
-      auto states = log.states_of("t1");
-      return !states.empty() && states.back() == state;
-    });
-  }
-
-  test::test_scheduler::journal log;
-  test::test_cluster c;
-};
 
 v1::FrameworkInfo partition_aware() {
   auto info = test::make_framework("alpha");
@@ -45,50 +24,6 @@ v1::FrameworkInfo partition_aware() {
 }
 
 }  // namespace
-
-TEST_CASE_FIXTURE(running_task, "an executor that dies fails its task") {
-  REQUIRE(reaches(v1::TASK_RUNNING));
-  std::string container;
-  c.inspect_agent(0, [&](agent::agent_process& a) {
-    container = a.frameworks().begin()->second.executors.begin()->second.container_id;
-  });
-  caf::anon_send_exit(c.agent_nodes[0]->find("executor-" + container),
-                      caf::exit_reason::kill);
-  REQUIRE(reaches(v1::TASK_FAILED));
-  auto status = log.last_update_of("t1");
-  CHECK(status.reason() == v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
-  CHECK(status.source() == v1::TaskStatus::SOURCE_AGENT);
-  REQUIRE(log.failures().size() == 1);
-  CHECK(log.failures()[0].executor_id().value() == "t1");
-}
-
-TEST_CASE("an executor that never subscribes times out and fails its task") {
-  running_task f(test::make_framework("alpha"), [](agent::agent_options& options) {
-    options.executor_registration_timeout = 30s;
-    options.containerizer = [](agent::containerizer::termination_callback done) {
-      struct mute : agent::containerizer {
-        explicit mute(termination_callback cb) : done(std::move(cb)) {}
-        runtime::expected<agent::container_process> launch(
-            const agent::container_spec&) override {
-          return agent::container_process{};
-        }
-        runtime::expected<void> recover(const std::string&,
-                                        const agent::container_process&) override {
-          return runtime::failure{"nothing to recover"};
-        }
-        void destroy(const std::string& id) override { done({id, 9, "killed"}); }
-        termination_callback done;
-      };
-      return std::make_unique<mute>(std::move(done));
-    };
-  });
-  f.c.h.advance(29s);
-  CHECK(f.log.states_of("t1").empty());
-  f.c.h.advance(1s);
-  REQUIRE(f.reaches(v1::TASK_FAILED));
-  CHECK(f.log.last_update_of("t1").reason() ==
-        v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT);
-}
 
 TEST_CASE_FIXTURE(running_task,
                   "a partitioned agent's tasks are LOST, its offers rescinded") {
