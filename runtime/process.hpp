@@ -166,6 +166,20 @@ class process : public caf::event_based_actor {
   /// outside handlers).
   const message_ptr& current_message() const noexcept { return current_; }
 
+  /// Returns the message being handled, as an `M` the handler may take
+  /// parts of (moving them out instead of copying), when this process holds
+  /// the only reference to it and forwards nothing; null otherwise, and
+  /// then the handler copies what it keeps. A handler that took parts must
+  /// not forward the message after.
+  template <class M>
+  M* unshared_message() noexcept {
+    if (!current_ || current_.use_count() != 1 || forward_count_ > 0 ||
+        current_->GetDescriptor() != M::descriptor())
+      return nullptr;
+    // Messages are made mutable and shared as const: this one no one else sees.
+    return static_cast<M*>(const_cast<google::protobuf::Message*>(current_.get()));
+  }
+
   /// Sends the message being handled on to `to` once the handler returns,
   /// sharing it without a copy (as `send(to, current_message())`, but
   /// cheaper: the last destination takes this process's reference).

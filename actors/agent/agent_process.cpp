@@ -384,18 +384,25 @@ void agent_process::on_run_task(const address& from, const internal::RunTask& ms
   run(msg.framework(),
       task.has_executor() ? task.executor()
                           : make_command_executor_info(task, msg.framework()),
-      group);
+      std::move(group));
 }
 
 void agent_process::on_run_task_group(const address& from,
                                       const internal::RunTaskGroup& msg) {
   if (!from_master(from))
     return;
+  // The group moves on to the executor: taken from the message when it is
+  // this agent's alone.
+  if (auto* own = unshared_message<internal::RunTaskGroup>()) {
+    run(msg.framework(), std::move(*own->mutable_executor()),
+        std::move(*own->mutable_task_group()));
+    return;
+  }
   run(msg.framework(), msg.executor(), msg.task_group());
 }
 
 void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInfo info,
-                        const v1::TaskGroupInfo& group) {
+                        v1::TaskGroupInfo group) {
   auto framework_id = framework_info.id().value();
   auto& framework = frameworks_[framework_id];
   if (!framework.info.has_id())
@@ -413,7 +420,7 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
     // The agent itself ends an idle executor; the master did not know yet
     // and sent more: they run in a new run of the executor once it ended.
     if (executor->shut_down_idle) {
-      executor->queued.push_back(group);
+      executor->queued.push_back(std::move(group));
       return;
     }
     fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_LOST,
@@ -437,9 +444,9 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
     return checkpoint::addition(framework.info.id(), info.executor_id(), group);
   });
   if (executor->state == executor_state::running)
-    launch_group(*executor, group);
+    launch_group(*executor, std::move(group));
   else
-    executor->queued.push_back(group);
+    executor->queued.push_back(std::move(group));
 }
 
 void agent_process::on_kill_task(const address& from, const internal::KillTask& msg) {

@@ -151,7 +151,7 @@ class agent_process : public runtime::process {
   void on_run_task(const address& from, const internal::RunTask& msg);
   void on_run_task_group(const address& from, const internal::RunTaskGroup& msg);
   void run(const v1::FrameworkInfo& framework_info, v1::ExecutorInfo executor_info,
-           const v1::TaskGroupInfo& group);
+           v1::TaskGroupInfo group);
   void on_kill_task(const address& from, const internal::KillTask& msg);
   void on_acknowledgement(const address& from,
                           const internal::StatusUpdateAcknowledgement& msg);
@@ -210,7 +210,7 @@ class agent_process : public runtime::process {
                        const v1::executor::Call::Update& update);
   executor_record* launch_executor(agent_framework& framework,
                                    const v1::ExecutorInfo& info);
-  void launch_group(executor_record& executor, const v1::TaskGroupInfo& group);
+  void launch_group(executor_record& executor, v1::TaskGroupInfo group);
   void watch_idleness(agent_framework& framework, executor_record& executor);
   // Looks `d` from now whether the executor has been idle for the idle
   // timeout, and shuts it down if so.

@@ -91,8 +91,7 @@ std::string executor_record::task_sandbox(const std::string& task_id) const {
   return sandbox + "/tasks/" + task_id;
 }
 
-void agent_process::launch_group(executor_record& executor,
-                                 const v1::TaskGroupInfo& group) {
+void agent_process::launch_group(executor_record& executor, v1::TaskGroupInfo group) {
   for (auto& task : group.tasks()) {
     executor.launched[task.task_id().value()] = common::make_task_record(
         task, executor.info.framework_id(), executor.info.executor_id(), info_.id());
@@ -100,7 +99,7 @@ void agent_process::launch_group(executor_record& executor,
   if (executor.is_default()) {
     v1::executor::Event launch;
     launch.set_type(v1::executor::Event::LAUNCH_GROUP);
-    *launch.mutable_launch_group()->mutable_task_group() = group;
+    *launch.mutable_launch_group()->mutable_task_group() = std::move(group);
     send_to_executor(executor, std::move(launch));
     return;
   }
@@ -259,7 +258,7 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
   auto queued = std::move(executor.queued);
   executor.queued.clear();
   for (auto& group : queued)
-    launch_group(executor, group);
+    launch_group(executor, std::move(group));
 }
 
 void agent_process::executor_update(agent_framework& framework,
@@ -352,7 +351,7 @@ void agent_process::container_ended(const container_termination& ended) {
                                     " again for the tasks sent meanwhile");
   auto framework_info = framework->info;
   for (auto& group : relaunch_with)
-    run(framework_info, info, group);
+    run(framework_info, info, std::move(group));
 }
 
 }  // namespace mensa::agent

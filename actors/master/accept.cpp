@@ -231,9 +231,21 @@ void master_process::accept(framework_record& framework,
                                                now_seconds(), why));
   };
 
-  for (auto& operation : call.operations()) {
+  // The call's own operations, when no one else holds the message: their
+  // tasks move out instead of being copied.
+  auto* own_call = unshared_message<v1::scheduler::Call>();
+  auto* own = own_call != nullptr && &own_call->accept() == &call
+                  ? own_call->mutable_accept()
+                  : nullptr;
+  for (int i = 0; i < call.operations_size(); ++i) {
+    auto& operation = call.operations(i);
+    auto* own_operation = own != nullptr ? own->mutable_operations(i) : nullptr;
     if (operation.type() == v1::Offer::Operation::LAUNCH) {
-      for (auto task : operation.launch().task_infos()) {
+      for (int t = 0; t < operation.launch().task_infos_size(); ++t) {
+        auto task =
+            own_operation != nullptr
+                ? std::move(*own_operation->mutable_launch()->mutable_task_infos(t))
+                : operation.launch().task_infos(t);
         common::resources own;
         auto why = check_task(framework, task, batch, false, own);
         common::resources cost;
@@ -262,8 +274,14 @@ void master_process::accept(framework_record& framework,
       continue;
     }
     if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP) {
-      auto executor = operation.launch_group().executor();
-      auto group = operation.launch_group().task_group();
+      auto executor =
+          own_operation != nullptr
+              ? std::move(*own_operation->mutable_launch_group()->mutable_executor())
+              : operation.launch_group().executor();
+      auto group =
+          own_operation != nullptr
+              ? std::move(*own_operation->mutable_launch_group()->mutable_task_group())
+              : operation.launch_group().task_group();
       auto why = group.tasks_size() == 0
                      ? "the task group is empty"
                      : check_group_executor(framework, executor, batch);

@@ -99,9 +99,19 @@ void scheduler_process::on_event(const address& from,
       *framework_.mutable_id() = *framework_id_;
       subscribed(event.subscribed());
       break;
-    case event_type::OFFERS:
-      offers({event.offers().offers().begin(), event.offers().offers().end()});
+    case event_type::OFFERS: {
+      std::vector<v1::Offer> list;
+      if (auto* mine = unshared_message<v1::scheduler::Event>()) {
+        auto& kept = *mine->mutable_offers()->mutable_offers();
+        list.reserve(static_cast<std::size_t>(kept.size()));
+        for (auto& offer : kept)
+          list.push_back(std::move(offer));
+      } else {
+        list.assign(event.offers().offers().begin(), event.offers().offers().end());
+      }
+      offers(list);
       break;
+    }
     case event_type::RESCIND:
       rescind(event.rescind().offer_id());
       break;

@@ -142,6 +142,55 @@ TEST_CASE_FIXTURE(two_nodes,
   CHECK(json.find("\"runtime/messages_dropped/unknown_type\":2") != std::string::npos);
 }
 
+namespace {
+
+// Records, for each Ping, whether it could take the message as its own.
+class taker_process : public runtime::process {
+ public:
+  taker_process(caf::actor_config& cfg, runtime::node& owner, address self,
+                std::shared_ptr<std::vector<bool>> unshared)
+      : process(cfg, owner, std::move(self)), unshared_(std::move(unshared)) {}
+
+ protected:
+  void on_start() override {
+    install<internal::Ping>([this](const address&, const internal::Ping& ping) {
+      auto* mine = unshared_message<internal::Ping>();
+      CHECK(unshared_message<internal::Pong>() == nullptr);
+      if (mine != nullptr) {
+        CHECK(mine == &ping);
+        // Taken apart: its payload moves out, no copy.
+        auto payload = std::move(*mine->mutable_payload());
+        CHECK(payload == "data");
+      }
+      unshared_->push_back(mine != nullptr);
+    });
+  }
+
+ private:
+  std::shared_ptr<std::vector<bool>> unshared_;
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(two_nodes,
+                  "a handler may take a message apart when no one else holds it") {
+  auto unshared = std::make_shared<std::vector<bool>>();
+  auto taker = h.spawn<taker_process>(a, "taker", unshared);
+  // Sent by value, locally: the receiver holds the only reference.
+  on(local_probe, [&](test::probe_process& p) { p.ping(taker, 1, "data"); });
+  h.settle();
+  // Shared: the test still holds it, so the handler must copy.
+  auto kept = std::make_shared<internal::Ping>();
+  kept->set_payload("data");
+  on(local_probe, [&](test::probe_process& p) { p.ping_shared(taker, kept); });
+  h.settle();
+  CHECK(kept->payload() == "data");
+  // From another node: parsed anew, so the receiver's own.
+  on(remote_probe, [&](test::probe_process& p) { p.ping(taker, 3, "data"); });
+  h.settle();
+  CHECK(*unshared == std::vector<bool>{true, false, true});
+}
+
 TEST_CASE_FIXTURE(two_nodes, "a non-envelope CAF message is dropped and counted") {
   caf::anon_send(a.find("echo"), std::string("not an envelope"));
   h.settle();
