@@ -86,7 +86,10 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       subscribed(event.subscribed());
       break;
     case event_type::LAUNCH:
-      take_task(event.launch().task());
+      if (auto* own = unshared_message<v1::executor::Event>())
+        take_task(std::move(*own->mutable_launch()->mutable_task()));
+      else
+        take_task(event.launch().task());
       break;
     case event_type::LAUNCH_GROUP: {
       auto group = next_group_++;
@@ -94,8 +97,15 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
         groups_[group].running.insert(task.task_id().value());
         group_of_[task.task_id().value()] = group;
       }
-      for (auto& task : event.launch_group().task_group().tasks())
-        take_task(task);
+      // The tasks are kept: moved out of the event when it is this
+      // executor's alone.
+      auto* own = unshared_message<v1::executor::Event>();
+      auto& tasks = event.launch_group().task_group().tasks();
+      for (int i = 0; i < tasks.size(); ++i)
+        take_task(own != nullptr ? std::move(*own->mutable_launch_group()
+                                                  ->mutable_task_group()
+                                                  ->mutable_tasks(i))
+                                 : tasks.Get(i));
       break;
     }
     case event_type::KILL:
@@ -132,8 +142,9 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
   }
 }
 
-void executor_process::take_task(const v1::TaskInfo& task) {
-  live_[task.task_id().value()] = task;
+void executor_process::take_task(v1::TaskInfo given) {
+  auto id = given.task_id().value();
+  auto& task = live_[id] = std::move(given);
   auto refuse = [&](const char* why) {
     update(common::make_status(task.task_id(), v1::TASK_KILLED,
                                v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), why));

@@ -104,7 +104,7 @@ class executor_process : public runtime::process {
   void subscribe();
   void send_call(v1::executor::Call call);
   void check_done();
-  void take_task(const v1::TaskInfo& task);
+  void take_task(v1::TaskInfo task);
   void task_ended(const v1::TaskStatus& status);
 
   /// The tasks of one LAUNCH_GROUP that have not ended yet.
