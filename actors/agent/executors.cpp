@@ -273,7 +273,10 @@ void agent_process::executor_update(agent_framework& framework,
   acknowledged.set_type(v1::executor::Event::ACKNOWLEDGED);
   *acknowledged.mutable_acknowledged()->mutable_task_id() = update.status().task_id();
   acknowledged.mutable_acknowledged()->set_uuid(update.status().uuid());
-  auto status = update.status();
+  auto* own = unshared_message<v1::executor::Call>();
+  auto status = own != nullptr && &own->update() == &update
+                    ? std::move(*own->mutable_update()->mutable_status())
+                    : update.status();
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   label_sandbox(status, executor.task_sandbox(status.task_id().value()));
   auto task = executor.launched.find(status.task_id().value());

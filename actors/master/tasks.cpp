@@ -104,7 +104,10 @@ void master_process::on_status_update(const address& from,
     send(from, std::move(shutdown));
     return;
   }
-  auto status = msg.status();
+  // Forwarded to the framework: moved out of the update when it is the
+  // master's alone.
+  auto* own = unshared_message<internal::StatusUpdate>();
+  auto status = own != nullptr ? std::move(*own->mutable_status()) : msg.status();
   status.set_uuid(msg.uuid());
   *status.mutable_agent_id() = agent->info.id();
   if (msg.has_executor_id())
