@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "actors/common/resources.hpp"
-#include "actors/common/task_record.hpp"
+#include "actors/common/staging_task.hpp"
 #include "actors/common/task_states.hpp"
 
 namespace mensa::agent {
@@ -183,7 +183,7 @@ void checkpoint::apply_in_memory(const operation& op) {
       if (agent_info_)
         agent = agent_info_->id();
       for (auto& task : added.group().tasks())
-        *executor->second.add_tasks() = common::make_task_record(
+        *executor->second.add_tasks() = common::staging_task(
             task, added.framework_id(), added.executor_id(), agent);
       break;
     }

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "actors/agent/agent_process.hpp"
-#include "actors/common/task_record.hpp"
+#include "actors/common/staging_task.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 
@@ -93,7 +93,7 @@ std::string executor_record::task_sandbox(const std::string& task_id) const {
 
 void agent_process::launch_group(executor_record& executor, v1::TaskGroupInfo group) {
   for (auto& task : group.tasks()) {
-    executor.launched[task.task_id().value()] = common::make_task_record(
+    executor.launched[task.task_id().value()] = common::staging_task(
         task, executor.info.framework_id(), executor.info.executor_id(), info_.id());
   }
   if (executor.is_default()) {

@@ -1,9 +1,9 @@
-#include "actors/common/task_record.hpp"
+#include "actors/common/staging_task.hpp"
 
 namespace mensa::common {
 
-v1::Task make_task_record(const v1::TaskInfo& task, const v1::FrameworkID& framework,
-                          const v1::ExecutorID& executor, const v1::AgentID& agent) {
+v1::Task staging_task(const v1::TaskInfo& task, const v1::FrameworkID& framework,
+                      const v1::ExecutorID& executor, const v1::AgentID& agent) {
   v1::Task record;
   record.set_name(task.name());
   *record.mutable_task_id() = task.task_id();
