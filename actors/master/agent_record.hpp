@@ -61,10 +61,12 @@ struct agent_record {
 /// An outstanding offer: what the master needs to use it or take it back
 /// (the framework got the whole `v1::Offer`).
 struct offer_record {
+  /// The framework it was made to and the agent whose resources it holds.
   std::string framework_id;
   std::string agent_id;
   /// The role its resources are allocated to.
   std::string role;
+  /// Its resources, allocated to `role`.
   common::resources resources;
 };
 

@@ -22,7 +22,9 @@ bool to_uuid_bytes(const std::string& text, uuid_bytes& out);
 /// report) in `rest`, null when there is none. A history entry costs a
 /// third of a `v1::TaskStatus` with its uuid.
 struct kept_status {
+  /// When it was made (seconds since the epoch), if `has_timestamp`.
   double timestamp = 0;
+  /// Its uuid, if `has_uuid`.
   uuid_bytes uuid{};
   /// The rest of the status: none of the fields kept apart are set in it.
   std::shared_ptr<const v1::TaskStatus> rest;
@@ -30,6 +32,7 @@ struct kept_status {
   /// The reason and source, -1 when the status has none.
   int16_t reason = -1;
   int8_t source = -1;
+  /// Whether it has a timestamp, and a 16-byte uuid in `uuid`.
   bool has_timestamp = false;
   bool has_uuid = false;
 
@@ -41,8 +44,8 @@ struct kept_status {
   /// All of a status an agent reported, but its task ID.
   static kept_status whole(v1::TaskStatus status);
 
-  /// Returns whether its uuid is `uuid`.
-  bool has_uuid_equal_to(const std::string& uuid) const;
+  /// Returns whether its uuid (here or in `rest`) is `other`.
+  bool has_uuid_equal_to(const std::string& other) const;
 
   /// Returns the status it keeps, without a task ID.
   v1::TaskStatus to_status() const;
