@@ -11,8 +11,12 @@ void master_process::on_allocator_offers(const address& from,
     log(runtime::log_level::warning, "ignored offers from " + from.str());
     return;
   }
+  // The resources move on into the offers when the message is the
+  // master's alone.
+  auto* own = unshared_message<internal::AllocatorOffers>();
   std::map<std::string, v1::scheduler::Event> events;
-  for (auto& allocation : msg.allocations()) {
+  for (int i = 0; i < msg.allocations_size(); ++i) {
+    auto& allocation = msg.allocations(i);
     auto framework_id = allocation.framework_id().value();
     auto agent_id = allocation.agent_id().value();
     auto framework = frameworks_.find(framework_id);
@@ -32,7 +36,10 @@ void master_process::on_allocator_offers(const address& from,
     *offer.mutable_framework_id() = allocation.framework_id();
     *offer.mutable_agent_id() = allocation.agent_id();
     offer.set_hostname(agent->info.hostname());
-    *offer.mutable_resources() = allocation.resources();
+    if (own != nullptr)
+      offer.mutable_resources()->Swap(own->mutable_allocations(i)->mutable_resources());
+    else
+      *offer.mutable_resources() = allocation.resources();
     *offer.mutable_attributes() = agent->info.attributes();
     offer.mutable_allocation_info()->set_role(allocation.role());
     // The framework's executors there: tasks for them need no executor
