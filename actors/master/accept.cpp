@@ -58,11 +58,11 @@ struct launch_batch {
 
 // Returns what is wrong with `task` (empty if nothing), gives its
 // resources (and its executor's) the offers' role and puts its own in
-// `own`. Tasks of a group run on the group's executor and must bring a
+// `task_resources`. Tasks of a group run on the group's executor and must bring a
 // command.
 std::string check_task(const framework_record& framework, v1::TaskInfo& task,
                        const launch_batch& batch, bool in_group,
-                       common::resources& own) {
+                       common::resources& task_resources) {
   auto task_id = task.task_id().value();
   if (auto why = validate_task_id(task_id); !why.empty())
     return why;
@@ -96,8 +96,8 @@ std::string check_task(const framework_record& framework, v1::TaskInfo& task,
             allocate_to(*task.mutable_executor()->mutable_resources(), batch.role);
         !why.empty())
       return "executor: " + why;
-  own = common::resources(task.resources());
-  if (own.scalar("cpus") <= 0 && own.scalar("mem") <= 0)
+  task_resources = common::resources(task.resources());
+  if (task_resources.scalar("cpus") <= 0 && task_resources.scalar("mem") <= 0)
     return "the task uses no cpus and no memory";
   return {};
 }
@@ -234,25 +234,26 @@ void master_process::accept(framework_record& framework,
   // The call's own operations, when no one else holds the message: their
   // tasks move out instead of being copied.
   auto* own_call = unshared_message<v1::scheduler::Call>();
-  auto* own = own_call != nullptr && &own_call->accept() == &call
-                  ? own_call->mutable_accept()
-                  : nullptr;
+  auto* own_accept = own_call != nullptr && &own_call->accept() == &call
+                         ? own_call->mutable_accept()
+                         : nullptr;
   for (int i = 0; i < call.operations_size(); ++i) {
     auto& operation = call.operations(i);
-    auto* own_operation = own != nullptr ? own->mutable_operations(i) : nullptr;
+    auto* own_operation =
+        own_accept != nullptr ? own_accept->mutable_operations(i) : nullptr;
     if (operation.type() == v1::Offer::Operation::LAUNCH) {
       for (int t = 0; t < operation.launch().task_infos_size(); ++t) {
         auto task =
             own_operation != nullptr
                 ? std::move(*own_operation->mutable_launch()->mutable_task_infos(t))
                 : operation.launch().task_infos(t);
-        common::resources own;
-        auto why = check_task(framework, task, batch, false, own);
+        common::resources task_resources;
+        auto why = check_task(framework, task, batch, false, task_resources);
         common::resources cost;
         if (why.empty() && task.has_executor())
           cost = executor_cost(framework, task.executor(), agent_id);
         if (why.empty())
-          why = take(own + cost, "the task");
+          why = take(task_resources + cost, "the task");
         if (!why.empty()) {
           refuse(task, v1::TaskStatus::REASON_TASK_INVALID, why);
           continue;
@@ -265,7 +266,7 @@ void master_process::accept(framework_record& framework,
         } else {
           executor_id.set_value(task.task_id().value());
         }
-        start_task(framework, *agent, task, std::move(own), executor_id);
+        start_task(framework, *agent, task, std::move(task_resources), executor_id);
         internal::RunTask run;
         *run.mutable_framework() = framework.info;
         *run.mutable_task() = std::move(task);
@@ -286,12 +287,12 @@ void master_process::accept(framework_record& framework,
                      ? "the task group is empty"
                      : check_group_executor(framework, executor, batch);
       std::set<std::string> ids;
-      std::vector<common::resources> own(group.tasks_size());
+      std::vector<common::resources> tasks_resources(group.tasks_size());
       for (int i = 0; i < group.tasks_size(); ++i) {
         if (!why.empty())
           break;
         auto& task = *group.mutable_tasks(i);
-        why = check_task(framework, task, batch, true, own[i]);
+        why = check_task(framework, task, batch, true, tasks_resources[i]);
         if (why.empty() && !ids.insert(task.task_id().value()).second)
           why = "task ID '" + task.task_id().value() + "' appears twice in the group";
         if (!why.empty())
@@ -301,7 +302,7 @@ void master_process::accept(framework_record& framework,
       if (why.empty()) {
         cost = executor_cost(framework, executor, agent_id);
         common::resources needed = cost;
-        for (auto& resources : own)
+        for (auto& resources : tasks_resources)
           needed += resources;
         why = take(needed, "the task group");
       }
@@ -315,7 +316,8 @@ void master_process::accept(framework_record& framework,
       for (int i = 0; i < group.tasks_size(); ++i) {
         auto& task = group.tasks(i);
         batch.task_ids.insert(task.task_id().value());
-        start_task(framework, *agent, task, std::move(own[i]), executor.executor_id());
+        start_task(framework, *agent, task, std::move(tasks_resources[i]),
+                   executor.executor_id());
       }
       internal::RunTaskGroup run;
       *run.mutable_framework() = framework.info;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/master/set_fields.hpp"
+
 namespace mensa::master {
 
 namespace {
@@ -55,12 +57,7 @@ kept_status kept_status::whole(v1::TaskStatus status) {
   status.clear_source();
   status.clear_reason();
   status.clear_timestamp();
-  // A copy holds only what is set: the cleared fields' storage stays behind.
-  if (status.ByteSizeLong() > 0) {
-    auto rest = std::make_shared<v1::TaskStatus>();
-    rest->CopyFrom(status);
-    kept.rest = std::move(rest);
-  }
+  kept.rest = copy_of_set_fields(status);
   return kept;
 }
 

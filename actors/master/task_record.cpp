@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/master/set_fields.hpp"
+
 namespace mensa::master {
 
 task_record task_record::launched(const v1::TaskInfo& task, std::string executor_id,
@@ -48,12 +50,7 @@ task_record task_record::reported(v1::Task task,
   task.clear_state();
   task.clear_status_update_state();
   task.clear_statuses();
-  // A copy holds only what is set: the cleared fields' storage stays behind.
-  if (task.ByteSizeLong() > 0) {
-    auto details = std::make_shared<v1::Task>();
-    details->CopyFrom(task);
-    record.details = std::move(details);
-  }
+  record.details = copy_of_set_fields(task);
   return record;
 }
 
