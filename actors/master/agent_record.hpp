@@ -29,8 +29,8 @@ enum class agent_state {
 
 /// The master's record of one agent.
 struct agent_record {
-  /// Its AgentInfo, without the resources: the allocator and the registry
-  /// have them.
+  /// Its AgentInfo, without the resources (the allocator and the registry
+  /// have them) and without its ID (in `id`).
   v1::AgentInfo info;
   /// Its ID, shared with the records of its tasks.
   std::shared_ptr<const v1::AgentID> id;
@@ -51,10 +51,12 @@ struct agent_record {
   /// Takes what `described` says of the agent: its info and ID.
   void describe(const v1::AgentInfo& described) {
     info = described;
-    // Swapped out, not cleared: a cleared repeated field keeps its elements.
+    // Swapped and released, not cleared: a cleared field keeps its memory.
     google::protobuf::RepeatedPtrField<v1::Resource> resources;
     info.mutable_resources()->Swap(&resources);
-    id = std::make_shared<const v1::AgentID>(described.id());
+    std::unique_ptr<v1::AgentID> released(info.release_id());
+    id = released ? std::make_shared<const v1::AgentID>(std::move(*released))
+                  : std::make_shared<const v1::AgentID>();
   }
 };
 

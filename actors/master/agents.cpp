@@ -38,8 +38,8 @@ void master_process::on_register_agent(const address& from,
                                        const internal::RegisterAgent& msg) {
   if (auto* known = agent_at(from)) {
     // A retry of a registration that already went through.
-    reply_when_durable(
-        from, admitted<internal::AgentRegistered>(known->info.id(), master_info()));
+    reply_when_durable(from,
+                       admitted<internal::AgentRegistered>(*known->id, master_info()));
     return;
   }
   if (auto ok = common::resources::validate(msg.agent_info().resources()); !ok) {
@@ -464,7 +464,7 @@ void master_process::drop_unreported_tasks(
     end_task(f, agent, key.second,
              f.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST,
              v1::TaskStatus::REASON_RECONCILIATION,
-             "agent " + agent.info.id().value() + " reregistered without the task");
+             "agent " + agent.id->value() + " reregistered without the task");
   }
 }
 

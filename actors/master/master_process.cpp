@@ -198,7 +198,7 @@ void master_process::exited(const address& peer, const runtime::peer_exit& why) 
     return;
   }
   if (auto i = agent_by_process_.find(peer); i != agent_by_process_.end()) {
-    auto agent_id = i->second->info.id().value();
+    auto agent_id = i->second->id->value();
     agent_by_process_.erase(i);
     disconnect_agent(agent_id, std::string(to_string(why.kind)) + ": " + why.detail);
   }

@@ -73,7 +73,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
   id.set_value(task_id);
   auto status = common::make_status(id, state, v1::TaskStatus::SOURCE_MASTER, reason,
                                     now_seconds(), why);
-  *status.mutable_agent_id() = agent.info.id();
+  *status.mutable_agent_id() = *agent.id;
   if (state == v1::TASK_UNREACHABLE)
     status.mutable_unreachable_time()->set_nanoseconds(
         static_cast<int64_t>(now_seconds() * 1e9));
@@ -109,7 +109,7 @@ void master_process::on_status_update(const address& from,
   auto* own = unshared_message<internal::StatusUpdate>();
   auto status = own != nullptr ? std::move(*own->mutable_status()) : msg.status();
   status.set_uuid(msg.uuid());
-  *status.mutable_agent_id() = agent->info.id();
+  *status.mutable_agent_id() = *agent->id;
   if (msg.has_executor_id())
     *status.mutable_executor_id() = msg.executor_id();
   auto task = framework->second.tasks.find(status.task_id().value());

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <utility>
+
+extern char** environ;
 
 namespace mensa::runtime::testing {
 
@@ -25,19 +28,45 @@ int remaining_ms(clock::time_point deadline) {
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
+// The caller's environment with the `NAME=value` entries of `overrides`
+// added or in place of the caller's.
+std::vector<std::string> environment_with(const std::vector<std::string>& overrides) {
+  auto name_of = [](std::string_view entry) {
+    return entry.substr(0, entry.find('='));
+  };
+  std::vector<std::string> result;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view kept(*entry);
+    auto overridden = std::any_of(overrides.begin(), overrides.end(),
+                                  [&](auto& o) { return name_of(o) == name_of(kept); });
+    if (!overridden)
+      result.emplace_back(kept);
+  }
+  result.insert(result.end(), overrides.begin(), overrides.end());
+  return result;
+}
+
+std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
+  std::vector<char*> result;
+  for (auto& s : strings)
+    result.push_back(const_cast<char*>(s.c_str()));
+  result.push_back(nullptr);
+  return result;
+}
+
 }  // namespace
 
-expected<child_process> child_process::start(const std::vector<std::string>& argv) {
+expected<child_process> child_process::start(
+    const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
   if (argv.empty())
     return failure{"no program to start"};
   int out[2];
   int in[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0)
     return failure{std::string("pipe: ") + std::strerror(errno)};
-  std::vector<char*> args;
-  for (auto& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
+  auto args = pointers_to(argv);
+  auto env = environment_with(environment);
+  auto envp = pointers_to(env);
   child_process child;
   child.pid_ = fork();
   if (child.pid_ == 0) {
@@ -46,7 +75,7 @@ expected<child_process> child_process::start(const std::vector<std::string>& arg
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out[1], STDOUT_FILENO);
     dup2(in[0], STDIN_FILENO);
-    execvp(args[0], args.data());
+    execvpe(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(out[1]);

@@ -16,8 +16,12 @@ namespace mensa::runtime::testing {
 /// it kills the program and reaps it.
 class child_process {
  public:
-  /// Starts `argv[0]` with `argv`; stderr stays the caller's.
-  static expected<child_process> start(const std::vector<std::string>& argv);
+  /// Starts `argv[0]` with `argv` and the caller's environment, where the
+  /// `NAME=value` entries of `environment` are added or replace the
+  /// caller's; stderr stays the caller's.
+  static expected<child_process> start(
+      const std::vector<std::string>& argv,
+      const std::vector<std::string>& environment = {});
 
   /// No program (a placeholder to assign a started one to).
   child_process() = default;

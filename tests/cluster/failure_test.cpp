@@ -27,12 +27,16 @@ v1::FrameworkInfo partition_aware() {
 
 TEST_CASE_FIXTURE(running_task,
                   "a partitioned agent's tasks are LOST, its offers rescinded") {
+  auto agent_id = log.offers().front().agent_id().value();
   REQUIRE(reaches(v1::TASK_RUNNING));
+  // Each update names the task's agent: the agent's and the master's own.
+  CHECK(log.last_update_of("t1").agent_id().value() == agent_id);
   c.h.advance(6s);
   REQUIRE_FALSE(log.outstanding().empty());
   c.h.partition(*c.master_node, *c.agent_nodes[0]);
   REQUIRE(reaches(v1::TASK_LOST));
   CHECK(log.last_update_of("t1").reason() == v1::TaskStatus::REASON_AGENT_DISCONNECTED);
+  CHECK(log.last_update_of("t1").agent_id().value() == agent_id);
   CHECK(log.outstanding().empty());
   CHECK_FALSE(log.rescinded().empty());
 }

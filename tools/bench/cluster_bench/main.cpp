@@ -45,7 +45,10 @@ class cluster_bench_config : public runtime::node_config {
         "with emulated agents in one process (each task a group of its own on\n"
         "its framework's default executor there), at several occupancies, with the\n"
         "master's memory per agent and per task (measured in a master process\n"
-        "of its own); and real tasks through `mensa local` against a plain\n"
+        "of its own, with jemalloc's thread caches off; per task after a\n"
+        "warm-up burst of as many short tasks, because the buffers of the one\n"
+        "connection to all emulated agents grow with a burst, not with the\n"
+        "tasks held); and real tasks through `mensa local` against a plain\n"
         "posix_spawn loop. Prints one JSON object per case; a control-plane\n"
         "case also gives the offers the frameworks got per task and the\n"
         "process's CPU microseconds per task.";
@@ -63,7 +66,8 @@ class cluster_bench_config : public runtime::node_config {
         .add(heap_profiles, "heap_profiles",
              "with MALLOC_CONF=prof:true, the master process writes a jemalloc "
              "heap profile PREFIX.N.heap at each memory report: 1 before the "
-             "agents, 2 with them, 3 with the tasks (for jeprof --base)")
+             "agents, 2 with them, 3 after the warm-up burst of tasks, 4 with "
+             "the long-running tasks (for jeprof --base)")
         .add(serve_master, "serve_master",
              "internal: run a master and print its address");
   }
@@ -162,6 +166,16 @@ memory_report memory_of(child_process& master, int n) {
   return result;
 }
 
+// Waits until the agents saw every status update acknowledged.
+void await_acknowledgements(emulated_agents& agents) {
+  auto deadline = std::chrono::steady_clock::now() + 1min;
+  while (agents.unacknowledged_streams() > 0) {
+    if (std::chrono::steady_clock::now() > deadline)
+      fail("status updates stayed unacknowledged");
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
 // Fills `occupancy` of every agent with tasks that run until killed, by a
 // framework of their own; returns how many it started.
 std::size_t fill(runtime::node& n, const runtime::address& master, std::size_t agents,
@@ -195,12 +209,7 @@ launch_rate launches_per_second(const cluster_bench_config& cfg,
   auto run = run_frameworks(*n, master, "bench", cfg.frameworks, work,
                             v1::TASK_FINISHED, 10min);
   // End to end means acknowledged: every agent saw the last acknowledgement.
-  auto deadline = std::chrono::steady_clock::now() + 1min;
-  while (agents.unacknowledged_streams() > 0) {
-    if (std::chrono::steady_clock::now() > deadline)
-      fail("status updates stayed unacknowledged");
-    std::this_thread::sleep_for(10ms);
-  }
+  await_acknowledgements(agents);
   auto tasks = static_cast<double>(cfg.tasks);
   return {tasks / run.seconds, static_cast<double>(run.offers) / tasks,
           run.cpu_seconds * 1e6 / tasks};
@@ -214,9 +223,24 @@ struct master_memory {
   std::size_t tasks = 0;
 };
 
+// The environment of the master process whose memory is measured: jemalloc
+// without its thread caches, so that the free blocks each thread keeps
+// (bounded, but up to about a megabyte over the workers, filled as the
+// agents register) do not count as the master's. The user's MALLOC_CONF
+// (say, prof:true for --heap_profiles) is kept.
+std::vector<std::string> measured_master_environment() {
+  std::string conf = "tcache:false";
+  if (const char* given = std::getenv("MALLOC_CONF"); given != nullptr && *given != 0)
+    conf = std::string(given) + "," + conf;
+  return {"MALLOC_CONF=" + conf};
+}
+
 // The master's memory: a master process of its own, its anonymous memory
-// (and live heap) before the agents, after they registered, and with the
-// tasks of `occupancy` running and every update acknowledged.
+// (and live heap) before the agents and after they registered; then, after
+// a burst of tasks like the long-running ones but running `true` (so that
+// the buffers of the one connection to all the emulated agents reached
+// their high-water mark, which is not a cost per task: see the help), with
+// the tasks of `occupancy` running and every update acknowledged.
 master_memory measure_master_memory(const cluster_bench_config& cfg,
                                     const node_settings& settings, double occupancy) {
   std::vector<std::string> command{
@@ -225,7 +249,7 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
       "--logging_level=" + settings.logging_level};
   if (!cfg.heap_profiles.empty())
     command.push_back("--heap_profiles=" + cfg.heap_profiles);
-  auto child = child_process::start(command);
+  auto child = child_process::start(command, measured_master_environment());
   if (!child)
     fail(child.error().message);
   auto line = child->wait_for_line("master: ", 30s);
@@ -244,19 +268,19 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
   auto agent_count = static_cast<double>(cfg.agents);
   result.per_agent = (with_agents.resident - before.resident) / agent_count;
   result.heap_per_agent = (with_agents.heap - before.heap) / agent_count;
-  result.tasks = fill(*n, *master, cfg.agents, occupancy);
-  if (result.tasks == 0)
+  auto per_agent = static_cast<std::size_t>(std::lround(occupancy * slots_per_agent));
+  if (per_agent == 0)
     return result;
-  auto deadline = std::chrono::steady_clock::now() + 1min;
-  while (agents.unacknowledged_streams() > 0) {
-    if (std::chrono::steady_clock::now() > deadline)
-      fail("status updates stayed unacknowledged");
-    std::this_thread::sleep_for(10ms);
-  }
-  auto with_tasks = memory_of(*child, 3);
+  workload warm_up{cfg.agents * per_agent, "true", task_resources, per_agent};
+  run_frameworks(*n, *master, "warm-up", 1, warm_up, v1::TASK_FINISHED, 5min);
+  await_acknowledgements(agents);
+  auto warmed_up = memory_of(*child, 3);
+  result.tasks = fill(*n, *master, cfg.agents, occupancy);
+  await_acknowledgements(agents);
+  auto with_tasks = memory_of(*child, 4);
   auto task_count = static_cast<double>(result.tasks);
-  result.per_task = (with_tasks.resident - with_agents.resident) / task_count;
-  result.heap_per_task = (with_tasks.heap - with_agents.heap) / task_count;
+  result.per_task = (with_tasks.resident - warmed_up.resident) / task_count;
+  result.heap_per_task = (with_tasks.heap - warmed_up.heap) / task_count;
   return result;
 }
 
