@@ -39,6 +39,14 @@ struct master_options {
   /// Time agents in the registry have to reregister after the master
   /// starts; those that do not are unreachable.
   caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
+  /// Time between the master's looks for unreachable agents to forget.
+  caf::timespan registry_gc_interval = std::chrono::minutes(15);
+  /// An agent unreachable this long is forgotten: removed from the
+  /// registry and from the master's records (two weeks, as in Mesos).
+  caf::timespan registry_max_agent_age = std::chrono::hours(24 * 14);
+  /// At most this many unreachable agents are remembered; beyond it the
+  /// longest unreachable are forgotten.
+  std::size_t registry_max_agent_count = 100 * 1024;
   /// How fast silent agents (that stop answering pings, or are not back
   /// in time after their connection broke) are made unreachable; none
   /// means at once.

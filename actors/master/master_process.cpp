@@ -32,6 +32,7 @@ void master_process::on_start() {
   install(&master_process::on_update_weights);
   install(&master_process::on_update_quota);
   install(&master_process::on_get_roles);
+  started_ns_ = now_nanoseconds();
   recover_registry();
   if (!options_.weights.empty()) {
     internal::UpdateWeights weights;
@@ -41,6 +42,8 @@ void master_process::on_start() {
       log(runtime::log_level::error, changed.error().message);
   }
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
+  if (options_.registry_gc_interval > caf::timespan::zero())
+    delay(options_.registry_gc_interval, [this] { collect_unreachable_agents(); });
   log(runtime::log_level::info, "master " + id_ + " started");
 }
 
@@ -53,6 +56,12 @@ std::string master_process::next_id(const char* kind, uint64_t& counter) {
 
 double master_process::now_seconds() const {
   return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
+}
+
+int64_t master_process::now_nanoseconds() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             wall_now().time_since_epoch())
+      .count();
 }
 
 v1::MasterInfo master_process::master_info() const {

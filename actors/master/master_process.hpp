@@ -74,6 +74,8 @@ class master_process : public runtime::process {
   void send_error(const address& to, const std::string& message);
   std::string next_id(const char* kind, uint64_t& counter);
   double now_seconds() const;
+  /// Returns the wall clock's time in nanoseconds since the epoch.
+  int64_t now_nanoseconds() const;
   v1::MasterInfo master_info() const;
 
   // -- frameworks (frameworks.cpp) --------------------------------------------
@@ -118,6 +120,12 @@ class master_process : public runtime::process {
   framework_record& recover_framework(const v1::FrameworkInfo& info);
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
+
+  // -- registry garbage collection (registry_gc.cpp) --------------------------
+  /// Forgets the agents unreachable for longer than
+  /// `registry_max_agent_age`, and the longest unreachable beyond
+  /// `registry_max_agent_count`; runs every `registry_gc_interval`.
+  void collect_unreachable_agents();
   /// The agent's connection broke: what only it can keep running (tasks of
   /// frameworks that checkpoint) waits for it; the rest is lost.
   void disconnect_agent(const std::string& agent_id, const std::string& why);
@@ -203,6 +211,10 @@ class master_process : public runtime::process {
   uint64_t next_framework_ = 0;
   uint64_t next_agent_ = 0;
   uint64_t next_offer_ = 0;
+  /// When this master started, in nanoseconds since the epoch: an agent
+  /// whose registry entry does not say since when it is unreachable ages
+  /// from here.
+  int64_t started_ns_ = 0;
   /// When the removal rate limit lets the next silent agent go.
   caf::actor_clock::time_point next_agent_removal_{};
   std::map<std::string, framework_record> frameworks_;
@@ -213,8 +225,9 @@ class master_process : public runtime::process {
   bool flush_pending_ = false;
   std::map<std::string, offer_record> offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
-  /// The agents by their processes (records in `agents_` stay put: the
-  /// master never erases one).
+  /// The connected agents by their processes (records in `agents_` stay
+  /// put; the master erases only those of unreachable agents, which have no
+  /// entry here).
   std::unordered_map<address, agent_record*> agent_by_process_;
 };
 

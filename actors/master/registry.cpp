@@ -1,5 +1,7 @@
 #include "actors/master/registry.hpp"
 
+#include <algorithm>
+
 #include "runtime/record_log.hpp"
 
 namespace mensa::master {
@@ -21,8 +23,9 @@ runtime::expected<registry> registry::recover(
       return runtime::failure{"the snapshot in " + log->where() +
                               " does not hold a registry"};
     for (auto& agent : result.rest_.agents())
-      result.agents_[agent.info().id().value()] = {agent.info().SerializeAsString(),
-                                                   agent.unreachable()};
+      result.agents_[agent.info().id().value()] = {
+          agent.info().SerializeAsString(), agent.unreachable(),
+          agent.unreachable() ? agent.unreachable_time().nanoseconds() : 0};
     google::protobuf::RepeatedPtrField<internal::Registry::Agent> parsed;
     result.rest_.mutable_agents()->Swap(&parsed);
   }
@@ -45,7 +48,19 @@ internal::Registry::Agent registry::parse(const kept_agent& kept) {
   agent.mutable_info()->ParseFromString(kept.info);
   if (kept.unreachable)
     agent.set_unreachable(true);
+  if (kept.unreachable_since_ns != 0)
+    agent.mutable_unreachable_time()->set_nanoseconds(kept.unreachable_since_ns);
   return agent;
+}
+
+std::vector<registry::unreachable_agent> registry::unreachable_agents() const {
+  std::vector<unreachable_agent> result;
+  for (auto& [id, kept] : agents_)
+    if (kept.unreachable)
+      result.push_back({id, kept.unreachable_since_ns});
+  std::stable_sort(result.begin(), result.end(),
+                   [](auto& a, auto& b) { return a.since_ns < b.since_ns; });
+  return result;
 }
 
 std::map<std::string, internal::Registry::Agent> registry::agents() const {
@@ -78,9 +93,12 @@ internal::RegistryOperation registry::admission(const v1::AgentInfo& info) {
   return op;
 }
 
-internal::RegistryOperation registry::unreachability(const std::string& agent_id) {
+internal::RegistryOperation registry::unreachability(const std::string& agent_id,
+                                                     int64_t since_ns) {
   internal::RegistryOperation op;
-  op.mutable_mark_agent_unreachable()->mutable_agent_id()->set_value(agent_id);
+  auto& mark = *op.mutable_mark_agent_unreachable();
+  mark.mutable_agent_id()->set_value(agent_id);
+  mark.mutable_unreachable_time()->set_nanoseconds(since_ns);
   return op;
 }
 
@@ -130,9 +148,12 @@ void registry::apply_in_memory(const internal::RegistryOperation& op) {
       break;
     }
     case internal::RegistryOperation::kMarkAgentUnreachable: {
-      auto i = agents_.find(op.mark_agent_unreachable().agent_id().value());
-      if (i != agents_.end())
+      auto& mark = op.mark_agent_unreachable();
+      auto i = agents_.find(mark.agent_id().value());
+      if (i != agents_.end()) {
         i->second.unreachable = true;
+        i->second.unreachable_since_ns = mark.unreachable_time().nanoseconds();
+      }
       break;
     }
     case internal::RegistryOperation::kRemoveAgent:

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "mensa/internal/registry.pb.h"
 #include "runtime/expected.hpp"
@@ -43,6 +45,17 @@ class registry {
   /// Returns the admitted agents, by ID (read from their kept form).
   std::map<std::string, internal::Registry::Agent> agents() const;
 
+  /// An unreachable agent, and since when: nanoseconds since the epoch, 0
+  /// when the registry was kept before it recorded that.
+  struct unreachable_agent {
+    std::string id;
+    int64_t since_ns = 0;
+  };
+
+  /// Returns the unreachable agents, the longest unreachable first (those
+  /// of unknown time before the rest).
+  std::vector<unreachable_agent> unreachable_agents() const;
+
   /// Returns the admitted agent `agent_id`, or null.
   std::unique_ptr<internal::Registry::Agent> agent(const std::string& agent_id) const;
 
@@ -64,8 +77,10 @@ class registry {
   /// describes.
   static internal::RegistryOperation admission(const v1::AgentInfo& info);
 
-  /// Returns the operation that marks agent `agent_id` unreachable.
-  static internal::RegistryOperation unreachability(const std::string& agent_id);
+  /// Returns the operation that marks agent `agent_id` unreachable since
+  /// `since_ns` (nanoseconds since the epoch).
+  static internal::RegistryOperation unreachability(const std::string& agent_id,
+                                                    int64_t since_ns);
 
   /// Returns the operation that removes agent `agent_id`.
   static internal::RegistryOperation removal(const std::string& agent_id);
@@ -104,6 +119,9 @@ class registry {
   struct kept_agent {
     std::string info;
     bool unreachable = false;
+    /// While unreachable: since when, in nanoseconds since the epoch (0:
+    /// not recorded).
+    int64_t unreachable_since_ns = 0;
   };
 
   static internal::Registry::Agent parse(const kept_agent& kept);

@@ -28,8 +28,8 @@ internal::RegistryOperation admit(const std::string& id, const std::string& host
   return registry::admission(info);
 }
 
-internal::RegistryOperation unreachable(const std::string& id) {
-  return registry::unreachability(id);
+internal::RegistryOperation unreachable(const std::string& id, int64_t since_ns = 1) {
+  return registry::unreachability(id, since_ns);
 }
 
 internal::RegistryOperation weights(const std::string& role, double weight) {
@@ -118,6 +118,36 @@ TEST_CASE("the log is compacted into snapshots, never rewritten whole per change
   CHECK(std::filesystem::file_size(dir + "/log") <
         std::filesystem::file_size(dir + "/snapshot"));
   CHECK(describe(recover(dir)) == expected);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("unreachable agents come longest unreachable first, since when kept") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  {
+    auto r = recover(dir);
+    for (auto id : {"a", "b", "c", "d"})
+      CHECK(r.apply(admit(id, "host")));
+    CHECK(r.apply(unreachable("c", 300)));
+    CHECK(r.apply(unreachable("a", 100)));
+    CHECK(r.apply(unreachable("d", 200)));
+    // Back: reachable, and no longer aging.
+    CHECK(r.apply(admit("d", "host")));
+    // Enough operations after them for a compaction: the snapshot holds
+    // the times, not only the log.
+    for (int i = 0; i < 300; ++i)
+      CHECK(r.apply(admit("agent-" + std::to_string(1000 + i), "host")));
+  }
+  REQUIRE(std::filesystem::exists(dir + "/snapshot"));
+  auto r = recover(dir);
+  auto unreachable_agents = r.unreachable_agents();
+  REQUIRE(unreachable_agents.size() == 2);
+  CHECK(unreachable_agents[0].id == "a");
+  CHECK(unreachable_agents[0].since_ns == 100);
+  CHECK(unreachable_agents[1].id == "c");
+  CHECK(unreachable_agents[1].since_ns == 300);
+  REQUIRE(r.agent("a") != nullptr);
+  CHECK(r.agent("a")->unreachable_time().nanoseconds() == 100);
+  CHECK_FALSE(r.agent("d")->has_unreachable_time());
   std::filesystem::remove_all(dir);
 }
 

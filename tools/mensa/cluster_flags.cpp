@@ -45,7 +45,17 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
       .add(flags.agent_removal_rate_limit, "agent_removal_rate_limit",
            "most agents made unreachable for silence (missed pings, or not back "
            "after a lost connection) per time, e.g. "
-           "1/20min (default: no limit)");
+           "1/20min (default: no limit)")
+      .add(flags.registry_gc_interval, "registry_gc_interval",
+           "time between the master's looks for unreachable agents to forget "
+           "(15min)")
+      .add(flags.registry_max_agent_age, "registry_max_agent_age",
+           "time after which an unreachable agent is forgotten; with a kept "
+           "registry (--work_dir, --zk) one that comes back is told to shut "
+           "down (336h: two weeks)")
+      .add(flags.registry_max_agent_count, "registry_max_agent_count",
+           "unreachable agents remembered at most; the longest unreachable "
+           "beyond it are forgotten (102400)");
 }
 
 namespace {
@@ -163,6 +173,8 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   auto weights = common::parse_weights(flags.weights);
   if (!weights)
     return runtime::failure{"invalid --weights: " + weights.error().message};
+  if (flags.registry_gc_interval <= caf::timespan::zero())
+    return runtime::failure{"invalid --registry_gc_interval: it must be longer than 0"};
   if (auto spawned =
           n.spawn<allocator::allocator_process>("allocator", *master, allocation);
       !spawned)
@@ -175,6 +187,9 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
   options.weights = std::move(*weights);
   options.agent_reregister_timeout = flags.agent_reregister_timeout;
+  options.registry_gc_interval = flags.registry_gc_interval;
+  options.registry_max_agent_age = flags.registry_max_agent_age;
+  options.registry_max_agent_count = flags.registry_max_agent_count;
   if (!flags.agent_removal_rate_limit.empty()) {
     auto limit = parse_rate_limit(flags.agent_removal_rate_limit);
     if (!limit)

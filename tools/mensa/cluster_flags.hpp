@@ -27,6 +27,9 @@ struct master_flags {
   std::string min_allocatable_resources = "cpus:0.01|mem:32";
   caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
   std::string agent_removal_rate_limit;
+  caf::timespan registry_gc_interval = std::chrono::minutes(15);
+  caf::timespan registry_max_agent_age = std::chrono::hours(24 * 14);
+  std::size_t registry_max_agent_count = 100 * 1024;
   /// Where the registry is kept (`mensa master --work_dir`); empty: in memory.
   std::string work_dir;
   /// The ZooKeeper group masters elect their leader in and keep the
