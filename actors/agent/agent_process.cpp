@@ -489,9 +489,8 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
   }
   // A task that ended here with its end not yet acknowledged is not
   // unknown: the end it reported is on its way, and stays its last word.
-  auto unacknowledged = updates_.unacknowledged(msg.framework_id().value(), task_id);
-  if (!unacknowledged.empty() &&
-      common::is_terminal(unacknowledged.back().status().state()))
+  auto* latest = updates_.latest(msg.framework_id().value(), task_id);
+  if (latest != nullptr && common::is_terminal(latest->status().state()))
     return;
   v1::ExecutorID unknown;
   unknown.set_value(task_id);

@@ -95,6 +95,14 @@ bool status_update_manager::pending(const std::string& framework_id,
   return streams_.count({framework_id, task_id}) > 0;
 }
 
+const internal::StatusUpdate* status_update_manager::latest(
+    const std::string& framework_id, const std::string& task_id) const {
+  auto i = streams_.find({framework_id, task_id});
+  if (i == streams_.end() || i->second.pending.empty())
+    return nullptr;
+  return i->second.pending.back().get();
+}
+
 std::vector<internal::StatusUpdate> status_update_manager::unacknowledged(
     const std::string& framework_id, const std::string& task_id) const {
   auto i = streams_.find({framework_id, task_id});

@@ -63,7 +63,11 @@ class status_update_manager {
   /// Returns whether a task has updates not yet acknowledged.
   bool pending(const std::string& framework_id, const std::string& task_id) const;
 
-  /// Returns the unacknowledged updates of a task, oldest first.
+  /// Returns the newest unacknowledged update of a task, or null.
+  const internal::StatusUpdate* latest(const std::string& framework_id,
+                                       const std::string& task_id) const;
+
+  /// Returns copies of the unacknowledged updates of a task, oldest first.
   std::vector<internal::StatusUpdate> unacknowledged(const std::string& framework_id,
                                                      const std::string& task_id) const;
 

@@ -208,9 +208,11 @@ void master_process::admit(const address& from, const v1::AgentInfo& info) {
   agent.missed_pongs = 0;
   agent_by_process_[from] = &agent;
   link(from);
-  log(runtime::log_level::info, "admitted agent " + info.id().value() + " at " +
-                                    from.str() + " with " +
-                                    common::resources(info.resources()).to_string());
+  // Rendering the resources parses them: only for a line that is written.
+  if (runtime::log_enabled(runtime::log_level::info))
+    log(runtime::log_level::info, "admitted agent " + info.id().value() + " at " +
+                                      from.str() + " with " +
+                                      common::resources(info.resources()).to_string());
 }
 
 void master_process::on_reregister_agent(const address& from,

@@ -1,9 +1,8 @@
 // What frameworks hear when agents or their own schedulers fail (executors:
-// executor_failure_test.cpp).
+// executor_failure_test.cpp; kills that cross a task's end: kill_race_test.cpp).
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <set>
 
 #include "runtime/testing/temporary_directory.hpp"
@@ -208,38 +207,6 @@ TEST_CASE("silent agents are made unreachable no faster than the removal rate li
   CHECK(unreachable() == 1);
   c.h.advance(1s);
   CHECK(unreachable() == 2);
-}
-
-TEST_CASE("a kill that reaches a task after it ended leaves its end as it was") {
-  test::test_scheduler::journal log;
-  test::test_cluster c(9);
-  c.add_agent("cpus:4;mem:4096");
-  c.add_framework("alpha", &log);
-  REQUIRE(c.h.run_until([&] { return !log.offers().empty(); }));
-  c.on_framework("alpha", [](test::test_scheduler& s) {
-    auto o = s.take_offer();
-    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "sleep 5")});
-  });
-  REQUIRE(c.h.run_until([&] {
-    auto states = log.states_of("t1");
-    return !states.empty() && states.back() == v1::TASK_RUNNING;
-  }));
-  // The task's end reaches the agent late; a kill crosses it.
-  auto finished =
-      c.h.hold_next<v1::executor::Call>(runtime::testing::anyone, c.agents[0]);
-  REQUIRE(c.h.run_until([&] { return finished.ready(); }));
-  CHECK(finished.get().type() == v1::executor::Call::UPDATE);
-  c.on_framework("alpha", [](test::test_scheduler& s) {
-    v1::TaskID id;
-    id.set_value("t1");
-    s.kill(id);
-  });
-  c.h.settle();
-  CHECK(finished.release());
-  c.h.advance(10s);
-  CHECK(log.states_of("t1").back() == v1::TASK_FINISHED);
-  auto states = log.states_of("t1");
-  CHECK(std::count(states.begin(), states.end(), v1::TASK_KILLED) == 0);
 }
 
 namespace {
