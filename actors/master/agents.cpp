@@ -237,7 +237,7 @@ void master_process::on_reregister_agent(const address& from,
     // the new one says what survived it.
     disconnect_agent(id, "it reregistered from " + from.str());
   }
-  if (registry_.persistent() && registry_.agent(id) == nullptr) {
+  if (registry_.persistent() && !registry_.contains(id)) {
     internal::ShutdownAgent shutdown;
     shutdown.set_message("agent " + id + " is not in the master's registry");
     send(from, std::move(shutdown));

@@ -80,7 +80,7 @@ v1::TaskStatus kept_status::to_status() const {
   if (has_timestamp)
     status.set_timestamp(timestamp);
   if (has_uuid)
-    status.set_uuid(std::string(uuid.begin(), uuid.end()));
+    status.set_uuid(uuid_text(uuid));
   return status;
 }
 

@@ -15,6 +15,11 @@ using uuid_bytes = std::array<char, 16>;
 /// Returns whether `text` is 16 bytes long and puts them in `out`.
 bool to_uuid_bytes(const std::string& text, uuid_bytes& out);
 
+/// Returns the 16 bytes as a string, as a status update carries them.
+inline std::string uuid_text(const uuid_bytes& uuid) {
+  return std::string(uuid.begin(), uuid.end());
+}
+
 /// One status in a task's history as the master keeps it (Mesos's
 /// `Task.statuses`), without the task's IDs, which its record has: the
 /// state, source, reason, time and a 16-byte uuid apart, anything else

@@ -56,6 +56,11 @@ class registry {
   /// of unknown time before the rest).
   std::vector<unreachable_agent> unreachable_agents() const;
 
+  /// Returns whether agent `agent_id` is admitted (without reading it).
+  bool contains(const std::string& agent_id) const {
+    return agents_.count(agent_id) > 0;
+  }
+
   /// Returns the admitted agent `agent_id`, or null.
   std::unique_ptr<internal::Registry::Agent> agent(const std::string& agent_id) const;
 

@@ -76,8 +76,7 @@ v1::Task task_record::to_task(const std::string& task_id,
   if (has_status_update)
     task.set_status_update_state(status_update_state);
   if (has_status_update_uuid)
-    task.set_status_update_uuid(
-        std::string(status_update_uuid.begin(), status_update_uuid.end()));
+    task.set_status_update_uuid(uuid_text(status_update_uuid));
   for (auto& status : statuses) {
     auto* added = task.add_statuses();
     *added = status.to_status();

@@ -75,8 +75,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
                                     now_seconds(), why);
   *status.mutable_agent_id() = *agent.id;
   if (state == v1::TASK_UNREACHABLE)
-    status.mutable_unreachable_time()->set_nanoseconds(
-        static_cast<int64_t>(now_seconds() * 1e9));
+    status.mutable_unreachable_time()->set_nanoseconds(now_nanoseconds());
   task->second.state = state;
   send_update(framework, std::move(status));
   remember_completed(framework, task_id, std::move(task->second));

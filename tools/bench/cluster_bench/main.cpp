@@ -176,11 +176,16 @@ void await_acknowledgements(emulated_agents& agents) {
   }
 }
 
+// The tasks that hold `occupancy` of an agent.
+std::size_t tasks_per_agent(double occupancy) {
+  return static_cast<std::size_t>(std::lround(occupancy * slots_per_agent));
+}
+
 // Fills `occupancy` of every agent with tasks that run until killed, by a
 // framework of their own; returns how many it started.
 std::size_t fill(runtime::node& n, const runtime::address& master, std::size_t agents,
                  double occupancy) {
-  auto per_agent = static_cast<std::size_t>(std::lround(occupancy * slots_per_agent));
+  auto per_agent = tasks_per_agent(occupancy);
   if (per_agent == 0)
     return 0;
   workload filler{agents * per_agent, "run until killed", task_resources, per_agent};
@@ -268,7 +273,7 @@ master_memory measure_master_memory(const cluster_bench_config& cfg,
   auto agent_count = static_cast<double>(cfg.agents);
   result.per_agent = (with_agents.resident - before.resident) / agent_count;
   result.heap_per_agent = (with_agents.heap - before.heap) / agent_count;
-  auto per_agent = static_cast<std::size_t>(std::lround(occupancy * slots_per_agent));
+  auto per_agent = tasks_per_agent(occupancy);
   if (per_agent == 0)
     return result;
   workload warm_up{cfg.agents * per_agent, "true", task_resources, per_agent};
