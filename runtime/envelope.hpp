@@ -91,6 +91,11 @@ class envelope {
   /// serializing a local message (and counting it) or copying wire bytes.
   void write_wire(std::string& type, std::string& payload) const;
 
+  /// Returns about how many bytes this envelope takes on the wire: its
+  /// payload (serialized size of a local message), sender and type, and a
+  /// few bytes of framing.
+  std::size_t wire_size() const;
+
   /// Returns the sender's address as text for the network.
   const std::string& sender_text() const noexcept;
 

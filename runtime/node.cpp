@@ -1,16 +1,18 @@
 #include "runtime/node.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <random>
 
 #include "caf/event_based_actor.hpp"
 #include "caf/io/middleman.hpp"
-#include "caf/openssl/manager.hpp"
 #include "runtime/envelope.hpp"
 #include "runtime/envelope_batch.hpp"
 #include "runtime/log.hpp"
 #include "runtime/network_transport.hpp"
-#include "runtime/openssl_error_queue.hpp"
+#include "runtime/port/port_guard.hpp"
+#include "runtime/port/tls_session.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduler_defaults.hpp"
 #include "runtime/splitmix64.hpp"
@@ -52,14 +54,38 @@ void configure_actor_system(node_config& cfg) {
   // their own on every interface (see shared/notes/caf-0.17.md, Q3e).
   cfg.set("middleman.enable-automatic-connections", false);
   apply_scheduler_defaults(cfg, cfg.worker_threads);
-  if (cfg.tls_enabled()) {
-    require_openssl_error_queue_fix();
-    cfg.load<caf::openssl::manager>();
-    cfg.openssl_certificate = cfg.tls_certificate;
-    cfg.openssl_key = cfg.tls_key;
-    cfg.openssl_cafile = cfg.tls_ca;
-    cfg.openssl_passphrase = cfg.tls_key_passphrase;
+}
+
+// A node holds a descriptor per connection: it may use as many as the
+// process is allowed (the soft limit is often far below the hard one).
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// The sockets of a real node: plaintext or TLS, behind the port's guards.
+expected<std::unique_ptr<transport>> make_network_transport(node_config& cfg,
+                                                            caf::actor_system& sys,
+                                                            metrics_registry& metrics) {
+  std::shared_ptr<port::tls_context> tls;
+  if (cfg.tls_enabled()) {
+    auto loaded = port::tls_context::load(cfg.tls_certificate, cfg.tls_key, cfg.tls_ca,
+                                          cfg.tls_key_passphrase);
+    if (!loaded)
+      return loaded.error();
+    tls = std::move(*loaded);
+  }
+  port::port_limits limits;
+  limits.max_message_size = cfg.max_message_size;
+  limits.handshake_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.handshake_timeout);
+  limits.max_unidentified = cfg.max_unidentified_connections;
+  auto guard = std::make_shared<port::port_guard>(limits, metrics, std::move(tls));
+  return std::unique_ptr<transport>(
+      std::make_unique<network_transport>(sys, std::move(guard), cfg.resolve_timeout));
 }
 
 }  // namespace
@@ -101,11 +127,15 @@ expected<std::unique_ptr<node>> node::start(std::unique_ptr<node_config> cfg,
   if (self.config_->simulated)
     self.system_->await_actors_before_shutdown(false);
   self.clock_start_ = self.system_->clock().now();
-  if (make_transport)
+  if (make_transport) {
     self.transport_ = make_transport(self);
-  else
-    self.transport_ = std::make_unique<network_transport>(
-        *self.system_, self.config_->tls_enabled(), self.config_->resolve_timeout);
+  } else {
+    raise_descriptor_limit();
+    auto made = make_network_transport(*self.config_, *self.system_, self.metrics_);
+    if (!made)
+      return made.error();
+    self.transport_ = std::move(*made);
+  }
   self.directory_ = self.system_->spawn(directory, &self);
   auto port =
       self.transport_->listen(self.directory_, self.config_->ip, self.config_->port);

@@ -10,7 +10,7 @@
 #include "caf/pec.hpp"
 #include "caf/sec.hpp"
 #include "runtime/log.hpp"
-#include "runtime/tls.hpp"
+#include "runtime/port/tls_session.hpp"
 
 namespace mensa::runtime {
 
@@ -103,6 +103,12 @@ node_config::node_config() {
            "interval of heartbeats on each connection (1s; 0 disables)")
       .add(heartbeat_timeout, "heartbeat_timeout",
            "silence after which a connection counts as lost (10s)")
+      .add(handshake_timeout, "handshake_timeout",
+           "time a new connection has to complete its handshake (10s)")
+      .add(max_unidentified_connections, "max_unidentified_connections",
+           "connections at once that have not completed their handshake; one more "
+           "closes the one waiting longest (1024, and at most a quarter of the "
+           "descriptor limit)")
       .add(resolve_timeout, "resolve_timeout",
            "time to connect to a node and find a process on it (5s)")
       .add(flow_window, "flow_window",
@@ -194,12 +200,17 @@ expected<void> node_config::validate() const {
     return failure{
         "invalid --heartbeat_timeout: it must exceed "
         "--heartbeat_interval"};
+  if (handshake_timeout.count() <= 0)
+    return failure{"invalid --handshake_timeout: it must be positive"};
+  if (max_unidentified_connections == 0)
+    return failure{"invalid --max_unidentified_connections: at least 1"};
   if (resolve_timeout.count() <= 0)
     return failure{"invalid --resolve_timeout: it must be positive"};
   if (flow_window == 0)
     return failure{"invalid --flow_window: at least 1"};
   if (tls_enabled() && !simulated) {
-    if (auto ok = check_tls_files(tls_certificate, tls_key, tls_ca, tls_key_passphrase);
+    if (auto ok = port::tls_context::load(tls_certificate, tls_key, tls_ca,
+                                          tls_key_passphrase);
         !ok)
       return ok.error();
   }

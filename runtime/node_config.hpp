@@ -69,6 +69,16 @@ class node_config : public caf::actor_system_config {
   /// it must exceed the interval. This is how a hung peer is detected.
   caf::timespan heartbeat_timeout = std::chrono::seconds(10);
 
+  /// Time a new connection has to complete its handshake before the port
+  /// closes it (`--handshake_timeout`).
+  caf::timespan handshake_timeout = std::chrono::seconds(10);
+
+  /// Connections allowed at once that have not completed their handshake
+  /// (`--max_unidentified_connections`); one more closes the one waiting
+  /// longest. The port also keeps it within a quarter of the process's
+  /// descriptor limit.
+  std::size_t max_unidentified_connections = 1024;
+
   /// Time allowed to connect to another node and look a process up
   /// (`--resolve_timeout`).
   caf::timespan resolve_timeout = std::chrono::seconds(5);

@@ -260,11 +260,25 @@ void process::deliver(const address& to, peer_state& state, envelope e) {
     caf::event_based_actor::send(state.handle, std::move(e));
     return;
   }
+  // The receiving port takes frames of at most its --max_message_size
+  // (plus framing): a message over this node's limit would be dropped there
+  // anyway, and a batch is flushed before it grows past the limit.
+  auto bytes = e.wire_size();
+  auto limit = node_.config().max_message_size;
+  if (bytes > limit) {
+    drop(drop_reason::oversize, e,
+         std::to_string(bytes) + " bytes exceed the limit of " + std::to_string(limit) +
+             " (--max_message_size)");
+    return;
+  }
+  if (!state.outbox.empty() && state.outbox_bytes + bytes > limit)
+    flush_outbox(state);
   // Toward another node, envelopes wait in the peer's outbox until this
   // burst of the mailbox is handled: the flush message queues up behind it.
   if (state.outbox.empty())
     unflushed_.push_back(to);
   state.outbox.push_back(std::move(e));
+  state.outbox_bytes += bytes;
   if (state.outbox.size() >= max_batch)
     flush_outbox(state);
   if (!flush_pending_) {
@@ -280,6 +294,7 @@ void process::flush_outbox(peer_state& state) {
     caf::event_based_actor::send(state.handle, envelope_batch{std::move(state.outbox)});
   }
   state.outbox.clear();
+  state.outbox_bytes = 0;
 }
 
 void process::flush_outboxes() {

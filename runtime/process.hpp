@@ -252,6 +252,8 @@ class process : public caf::event_based_actor {
     bool linked = false;
     std::vector<envelope> pending;
     std::vector<envelope> outbox;
+    // What the outbox will take on the wire (envelope::wire_size).
+    std::size_t outbox_bytes = 0;
     std::unique_ptr<flow_sender> outbound;
   };
 

@@ -154,17 +154,35 @@ bool child_process::read_more(std::chrono::milliseconds timeout) {
 
 expected<std::string> child_process::wait_for_line(std::string_view prefix,
                                                    std::chrono::milliseconds timeout) {
+  auto found = wait_for_matching_line(
+      [&](std::string_view line) { return line.substr(0, prefix.size()) == prefix; },
+      prefix, timeout);
+  if (!found)
+    return found;
+  return found->substr(prefix.size());
+}
+
+expected<std::string> child_process::wait_for_line_containing(
+    std::string_view text, std::chrono::milliseconds timeout) {
+  return wait_for_matching_line(
+      [&](std::string_view line) { return line.find(text) != std::string_view::npos; },
+      text, timeout);
+}
+
+expected<std::string> child_process::wait_for_matching_line(
+    const std::function<bool(std::string_view)>& matches, std::string_view what,
+    std::chrono::milliseconds timeout) {
   auto deadline = clock::now() + timeout;
   std::size_t checked = 0;
   for (;;) {
     for (; checked < lines_.size(); ++checked)
-      if (std::string_view(lines_[checked]).substr(0, prefix.size()) == prefix)
-        return lines_[checked].substr(prefix.size());
+      if (matches(lines_[checked]))
+        return lines_[checked];
     if (stdout_ < 0)
       return failure{"the program closed its output before printing '" +
-                     std::string(prefix) + "'"};
+                     std::string(what) + "'"};
     if (remaining_ms(deadline) == 0)
-      return failure{"timed out waiting for '" + std::string(prefix) + "'"};
+      return failure{"timed out waiting for '" + std::string(what) + "'"};
     read_more(std::chrono::milliseconds(remaining_ms(deadline)));
   }
 }

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,11 @@ class child_process {
   expected<std::string> wait_for_line(std::string_view prefix,
                                       std::chrono::milliseconds timeout);
 
+  /// Waits for a line of stdout that contains `text` and returns it; fails
+  /// on timeout or when stdout closes first.
+  expected<std::string> wait_for_line_containing(std::string_view text,
+                                                 std::chrono::milliseconds timeout);
+
   /// Returns the lines read so far.
   const std::vector<std::string>& lines() const noexcept { return lines_; }
 
@@ -55,6 +61,9 @@ class child_process {
 
  private:
   bool read_more(std::chrono::milliseconds timeout);
+  expected<std::string> wait_for_matching_line(
+      const std::function<bool(std::string_view)>& matches, std::string_view what,
+      std::chrono::milliseconds timeout);
   void release();
 
   pid_t pid_ = -1;

@@ -13,6 +13,7 @@
 #include "runtime/testing/child_process.hpp"
 #include "runtime/testing/test_certificate_authority.hpp"
 #include "runtime/testing/temporary_directory.hpp"
+#include "tests/runtime/real_nodes.hpp"
 #include "tests/runtime/test_processes.hpp"
 
 using namespace mensa;
@@ -20,87 +21,13 @@ using namespace std::chrono_literals;
 using runtime::address;
 using runtime::drop_reason;
 using runtime::exit_kind;
-using runtime::testing::child_process;
 using runtime::testing::tls_files;
-
-namespace {
-
-constexpr auto generous = std::chrono::milliseconds(30000);
-
-std::string peer_program() {
-  return runtime::testing::executable_directory() + "/runtime_test_peer";
-}
-
-std::vector<std::string> tls_flags(const tls_files& files) {
-  return {"--tls_certificate=" + files.certificate, "--tls_key=" + files.key,
-          "--tls_ca=" + files.ca};
-}
-
-void use_tls(runtime::node_config& cfg, const tls_files& files) {
-  cfg.tls_certificate = files.certificate;
-  cfg.tls_key = files.key;
-  cfg.tls_ca = files.ca;
-}
-
-// Starts runtime_test_peer with `flags`; fails the test if it cannot.
-child_process start_peer(std::vector<std::string> flags) {
-  flags.insert(flags.begin(), peer_program());
-  auto child = child_process::start(flags);
-  REQUIRE_MESSAGE(child, (child ? "" : child.error().message));
-  return std::move(*child);
-}
-
-// Starts a peer that serves `echo`; returns it and the echo's address.
-std::pair<child_process, address> start_echo_peer(std::vector<std::string> flags) {
-  flags.push_back("--role=serve");
-  auto peer = start_peer(std::move(flags));
-  auto ready = peer.wait_for_line("ready ", generous);
-  REQUIRE_MESSAGE(ready, (ready ? "" : ready.error().message));
-  auto echo = address::parse(*ready);
-  REQUIRE(echo);
-  return {std::move(peer), *echo};
-}
-
-// A node in the test process with a probe (and an echo), on real sockets.
-struct local_node {
-  std::shared_ptr<test::process_log> log = std::make_shared<test::process_log>();
-  std::shared_ptr<test::process_log> echo_log = std::make_shared<test::process_log>();
-  std::unique_ptr<runtime::node> node;
-  address probe;
-  address echo;
-
-  explicit local_node(
-      const std::function<void(runtime::node_config&)>& configure = {}) {
-    auto cfg = std::make_unique<runtime::node_config>();
-    if (configure)
-      configure(*cfg);
-    auto started = runtime::node::start(std::move(cfg));
-    REQUIRE_MESSAGE(started, (started ? "" : started.error().message));
-    node = std::move(*started);
-    probe = *node->spawn<test::probe_process>("probe", log);
-    echo = *node->spawn<test::echo_process>("echo", echo_log);
-  }
-
-  template <class F>
-  void on_probe(F fn) {
-    runtime::dispatch<test::probe_process>(node->find("probe"), std::move(fn));
-  }
-
-  // Pings `target` once and waits for the answer.
-  bool ping_once(const address& target, uint64_t sequence) {
-    on_probe([=](test::probe_process& p) { p.ping(target, sequence); });
-    return log->wait_for(
-        [&] {
-          for (auto& pong : log->pongs())
-            if (pong.sequence == sequence)
-              return true;
-          return false;
-        },
-        generous);
-  }
-};
-
-}  // namespace
+using test::generous;
+using test::local_node;
+using test::start_echo_peer;
+using test::start_peer;
+using test::tls_flags;
+using test::use_tls;
 
 TEST_CASE("a message to another OS process is serialized once and answered") {
   local_node here;
@@ -233,7 +160,7 @@ TEST_CASE("TLS admits a trusted peer and refuses plaintext and untrusted ones") 
   CHECK(here.echo_log->pings() == 1);
 
   // The failed handshakes left OpenSSL errors behind on our side; the
-  // established connection still works (see openssl_error_queue.cpp).
+  // established connection still works (runtime/port/tls_session.hpp).
   REQUIRE(here.ping_once(friend_echo, 2));
   CHECK(here.log->exits().empty());
 }
@@ -279,23 +206,18 @@ TEST_CASE("a taken port is a start-up error") {
 TEST_CASE("two nodes that dial each other both keep working") {
   // CAF keeps one connection per pair of nodes and closes the second one a
   // node dials; neither side may lose its peers over it, with or without TLS.
-  auto dir = runtime::testing::make_temporary_directory("dial-both");
-  REQUIRE(dir);
-  auto ca = runtime::testing::test_certificate_authority::create(*dir, "cluster");
-  REQUIRE(ca);
-  auto a_files = ca->issue("a");
-  auto b_files = ca->issue("b");
-  REQUIRE(a_files);
-  REQUIRE(b_files);
+  auto files = test::issue_certificates("dial-both", {"a", "b"});
+  auto& a_files = files[0];
+  auto& b_files = files[1];
   for (bool tls : {false, true}) {
     CAPTURE(tls);
     local_node a([&](runtime::node_config& cfg) {
       if (tls)
-        use_tls(cfg, *a_files);
+        use_tls(cfg, a_files);
     });
     local_node b([&](runtime::node_config& cfg) {
       if (tls)
-        use_tls(cfg, *b_files);
+        use_tls(cfg, b_files);
     });
     a.on_probe([&](test::probe_process& p) { p.watch(b.echo); });
     REQUIRE(a.ping_once(b.echo, 1));

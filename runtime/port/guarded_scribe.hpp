@@ -1,0 +1,131 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/intrusive_ptr.hpp"
+#include "caf/io/network/default_multiplexer.hpp"
+#include "caf/io/network/stream_impl.hpp"
+#include "caf/io/scribe.hpp"
+#include "caf/policy/tcp.hpp"
+#include "runtime/port/basp_frame.hpp"
+#include "runtime/port/port_guard.hpp"
+#include "runtime/port/tls_session.hpp"
+#include "runtime/port/unidentified_connections.hpp"
+
+namespace mensa::runtime::port {
+
+class guarded_doorman;
+
+/// The reads and writes of one connection: plain TCP, or through its TLS
+/// session (which must outlive this).
+struct socket_io {
+  tls_session* tls = nullptr;
+
+  caf::io::network::rw_state read_some(std::size_t& result,
+                                       caf::io::network::native_socket fd, void* buf,
+                                       std::size_t len) {
+    return tls != nullptr ? tls->read_some(result, buf, len)
+                          : caf::policy::tcp::read_some(result, fd, buf, len);
+  }
+
+  caf::io::network::rw_state write_some(std::size_t& result,
+                                        caf::io::network::native_socket fd,
+                                        const void* buf, std::size_t len) {
+    return tls != nullptr ? tls->write_some(result, buf, len)
+                          : caf::policy::tcp::write_some(result, fd, buf, len);
+  }
+
+  // OpenSSL may hold decrypted bytes that the socket no longer signals.
+  bool must_read_more(caf::io::network::native_socket, std::size_t threshold) {
+    return tls != nullptr && threshold > 0 && tls->pending() >= threshold;
+  }
+};
+
+/// One connection of a node, in or out, as CAF's BASP broker sees it (a
+/// scribe), with the port's guards between the socket and the broker: it
+/// frames the byte stream itself and hands the broker a header only with
+/// its whole payload, once the payload has passed `basp_payload_problem`.
+///
+/// - No read is sized from an untrusted length beyond the port's limits:
+///   before the handshake a frame may hold 64 KiB, after it
+///   `--max_message_size` plus a fixed margin; payloads above 64 KiB are
+///   read in 64 KiB steps, so memory follows the bytes that really came.
+/// - An accepted connection belongs to no broker until its first frame is a
+///   client handshake; until the handshake is complete it is counted among
+///   the unidentified connections, with a deadline.
+/// - On an identified connection a frame that is too large or malformed is
+///   dropped (counted and logged) and the connection goes on; before that,
+///   or when the framing itself is lost, the connection is closed.
+///
+/// Lives on the node's network thread, like every CAF scribe.
+class guarded_scribe final : public caf::io::scribe {
+ public:
+  /// Who opened the connection.
+  enum class side { accepted, connected };
+
+  /// Takes over socket `fd`. `tls` is null for plaintext; `doorman` is the
+  /// doorman that accepted the connection (null for a connected one).
+  guarded_scribe(caf::io::network::default_multiplexer& mpx,
+                 caf::io::network::native_socket fd, side who,
+                 std::shared_ptr<port_guard> guard, std::unique_ptr<tls_session> tls,
+                 unidentified_connections::ticket ticket,
+                 caf::intrusive_ptr<guarded_doorman> doorman);
+
+  ~guarded_scribe() override;
+
+  /// Starts reading an accepted connection, before any broker owns it.
+  void start_accepted();
+
+  void configure_read(caf::io::receive_policy::config config) override;
+  void ack_writes(bool enable) override;
+  std::vector<char>& wr_buf() override;
+  std::vector<char>& rd_buf() override;
+  void graceful_shutdown() override;
+  void flush() override;
+  std::string addr() const override;
+  uint16_t port() const override;
+  void add_to_loop() override;
+  void remove_from_loop() override;
+  bool consume(caf::execution_unit* ctx, const void* buf, std::size_t n) override;
+
+ private:
+  enum class phase { first_bytes, header, payload, skipping };
+
+  bool on_header_bytes(caf::execution_unit* ctx, const char* data, std::size_t n);
+  bool on_header(caf::execution_unit* ctx);
+  bool on_payload(caf::execution_unit* ctx, std::size_t n);
+  bool on_skipped(std::size_t n);
+  bool hand_to_broker(caf::execution_unit* ctx, std::string_view payload);
+  bool deliver(caf::execution_unit* ctx, std::vector<char>& bytes);
+  bool refuse(caf::execution_unit* ctx, refusal reason, const std::string& detail);
+  bool close_for(caf::execution_unit* ctx, frame_drop reason,
+                 const std::string& detail);
+  void read_next_header();
+  void read_exactly(std::size_t n);
+  void launch();
+
+  std::shared_ptr<port_guard> guard_;
+  std::unique_ptr<tls_session> tls_;
+  caf::intrusive_ptr<guarded_doorman> doorman_;
+  side side_;
+  phase phase_;
+  bool launched_ = false;
+  bool identified_ = false;
+  std::array<char, basp_header_size> header_bytes_{};
+  std::size_t header_have_ = 0;
+  basp_header header_;
+  std::size_t remaining_ = 0;
+  std::vector<char> large_payload_;
+  std::vector<char> delivery_;
+  std::string peer_;
+  caf::io::network::stream_impl<socket_io> stream_;
+  // Declared after the stream: it leaves the unidentified connections
+  // before the stream closes the socket.
+  unidentified_connections::ticket ticket_;
+};
+
+}  // namespace mensa::runtime::port
