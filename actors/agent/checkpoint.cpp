@@ -5,6 +5,7 @@
 #include "actors/common/resources.hpp"
 #include "actors/common/staging_task.hpp"
 #include "actors/common/task_states.hpp"
+#include "actors/common/task_transitions.hpp"
 
 namespace mensa::agent {
 
@@ -204,7 +205,7 @@ void checkpoint::apply_in_memory(const operation& op) {
         break;
       for (auto& task : *executor->second.mutable_tasks())
         if (task.task_id().value() == task_id)
-          task.set_state(update.status().state());
+          common::move_task(task, update.status().state());
       break;
     }
     case operation::kAcknowledged:

@@ -7,6 +7,7 @@
 #include "actors/common/staging_task.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/task_transitions.hpp"
 
 namespace mensa::agent {
 
@@ -280,8 +281,23 @@ void agent_process::executor_update(agent_framework& framework,
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   label_sandbox(status, executor.task_sandbox(status.task_id().value()));
   auto task = executor.launched.find(status.task_id().value());
-  if (task != executor.launched.end())
-    task->second.set_state(status.state());
+  if (task != executor.launched.end()) {
+    auto from = task->second.state();
+    auto moved = common::move_task(task->second, status.state());
+    // An update that would take the task back (RUNNING after its end,
+    // from an executor resending out of order) or repeat its end is stale:
+    // the framework has heard, or will hear, the newer one. The executor
+    // may forget it.
+    if (moved == common::task_move::refused ||
+        (moved == common::task_move::repeated && common::is_terminal(from))) {
+      log(runtime::log_level::warning,
+          "dropped a stale update of task " + status.task_id().value() + " (" +
+              common::name_of(status.state()) + " after " + common::name_of(from) +
+              ") from " + executor.process.str());
+      send_to_executor(executor, std::move(acknowledged));
+      return;
+    }
+  }
   // The executor forgets what it was told is safe: only what the
   // checkpoint kept is.
   if (queue_update(framework.info.id(), executor.info.executor_id(), std::move(status)))
@@ -299,7 +315,8 @@ void agent_process::end_tasks(agent_framework& framework, executor_record& execu
 void agent_process::end_task(agent_framework& framework, executor_record& executor,
                              v1::Task& task, v1::TaskState state,
                              v1::TaskStatus::Reason reason, const std::string& why) {
-  task.set_state(state);
+  if (common::move_task(task, state) == common::task_move::refused)
+    return;
   send_status(framework.info.id(), executor.info.executor_id(),
               common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
                                   reason, now_seconds(), why));

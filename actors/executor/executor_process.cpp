@@ -40,7 +40,7 @@ void executor_process::subscribe() {
   call.set_type(v1::executor::Call::SUBSCRIBE);
   for (auto& [task_id, task] : live_)
     *call.mutable_subscribe()->add_unacknowledged_tasks() = task;
-  for (auto& [uuid, update] : unacknowledged_)
+  for (auto& update : unacknowledged_)
     *call.mutable_subscribe()->add_unacknowledged_updates() = update;
   send_call(std::move(call));
   delay(context_.resubscribe_interval, [this] { subscribe(); });
@@ -77,7 +77,7 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
       disconnected_since_ = {};
       framework_ = event.subscribed().framework_info();
       executor_ = event.subscribed().executor_info();
-      for (auto& [uuid, pending] : unacknowledged_) {
+      for (auto& pending : unacknowledged_) {
         v1::executor::Call call;
         call.set_type(v1::executor::Call::UPDATE);
         *call.mutable_update() = pending;
@@ -117,11 +117,14 @@ void executor_process::on_event(const address& from, const v1::executor::Event& 
            event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr);
       break;
     case event_type::ACKNOWLEDGED: {
-      auto i = unacknowledged_.find(event.acknowledged().uuid());
+      auto i = std::find_if(
+          unacknowledged_.begin(), unacknowledged_.end(), [&](const auto& pending) {
+            return pending.status().uuid() == event.acknowledged().uuid();
+          });
       if (i == unacknowledged_.end())
         break;
-      if (common::is_terminal(i->second.status().state()))
-        live_.erase(i->second.status().task_id().value());
+      if (common::is_terminal(i->status().state()))
+        live_.erase(i->status().task_id().value());
       unacknowledged_.erase(i);
       check_done();
       break;
@@ -200,7 +203,7 @@ void executor_process::error(const std::string& message) {
 
 bool executor_process::reported_end(const std::string& task_id) const {
   return std::any_of(unacknowledged_.begin(), unacknowledged_.end(), [&](auto& entry) {
-    auto& status = entry.second.status();
+    auto& status = entry.status();
     return status.task_id().value() == task_id && common::is_terminal(status.state());
   });
 }
@@ -213,7 +216,7 @@ void executor_process::update(v1::TaskStatus status) {
   status.set_uuid(common::make_uuid(random(), random()));
   v1::executor::Call::Update pending;
   *pending.mutable_status() = status;
-  unacknowledged_[status.uuid()] = pending;
+  unacknowledged_.push_back(pending);
   if (subscribed_) {
     v1::executor::Call call;
     call.set_type(v1::executor::Call::UPDATE);

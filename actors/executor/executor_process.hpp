@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "mensa/v1/executor.pb.h"
 #include "runtime/process.hpp"
@@ -120,7 +121,9 @@ class executor_process : public runtime::process {
   bool shutting_down_ = false;
   caf::actor_clock::time_point disconnected_since_{};
   std::map<std::string, v1::TaskInfo> live_;
-  std::map<std::string, v1::executor::Call::Update> unacknowledged_;
+  // In the order they were made: resent in that order, as Mesos's executor
+  // library does, so that no task is heard to end before it ran.
+  std::vector<v1::executor::Call::Update> unacknowledged_;
   std::map<uint64_t, task_group> groups_;
   std::map<std::string, uint64_t> group_of_;
   uint64_t next_group_ = 0;

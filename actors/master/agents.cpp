@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/common/task_status.hpp"
+#include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"
 #include "runtime/dispatch.hpp"
 
@@ -271,16 +272,19 @@ void master_process::on_reregister_agent(const address& from,
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
   auto& agent = agents_[id];
+  take_back_executors(agent, msg, add);
   std::vector<internal::KillTask> kills;
   std::set<std::pair<std::string, std::string>> reported;
   for (auto& task : msg.tasks()) {
     reported.insert({task.framework_id().value(), task.task_id().value()});
-    if (common::is_terminal(task.state()))
-      continue;
     auto framework = frameworks_.find(task.framework_id().value());
     if (framework == frameworks_.end())
       continue;
     auto& f = framework->second;
+    if (common::is_terminal(task.state())) {
+      end_reported_task(f, agent, task);
+      continue;
+    }
     // Was the framework told the task ended when the agent went away? Only
     // a task the master no longer has live can have been.
     bool told_lost = was_unreachable;
@@ -330,6 +334,45 @@ void master_process::on_reregister_agent(const address& from,
     for (auto& kill : kills)
       send(from, std::move(kill));
   });
+}
+
+// The agent is the authority on its executors: each one it reports runs,
+// with the resources it took, and no other does.
+void master_process::take_back_executors(const agent_record& agent,
+                                         const internal::ReregisterAgent& msg,
+                                         internal::AllocatorAddAgent& add) {
+  auto& agent_id = agent.id->value();
+  for (auto& [framework_id, framework] : frameworks_)
+    framework.executors.erase(agent_id);
+  for (auto& executor : msg.executor_infos()) {
+    auto framework = frameworks_.find(executor.framework_id().value());
+    if (framework == frameworks_.end() || executor.resources().empty())
+      continue;
+    auto cost = common::resources(executor.resources());
+    auto [slot, added] = framework->second.executors[agent_id].emplace(
+        executor.executor_id().value(), cost);
+    if (!added)
+      continue;
+    auto* used = add.add_used();
+    *used->mutable_framework_id() = executor.framework_id();
+    *used->mutable_agent_id() = *agent.id;
+    cost.copy_to(used->mutable_resources());
+  }
+}
+
+// A task the agent reports ended, which the master may still have live (it
+// ended while the master did not hear): the agent counts its resources free
+// (the allocator takes them as such), and so the master's record ends here,
+// giving nothing back. The framework hears the end from the agent's update.
+void master_process::end_reported_task(framework_record& framework, agent_record& agent,
+                                       const v1::Task& task) {
+  auto live = framework.tasks.find(task.task_id().value());
+  if (live == framework.tasks.end() || live->second.agent() != agent.id->value())
+    return;
+  common::move_task(live->second.state, task.state());
+  agent.tasks.erase(framework.info.id().value(), live->first);
+  remember_completed(framework, live->first, std::move(live->second));
+  framework.tasks.erase(live);
 }
 
 void master_process::on_pong(const address& from, const internal::PongAgent&) {

@@ -131,6 +131,11 @@ class master_process : public runtime::process {
   void disconnect_agent(const std::string& agent_id, const std::string& why);
   /// Reports the tasks the master has on `agent` that the agent did not
   /// report when it reregistered (`reported`: framework ID, task ID).
+  void take_back_executors(const agent_record& agent,
+                           const internal::ReregisterAgent& msg,
+                           internal::AllocatorAddAgent& add);
+  void end_reported_task(framework_record& framework, agent_record& agent,
+                         const v1::Task& task);
   void drop_unreported_tasks(
       agent_record& agent,
       const std::set<std::pair<std::string, std::string>>& reported);

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"
 
 namespace mensa::master {
@@ -118,7 +120,12 @@ void master_process::on_status_update(const address& from,
   if (task != framework->second.tasks.end() && !task->second.seen(msg.uuid())) {
     auto& record = task->second;
     auto latest = msg.has_latest_state() ? msg.latest_state() : status.state();
-    record.state = latest;
+    auto was = record.state;
+    if (common::move_task(record.state, latest) == common::task_move::refused)
+      log(runtime::log_level::warning, "kept task " + status.task_id().value() + " " +
+                                           common::name_of(was) + ": an update from " +
+                                           from.str() + " cannot move it to " +
+                                           common::name_of(latest));
     record.has_status_update = true;
     record.status_update_state = status.state();
     record.has_status_update_uuid =
@@ -126,7 +133,7 @@ void master_process::on_status_update(const address& from,
     if (record.statuses.size() == max_statuses_per_task)
       record.statuses.erase(record.statuses.begin());
     record.statuses.push_back(kept_status::of_update(status));
-    if (common::is_terminal(latest))
+    if (common::is_terminal(record.state))
       complete_task(framework->second, status.task_id().value());
   }
   send_update(framework->second, std::move(status));
