@@ -9,6 +9,7 @@
 #include "actors/agent/agent_options.hpp"
 #include "actors/agent/checkpoint.hpp"
 #include "actors/agent/containerizer.hpp"
+#include "actors/agent/executor_state.hpp"
 #include "actors/agent/status_update_manager.hpp"
 #include "mensa/internal/cluster.pb.h"
 #include "mensa/v1/executor.pb.h"
@@ -22,19 +23,6 @@ inline constexpr const char* sandbox_label = "mensa.sandbox";
 
 /// Adds the sandbox label to `status` (nothing for an empty sandbox).
 void label_sandbox(v1::TaskStatus& status, const std::string& sandbox);
-
-/// Where an executor run stands.
-enum class executor_state {
-  /// Launched; not subscribed yet (tasks wait in its queue).
-  launching,
-  /// Subscribed; tasks go to it.
-  running,
-  /// Asked to shut down; killed if it does not exit in time.
-  terminating,
-  /// Launched by the agent before it restarted; waits for the executor to
-  /// subscribe again (`executor_reregistration_timeout`).
-  recovering,
-};
 
 /// The agent's record of one executor run.
 struct executor_record {
@@ -217,6 +205,10 @@ class agent_process : public runtime::process {
   void check_idleness_in(caf::timespan d, const std::string& framework_id,
                          executor_record& executor);
   void send_to_executor(const executor_record& executor, v1::executor::Event event);
+  /// The one place an executor's state changes after its record was made:
+  /// moves it to `to` if `executor_may_move` allows; logs and refuses
+  /// otherwise.
+  bool move(executor_record& executor, executor_state to);
   void shutdown_executor(agent_framework& framework, executor_record& executor);
   void fail_queued_tasks(agent_framework& framework, executor_record& executor,
                          v1::TaskStatus::Reason reason, const std::string& why);

@@ -59,6 +59,7 @@ executor_record* agent_process::launch_executor(agent_framework& framework,
   executor.info = info;
   executor.container_id = spec.container_id;
   executor.sandbox = spec.sandbox;
+  // A new record (no executor of that ID ran): it begins launching.
   executor.state = executor_state::launching;
   executor_by_container_[spec.container_id] = {framework_id, executor_id};
   auto container_id = spec.container_id;
@@ -147,6 +148,17 @@ void agent_process::check_idleness_in(caf::timespan d, const std::string& framew
   });
 }
 
+bool agent_process::move(executor_record& executor, executor_state to) {
+  auto from = executor.state;
+  if (common::move_state(executor.state, to, executor_may_move) !=
+      common::state_move::refused)
+    return true;
+  log(runtime::log_level::warning, "refused to move executor " +
+                                       executor.info.executor_id().value() + " from " +
+                                       to_string(from) + " to " + to_string(to));
+  return false;
+}
+
 void agent_process::send_to_executor(const executor_record& executor,
                                      v1::executor::Event event) {
   if (!executor.process.empty())
@@ -174,7 +186,8 @@ void agent_process::shutdown_executor(agent_framework& framework,
     containerizer_->destroy(executor.container_id);
     return;
   }
-  executor.state = executor_state::terminating;
+  if (!move(executor, executor_state::terminating))
+    return;
   v1::executor::Event shutdown;
   shutdown.set_type(v1::executor::Event::SHUTDOWN);
   send_to_executor(executor, std::move(shutdown));
@@ -240,8 +253,9 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
     return;
   }
   bool recovered = executor.state == executor_state::recovering;
+  if (!move(executor, executor_state::running))
+    return;
   executor.process = from;
-  executor.state = executor_state::running;
   if (executor.registration_timer != 0)
     cancel(executor.registration_timer);
   executor.registration_timer = 0;
@@ -288,8 +302,8 @@ void agent_process::executor_update(agent_framework& framework,
     // from an executor resending out of order) or repeat its end is stale:
     // the framework has heard, or will hear, the newer one. The executor
     // may forget it.
-    if (moved == common::task_move::refused ||
-        (moved == common::task_move::repeated && common::is_terminal(from))) {
+    if (moved == common::state_move::refused ||
+        (moved == common::state_move::repeated && common::is_terminal(from))) {
       log(runtime::log_level::warning,
           "dropped a stale update of task " + status.task_id().value() + " (" +
               common::name_of(status.state()) + " after " + common::name_of(from) +
@@ -315,7 +329,7 @@ void agent_process::end_tasks(agent_framework& framework, executor_record& execu
 void agent_process::end_task(agent_framework& framework, executor_record& executor,
                              v1::Task& task, v1::TaskState state,
                              v1::TaskStatus::Reason reason, const std::string& why) {
-  if (common::move_task(task, state) == common::task_move::refused)
+  if (common::move_task(task, state) == common::state_move::refused)
     return;
   send_status(framework.info.id(), executor.info.executor_id(),
               common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,

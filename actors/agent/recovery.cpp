@@ -51,6 +51,7 @@ bool agent_process::recover_executor(agent_framework& framework,
   executor.info = kept.info();
   executor.container_id = kept.container_id();
   executor.sandbox = kept.sandbox();
+  // A new record, taken back from the checkpoint: it begins recovering.
   executor.state = executor_state::recovering;
   for (auto& task : kept.tasks())
     executor.launched[task.task_id().value()] = task;

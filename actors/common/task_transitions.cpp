@@ -25,19 +25,14 @@ bool task_may_move(v1::TaskState from, v1::TaskState to) {
   }
 }
 
-task_move move_task(v1::TaskState& state, v1::TaskState to) {
-  if (state == to)
-    return task_move::repeated;
-  if (!task_may_move(state, to))
-    return task_move::refused;
-  state = to;
-  return task_move::applied;
+state_move move_task(v1::TaskState& state, v1::TaskState to) {
+  return move_state(state, to, task_may_move);
 }
 
-task_move move_task(v1::Task& task, v1::TaskState to) {
+state_move move_task(v1::Task& task, v1::TaskState to) {
   auto state = task.state();
   auto moved = move_task(state, to);
-  if (moved == task_move::applied)
+  if (moved == state_move::applied)
     task.set_state(state);
   return moved;
 }

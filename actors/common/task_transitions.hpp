@@ -1,19 +1,9 @@
 #pragma once
 
+#include "actors/common/state_machine.hpp"
 #include "mensa/v1/mensa.pb.h"
 
 namespace mensa::common {
-
-/// What became of a request to move a task to a state.
-enum class task_move {
-  /// The task is in the new state now.
-  applied,
-  /// The task was in that state already (a repeated or duplicate report).
-  repeated,
-  /// The move is impossible (a task that ended does not run again, one
-  /// that runs does not stage again): the state is unchanged.
-  refused,
-};
 
 /// Returns whether a task may go from `from` to `to` (not counting `from`
 /// itself). The rules, as Mesos's: a terminal state (LOST among them) is
@@ -24,9 +14,9 @@ bool task_may_move(v1::TaskState from, v1::TaskState to);
 
 /// The one place a task's state changes: moves `state` to `to` when
 /// `task_may_move` allows it, and says what happened.
-task_move move_task(v1::TaskState& state, v1::TaskState to);
+state_move move_task(v1::TaskState& state, v1::TaskState to);
 
 /// Moves `task` to `to` as `move_task` does.
-task_move move_task(v1::Task& task, v1::TaskState to);
+state_move move_task(v1::Task& task, v1::TaskState to);
 
 }  // namespace mensa::common

@@ -7,25 +7,13 @@
 #include <utility>
 
 #include "actors/common/resources.hpp"
+#include "actors/master/agent_state.hpp"
 #include "actors/master/agent_tasks.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::master {
-
-/// Where an agent stands with the master.
-enum class agent_state {
-  /// In the registry of a master that (re)started; not reregistered yet.
-  recovering,
-  /// Admitted and connected.
-  registered,
-  /// Its connection broke: it may be restarting. Tasks of frameworks that
-  /// checkpoint are kept for it until its pings' worth of time has passed.
-  disconnected,
-  /// Its connection was lost or it stopped answering pings.
-  unreachable,
-};
 
 /// The master's record of one agent.
 struct agent_record {

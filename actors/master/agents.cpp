@@ -148,6 +148,7 @@ void master_process::recover_registry() {
   for (auto& [id, kept] : kept_agents) {
     auto& agent = agents_[id];
     agent.describe(kept.info());
+    // A new record: it begins as the registry left it.
     agent.state =
         kept.unreachable() ? agent_state::unreachable : agent_state::recovering;
     recovering += kept.unreachable() ? 0 : 1;
@@ -175,6 +176,7 @@ void master_process::expire_recovering_agents() {
 framework_record& master_process::recover_framework(const v1::FrameworkInfo& info) {
   auto& framework = frameworks_[info.id().value()];
   framework.info = info;
+  // A new record (its ID was unknown): it begins recovered.
   framework.state = framework_state::recovered;
   // The allocator counts its tasks' resources, and offers it nothing yet.
   internal::AllocatorAddFramework add;
@@ -201,11 +203,23 @@ framework_record& master_process::recover_framework(const v1::FrameworkInfo& inf
   return framework;
 }
 
+bool master_process::move(agent_record& agent, agent_state to) {
+  auto from = agent.state;
+  if (common::move_state(agent.state, to, agent_may_move) !=
+      common::state_move::refused)
+    return true;
+  log(runtime::log_level::warning, "refused to move agent " + agent.id->value() +
+                                       " from " + to_string(from) + " to " +
+                                       to_string(to));
+  return false;
+}
+
 void master_process::admit(const address& from, const v1::AgentInfo& info) {
   auto& agent = agents_[info.id().value()];
   agent.describe(info);
+  if (!move(agent, agent_state::registered))
+    return;
   agent.process = from;
-  agent.state = agent_state::registered;
   agent.missed_pongs = 0;
   agent_by_process_[from] = &agent;
   link(from);
@@ -318,7 +332,7 @@ void master_process::on_reregister_agent(const address& from,
     } else {
       // It heard TASK_LOST and may have started another copy: this one
       // must not run on (as in Mesos).
-      record.state = v1::TASK_KILLING;
+      common::move_task(record.state, v1::TASK_KILLING);
       auto& kill = kills.emplace_back();
       *kill.mutable_framework_id() = task.framework_id();
       *kill.mutable_task_id() = task.task_id();
@@ -437,7 +451,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
   bool in_allocator = agent.state == agent_state::registered;
   if (agent.state == agent_state::registered)
     forget_connection(agent);
-  agent.state = agent_state::unreachable;
+  move(agent, agent_state::unreachable);
   if (agent.reconnect_timer != 0)
     cancel(agent.reconnect_timer);
   agent.reconnect_timer = 0;
@@ -472,7 +486,7 @@ void master_process::disconnect_agent(const std::string& agent_id,
   auto& agent = i->second;
   log(runtime::log_level::warning, "agent " + agent_id + " disconnected: " + why);
   forget_connection(agent);
-  agent.state = agent_state::disconnected;
+  move(agent, agent_state::disconnected);
   // Executors of frameworks that do not checkpoint end when they lose
   // their agent, and their tasks with them.
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,

@@ -7,23 +7,13 @@
 
 #include "actors/common/resources.hpp"
 #include "actors/common/task_states.hpp"
+#include "actors/master/framework_state.hpp"
 #include "actors/master/task_record.hpp"
 #include "mensa/v1/mensa.pb.h"
 #include "runtime/address.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::master {
-
-/// Where a framework stands with the master.
-enum class framework_state {
-  /// Subscribed; its scheduler is connected and gets offers.
-  active,
-  /// Its scheduler is gone; tasks keep running until `failover_timeout`.
-  disconnected,
-  /// Known from an agent's tasks after a master failover; its scheduler has
-  /// not subscribed to this master yet.
-  recovered,
-};
 
 /// A task that ended, as the master's history keeps it.
 struct ended_task {

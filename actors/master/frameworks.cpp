@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "actors/common/roles.hpp"
+#include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"
 
 namespace mensa::master {
@@ -71,7 +72,7 @@ void master_process::subscribe(const address& from,
   }
   framework->info = info;
   framework->scheduler = from;
-  framework->state = framework_state::active;
+  move(*framework, framework_state::active);
   framework_by_scheduler_[from] = id;
   link(from);
 
@@ -123,6 +124,17 @@ void master_process::rescind_offers(framework_record& framework) {
               std::nullopt);
 }
 
+bool master_process::move(framework_record& framework, framework_state to) {
+  auto from = framework.state;
+  if (common::move_state(framework.state, to, framework_may_move) !=
+      common::state_move::refused)
+    return true;
+  log(runtime::log_level::warning, "refused to move framework " +
+                                       framework.info.id().value() + " from " +
+                                       to_string(from) + " to " + to_string(to));
+  return false;
+}
+
 bool master_process::torn_down(const std::string& framework_id) const {
   return std::any_of(completed_frameworks_.begin(), completed_frameworks_.end(),
                      [&](const framework_record& completed) {
@@ -133,8 +145,9 @@ bool master_process::torn_down(const std::string& framework_id) const {
 void master_process::disconnect(framework_record& framework) {
   if (framework.state == framework_state::disconnected)
     return;
+  if (!move(framework, framework_state::disconnected))
+    return;
   rescind_offers(framework);
-  framework.state = framework_state::disconnected;
   internal::AllocatorActivateFramework deactivate;
   *deactivate.mutable_framework_id() = framework.info.id();
   deactivate.set_active(false);
@@ -166,7 +179,7 @@ void master_process::teardown(const std::string& framework_id, const std::string
     auto agent = agents_.find(task.agent());
     if (agent != agents_.end())
       agent->second.tasks.erase(framework_id, task_id);
-    task.state = v1::TASK_KILLED;
+    common::move_task(task.state, v1::TASK_KILLED);
     remember_completed(framework, task_id, std::move(task));
   }
   framework.tasks.clear();

@@ -142,6 +142,11 @@ class master_process : public runtime::process {
   void remove_silent_agent(const std::string& agent_id, const std::string& why);
   /// Unlinks the agent's process and rescinds its offers.
   void forget_connection(agent_record& agent);
+  /// The one place an agent's state changes after its record was made:
+  /// moves it to `to` if `agent_may_move` allows; logs and refuses otherwise.
+  bool move(agent_record& agent, agent_state to);
+  /// The one place a framework's state changes after its record was made.
+  bool move(framework_record& framework, framework_state to);
   agent_record* agent_at(const address& process);
   /// Returns the agent `agent_id` if it is registered (connected), else null.
   agent_record* registered_agent(const std::string& agent_id);

@@ -78,7 +78,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
   *status.mutable_agent_id() = *agent.id;
   if (state == v1::TASK_UNREACHABLE)
     status.mutable_unreachable_time()->set_nanoseconds(now_nanoseconds());
-  task->second.state = state;
+  common::move_task(task->second.state, state);
   send_update(framework, std::move(status));
   remember_completed(framework, task_id, std::move(task->second));
   framework.tasks.erase(task);
@@ -121,7 +121,7 @@ void master_process::on_status_update(const address& from,
     auto& record = task->second;
     auto latest = msg.has_latest_state() ? msg.latest_state() : status.state();
     auto was = record.state;
-    if (common::move_task(record.state, latest) == common::task_move::refused)
+    if (common::move_task(record.state, latest) == common::state_move::refused)
       log(runtime::log_level::warning, "kept task " + status.task_id().value() + " " +
                                            common::name_of(was) + ": an update from " +
                                            from.str() + " cannot move it to " +
