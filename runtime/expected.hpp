@@ -15,7 +15,7 @@ struct failure {
 /// Either a `T` or the failure that prevented it. Errors are values in mensa:
 /// callers must look before they use the value.
 template <class T>
-class expected {
+class [[nodiscard]] expected {
  public:
   /// Holds a value.
   expected(T value) : content_(std::move(value)) {}
@@ -53,7 +53,7 @@ class expected {
 
 /// Success without a value, or a failure.
 template <>
-class expected<void> {
+class [[nodiscard]] expected<void> {
  public:
   /// Success.
   expected() = default;

@@ -230,8 +230,12 @@ uint64_t node::seed_for(std::string_view name) const {
   // spawn cost more than the rest of spawning a process).
   if (!config_->simulated)
     return mix(fresh_seed_ ^ mix(spawned_.fetch_add(1, std::memory_order_relaxed)));
+  // Each process spawned gets its own: a master restarted on the same
+  // node must not draw the same ID as the one before it (its agents' IDs
+  // would collide with those the registry kept).
   return mix(config_->seed ^ mix(std::hash<std::string_view>{}(name)) ^
-             mix(std::hash<std::string>{}(endpoint_)));
+             mix(std::hash<std::string>{}(endpoint_)) ^
+             mix(spawned_.fetch_add(1, std::memory_order_relaxed)));
 }
 
 std::chrono::system_clock::time_point node::wall_time(

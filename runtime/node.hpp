@@ -139,8 +139,10 @@ class node {
   /// Returns the message filter, or null.
   message_filter* filter() const noexcept { return filter_.get(); }
 
-  /// Returns a seed for a process's random numbers: fixed per node seed and
-  /// name when simulated, fresh otherwise.
+  /// Returns a seed for a process's random numbers: when simulated, fixed by
+  /// the node's seed, the name and how many processes the node spawned
+  /// before (so a process started again draws anew, the same in every run);
+  /// fresh otherwise.
   uint64_t seed_for(std::string_view name) const;
 
   /// Converts a time of the runtime clock to wall-clock time. When

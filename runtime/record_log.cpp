@@ -1,16 +1,8 @@
 #include "runtime/record_log.hpp"
 
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 namespace mensa::runtime {
@@ -60,58 +52,22 @@ std::string frame(std::string_view record) {
   return out;
 }
 
-failure system_failure(const std::string& what, const std::string& path) {
-  return {what + " " + path + ": " + std::strerror(errno)};
-}
-
-expected<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return system_failure("cannot read", path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-expected<void> write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    auto n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return system_failure("cannot write", path);
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-expected<void> sync_directory(const std::string& directory) {
-  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0)
-    return system_failure("cannot open", directory);
-  auto ok = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok)
-    return system_failure("cannot flush", directory);
-  return {};
-}
-
 // Writes `bytes` to `path` through a file beside it, renamed over it once
 // on disk: readers see the old file or the new one, never a part.
-expected<void> replace_file(const std::string& directory, const std::string& path,
-                            std::string_view bytes) {
+expected<void> replace_file(file_system& fs, const std::string& directory,
+                            const std::string& path, std::string_view bytes) {
   auto fresh = path + ".new";
-  int fd = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return system_failure("cannot create", fresh);
-  auto written = write_all(fd, bytes, fresh);
-  auto synced = written && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written)
-    return written;
+  auto file = fs.open_for_append(fresh, true);
+  if (!file)
+    return file.error();
+  auto written = fs.append(*file, bytes);
+  auto synced = written ? fs.sync(*file) : written;
+  fs.close(*file);
   if (!synced)
-    return system_failure("cannot flush", fresh);
-  if (::rename(fresh.c_str(), path.c_str()) != 0)
-    return system_failure("cannot rename " + fresh + " to", path);
-  return sync_directory(directory);
+    return synced;
+  if (auto renamed = fs.rename(fresh, path); !renamed)
+    return renamed;
+  return fs.sync_directory(directory);
 }
 
 // Reads the frames of `bytes` into `out`; `end` becomes the offset after
@@ -142,74 +98,75 @@ expected<void> read_frames(std::string_view bytes, const std::string& path,
 
 // Reads the frames of the file at `path` (none if it is not there); `size`
 // becomes the file's size and `end` the offset after its last whole frame.
-expected<void> read_frames_of(const std::string& path, std::vector<std::string>& out,
-                              std::size_t& end, std::size_t& size) {
+expected<void> read_frames_of(file_system& fs, const std::string& path,
+                              std::vector<std::string>& out, std::size_t& end,
+                              std::size_t& size) {
   end = size = 0;
-  if (!std::filesystem::exists(path))
+  if (!fs.exists(path))
     return {};
-  auto bytes = read_file(path);
+  auto bytes = fs.read(path);
   if (!bytes)
     return bytes.error();
   size = bytes->size();
   return read_frames(*bytes, path, out, end);
 }
 
-expected<int> open_for_append(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0)
-    return system_failure("cannot open", path);
-  return fd;
-}
-
 }  // namespace
 
-record_log::record_log(std::string directory, int fd, std::size_t records,
-                       uint64_t generation)
-    : directory_(std::move(directory)),
-      fd_(fd),
+record_log::record_log(file_system& fs, std::string directory, file_system::handle file,
+                       std::size_t size, std::size_t records, uint64_t generation)
+    : fs_(&fs),
+      directory_(std::move(directory)),
+      file_(file),
+      size_(size),
       since_snapshot_(records),
       generation_(generation) {}
 
 record_log::record_log(record_log&& other) noexcept
-    : directory_(std::move(other.directory_)),
-      fd_(std::exchange(other.fd_, -1)),
+    : fs_(other.fs_),
+      directory_(std::move(other.directory_)),
+      file_(std::exchange(other.file_, -1)),
+      size_(other.size_),
       since_snapshot_(other.since_snapshot_),
       unsynced_(other.unsynced_),
+      broken_(std::move(other.broken_)),
       generation_(other.generation_) {}
 
 record_log& record_log::operator=(record_log&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0)
-      ::close(fd_);
+    if (file_ >= 0)
+      fs_->close(file_);
+    fs_ = other.fs_;
     directory_ = std::move(other.directory_);
-    fd_ = std::exchange(other.fd_, -1);
+    file_ = std::exchange(other.file_, -1);
+    size_ = other.size_;
     since_snapshot_ = other.since_snapshot_;
     unsynced_ = other.unsynced_;
+    broken_ = std::move(other.broken_);
     generation_ = other.generation_;
   }
   return *this;
 }
 
 record_log::~record_log() {
-  if (fd_ >= 0)
-    ::close(fd_);
+  if (file_ >= 0)
+    fs_->close(file_);
 }
 
 // The snapshot's record is the number of the last log it holds, then what
 // it holds; a log's first record is its own number.
-expected<record_log> record_log::open(const std::string& directory, contents& found) {
+expected<record_log> record_log::open(const std::string& directory, contents& found,
+                                      file_system& fs) {
   found = {};
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error)
-    return failure{"cannot create " + directory + ": " + error.message()};
+  if (auto made = fs.create_directories(directory); !made)
+    return made.error();
   auto snapshot_path = directory + "/snapshot";
   auto log_path = directory + "/log";
   uint64_t covered = 0;
   std::vector<std::string> frames;
   std::size_t end = 0;
   std::size_t size = 0;
-  if (auto ok = read_frames_of(snapshot_path, frames, end, size); !ok)
+  if (auto ok = read_frames_of(fs, snapshot_path, frames, end, size); !ok)
     return ok.error();
   if (size > 0) {
     if (frames.size() != 1 || end != size || frames.front().size() < 8)
@@ -218,7 +175,7 @@ expected<record_log> record_log::open(const std::string& directory, contents& fo
     found.snapshot = frames.front().substr(8);
   }
   frames.clear();
-  if (auto ok = read_frames_of(log_path, frames, end, size); !ok)
+  if (auto ok = read_frames_of(fs, log_path, frames, end, size); !ok)
     return ok.error();
   if (!frames.empty() && frames.front().size() != 8)
     return failure{log_path + " is damaged: it does not start with its number"};
@@ -227,21 +184,25 @@ expected<record_log> record_log::open(const std::string& directory, contents& fo
     // No log, a log torn before its number landed, or one the snapshot
     // holds already (a crash in the middle of `compact`): start the next.
     generation = covered + 1;
-    if (auto ok = replace_file(directory, log_path, frame(encode_u64(generation))); !ok)
+    auto first = frame(encode_u64(generation));
+    if (auto ok = replace_file(fs, directory, log_path, first); !ok)
       return ok.error();
     frames.clear();
-    end = size = 0;
+    end = size = first.size();
   }
   found.records.assign(frames.size() > 1 ? frames.begin() + 1 : frames.end(),
                        frames.end());
   found.dropped_bytes = size - end;
-  auto fd = open_for_append(log_path);
-  if (!fd)
-    return fd.error();
-  record_log log(directory, *fd, found.records.size(), generation);
-  if (found.dropped_bytes > 0 && ::ftruncate(*fd, static_cast<off_t>(end)) != 0)
-    return system_failure("cannot cut the torn end off", log_path);
-  if (auto ok = sync_directory(directory); !ok)
+  auto file = fs.open_for_append(log_path, false);
+  if (!file)
+    return file.error();
+  record_log log(fs, directory, *file, end, found.records.size(), generation);
+  if (found.dropped_bytes > 0) {
+    if (auto cut = fs.truncate(*file, end); !cut)
+      return failure{"cannot cut the torn end off " + log_path + ": " +
+                     cut.error().message};
+  }
+  if (auto ok = fs.sync_directory(directory); !ok)
     return ok.error();
   return log;
 }
@@ -253,8 +214,21 @@ expected<void> record_log::append(std::string_view record) {
 }
 
 expected<void> record_log::write(std::string_view record) {
-  if (auto ok = write_all(fd_, frame(record), directory_ + "/log"); !ok)
+  if (!broken_.empty())
+    return failure{broken_};
+  auto framed = frame(record);
+  if (auto ok = fs_->append(file_, framed); !ok) {
+    // Part of the record may have landed: cut it off, so that what comes
+    // next follows the last whole record (a torn record in the middle of
+    // the log would make it unreadable). If even that fails, nothing more
+    // is written: the log as it stands on disk is still whole up to here.
+    if (auto cut = fs_->truncate(file_, size_); !cut)
+      broken_ = directory_ + "/log cannot be written to: a write failed (" +
+                ok.error().message + ") and its torn end cannot be cut off (" +
+                cut.error().message + ")";
     return ok;
+  }
+  size_ += framed.size();
   ++since_snapshot_;
   unsynced_ = true;
   return {};
@@ -263,8 +237,8 @@ expected<void> record_log::write(std::string_view record) {
 expected<void> record_log::sync() {
   if (!unsynced_)
     return {};
-  if (::fdatasync(fd_) != 0)
-    return system_failure("cannot flush", directory_ + "/log");
+  if (auto synced = fs_->sync(file_); !synced)
+    return synced;
   unsynced_ = false;
   return {};
 }
@@ -273,18 +247,21 @@ expected<void> record_log::compact(std::string_view snapshot) {
   auto log_path = directory_ + "/log";
   auto held = encode_u64(generation_);
   held.append(snapshot);
-  if (auto ok = replace_file(directory_, directory_ + "/snapshot", frame(held)); !ok)
+  if (auto ok = replace_file(*fs_, directory_, directory_ + "/snapshot", frame(held));
+      !ok)
     return ok;
   // A crash from here on leaves the new snapshot with the old log, whose
   // number says the snapshot holds it.
-  if (auto ok = replace_file(directory_, log_path, frame(encode_u64(generation_ + 1)));
-      !ok)
+  auto first = frame(encode_u64(generation_ + 1));
+  if (auto ok = replace_file(*fs_, directory_, log_path, first); !ok)
     return ok;
-  auto fd = open_for_append(log_path);
-  if (!fd)
-    return fd.error();
-  ::close(fd_);
-  fd_ = *fd;
+  auto file = fs_->open_for_append(log_path, false);
+  if (!file)
+    return file.error();
+  fs_->close(file_);
+  file_ = *file;
+  size_ = first.size();
+  broken_.clear();
   ++generation_;
   since_snapshot_ = 0;
   unsynced_ = false;  // the snapshot, flushed, holds it all

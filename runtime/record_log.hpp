@@ -9,6 +9,7 @@
 
 #include "runtime/durable_log.hpp"
 #include "runtime/expected.hpp"
+#include "runtime/file_system.hpp"
 
 namespace mensa::runtime {
 
@@ -23,7 +24,13 @@ namespace mensa::runtime {
 ///
 /// A record torn by a crash in the middle of `append` is the last thing in
 /// the log: `open` drops it and cuts it off. A damaged record with others
-/// after it is not a crash's doing, and `open` fails naming it.
+/// after it is not a crash's doing, and `open` fails naming it. A write that
+/// fails (a full disk, an I/O error) has what landed of it cut off at once;
+/// should that fail too, the log refuses every write until `compact`
+/// replaces it, so it never holds a torn record in its middle.
+///
+/// Its files are reached through a `file_system` (the real one unless a
+/// test injects faults).
 ///
 /// Not thread-safe; one owner (an actor) at a time.
 class record_log final : public durable_log {
@@ -35,8 +42,9 @@ class record_log final : public durable_log {
   ~record_log() override;
 
   /// Opens the log in `directory` (creating both), reading what is there
-  /// into `found`.
-  static expected<record_log> open(const std::string& directory, contents& found);
+  /// into `found`; `fs` must outlive the log.
+  static expected<record_log> open(const std::string& directory, contents& found,
+                                   file_system& fs = real_file_system());
 
   /// Appends one record and flushes it to disk (with every record written
   /// before it).
@@ -67,12 +75,18 @@ class record_log final : public durable_log {
   const std::string& directory() const noexcept { return directory_; }
 
  private:
-  record_log(std::string directory, int fd, std::size_t records, uint64_t generation);
+  record_log(file_system& fs, std::string directory, file_system::handle file,
+             std::size_t size, std::size_t records, uint64_t generation);
 
+  file_system* fs_;
   std::string directory_;
-  int fd_ = -1;
+  file_system::handle file_ = -1;
+  /// Bytes of the log file up to the end of its last whole record.
+  std::size_t size_ = 0;
   std::size_t since_snapshot_ = 0;
   bool unsynced_ = false;
+  /// Why the log refuses writes, or empty.
+  std::string broken_;
   /// The number of the log being appended to.
   uint64_t generation_ = 1;
 };

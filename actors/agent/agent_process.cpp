@@ -201,7 +201,9 @@ void agent_process::on_registered(const address& from,
   *info_.mutable_id() = msg.agent_id();
   registered_ = true;
   ever_registered_ = true;
-  persist(checkpoint::registration(info_));
+  // Unkept, a restart registers as a new agent (the master then ends this
+  // one's tasks when it stays away); the agent runs on meanwhile.
+  static_cast<void>(persist(checkpoint::registration(info_)));
   registration_backoff_ = options_.registration_backoff;
   watch_master();
   log(runtime::log_level::info,
@@ -314,13 +316,14 @@ void agent_process::send_status(const v1::FrameworkID& framework,
   queue_update(framework, executor, std::move(status));
 }
 
-bool agent_process::persist(const internal::CheckpointOperation& op) {
+runtime::expected<void> agent_process::persist(
+    const internal::CheckpointOperation& op) {
   auto kept = checkpoint_.apply(op);
   if (!kept)
     log(runtime::log_level::error, "cannot checkpoint: " + kept.error().message);
   if (auto failed = checkpoint_.take_compaction_failure(); !failed.empty())
     log(runtime::log_level::warning, "cannot compact the checkpoint: " + failed);
-  return kept.has_value();
+  return kept;
 }
 
 void agent_process::forget_idle_framework(const std::string& framework_id) {
@@ -345,10 +348,10 @@ bool agent_process::queue_update(const v1::FrameworkID& framework,
   update.set_timestamp(status.timestamp());
   update.set_uuid(status.uuid());
   *update.mutable_status() = std::move(status);
-  bool kept =
+  auto kept =
       persist_for(framework.value(), [&] { return checkpoint::update(update); });
   updates_.update(std::move(update));
-  return kept;
+  return kept.has_value();
 }
 
 void agent_process::fail_tasks(const v1::FrameworkID& framework,
@@ -411,11 +414,16 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
       framework_info.checkpoint() && framework.info.SerializePartialAsString() !=
                                          framework_info.SerializePartialAsString();
   framework.info = framework_info;
-  if (changed)
-    persist(checkpoint::framework(framework.info));
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
   auto [unused, executor] = find_executor(framework_id, executor_id);
+  if (changed) {
+    // Without its framework a restarted agent could not take the tasks back.
+    if (auto kept = persist(checkpoint::framework(framework.info)); !kept)
+      return refuse_launch(
+          framework, info, group, executor == nullptr,
+          "the agent cannot checkpoint the framework: " + kept.error().message);
+  }
   if (executor != nullptr && executor->state == executor_state::terminating) {
     // The agent itself ends an idle executor; the master did not know yet
     // and sent more: they run in a new run of the executor once it ended.
@@ -429,24 +437,42 @@ void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInf
     return;
   }
   if (executor == nullptr) {
-    executor = launch_executor(framework, info);
-    if (executor == nullptr) {
-      fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_FAILED,
-                 v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
-                 "cannot launch executor " + executor_id);
-      // The master counted the executor's resources: they come back.
-      report_executor_exited(framework.info.id(), info.executor_id(), std::nullopt);
-      forget_idle_framework(framework_id);
-      return;
-    }
+    auto launched = launch_executor(framework, info);
+    if (!launched)
+      return refuse_launch(framework, info, group, true, launched.error().message);
+    executor = *launched;
   }
-  persist_for(framework_id, [&] {
-    return checkpoint::addition(framework.info.id(), info.executor_id(), group);
-  });
+  if (auto kept = persist_for(framework_id,
+                              [&] {
+                                return checkpoint::addition(framework.info.id(),
+                                                            info.executor_id(), group);
+                              });
+      !kept) {
+    refuse_launch(framework, info, group, false,
+                  "the agent cannot checkpoint the tasks: " + kept.error().message);
+    // An executor launched for them alone has nothing to run.
+    if (!executor->has_live_tasks())
+      shutdown_executor(framework, *executor);
+    return;
+  }
   if (executor->state == executor_state::running)
     launch_group(*executor, std::move(group));
   else
     executor->queued.push_back(std::move(group));
+}
+
+void agent_process::refuse_launch(agent_framework& framework,
+                                  const v1::ExecutorInfo& info,
+                                  const v1::TaskGroupInfo& group, bool executor_counted,
+                                  const std::string& why) {
+  log(runtime::log_level::warning,
+      "cannot launch tasks on executor " + info.executor_id().value() + ": " + why);
+  fail_tasks(framework.info.id(), info.executor_id(), group, v1::TASK_FAILED,
+             v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, why);
+  if (!executor_counted)
+    return;
+  report_executor_exited(framework.info.id(), info.executor_id(), std::nullopt);
+  forget_idle_framework(framework.info.id().value());
 }
 
 void agent_process::on_kill_task(const address& from, const internal::KillTask& msg) {
@@ -509,10 +535,12 @@ void agent_process::on_acknowledgement(
                                     msg.uuid());
   if (!acked)
     return;
-  persist_for(msg.framework_id().value(), [&] {
+  // Unkept, a restart sends the update again: a duplicate, which
+  // frameworks take (Mesos's at-least-once).
+  static_cast<void>(persist_for(msg.framework_id().value(), [&] {
     return checkpoint::acknowledgement(msg.framework_id().value(),
                                        msg.task_id().value(), msg.uuid());
-  });
+  }));
   if (!common::is_terminal(acked->status().state()))
     return;
   auto [framework, executor] =
@@ -533,7 +561,8 @@ void agent_process::on_update_framework(const address& from,
     departed->second = msg.framework_info();
   if (auto framework = frameworks_.find(id); framework != frameworks_.end()) {
     framework->second.info = msg.framework_info();
-    persist(checkpoint::framework(msg.framework_info()));
+    // Unkept, a restart has the older info until the master sends it again.
+    static_cast<void>(persist(checkpoint::framework(msg.framework_info())));
   }
   // Its scheduler is back: what it missed meanwhile need not wait for the
   // next retry.
@@ -547,7 +576,9 @@ void agent_process::on_shutdown_framework(const address& from,
   auto framework = frameworks_.find(msg.framework_id().value());
   updates_.remove_framework(msg.framework_id().value());
   departed_frameworks_.erase(msg.framework_id().value());
-  persist(checkpoint::removal(msg.framework_id()));
+  // Unkept, a restart takes the framework's executors back, and the master,
+  // which tore the framework down, has them shut down again.
+  static_cast<void>(persist(checkpoint::removal(msg.framework_id())));
   if (framework == frameworks_.end())
     return;
   for (auto& [executor_id, executor] : framework->second.executors) {

@@ -158,14 +158,18 @@ class agent_process : public runtime::process {
   /// could not be checkpointed (it is sent all the same).
   bool queue_update(const v1::FrameworkID& framework, const v1::ExecutorID& executor,
                     v1::TaskStatus status);
-  /// Keeps `op` in the checkpoint; logs and returns false if it cannot.
-  bool persist(const internal::CheckpointOperation& op);
+  /// Keeps `op` in the checkpoint; logs and says why if it cannot. Each
+  /// caller decides what a failure means: a launch fails, a lost record of
+  /// an end or an acknowledgement is made up for after a restart.
+  runtime::expected<void> persist(const internal::CheckpointOperation& op);
   /// Keeps the operation `build()` makes if the checkpoint keeps framework
   /// `framework_id`, and builds nothing otherwise (frameworks that do not
   /// checkpoint pay no copy on their hot path).
   template <class Build>
-  bool persist_for(const std::string& framework_id, Build build) {
-    return !checkpoint_.keeps(framework_id) || persist(build());
+  runtime::expected<void> persist_for(const std::string& framework_id, Build build) {
+    if (!checkpoint_.keeps(framework_id))
+      return {};
+    return persist(build());
   }
   /// Forgets framework `framework_id` if it has no executor left, keeping
   /// its info while its last updates are on their way.
@@ -196,8 +200,15 @@ class agent_process : public runtime::process {
                            const v1::executor::Call::Subscribe& subscribe);
   void executor_update(agent_framework& framework, executor_record& executor,
                        const v1::executor::Call::Update& update);
-  executor_record* launch_executor(agent_framework& framework,
-                                   const v1::ExecutorInfo& info);
+  /// Launches an executor and keeps its launch in the checkpoint; a launch
+  /// the checkpoint cannot keep is undone, for a restart would forget it.
+  runtime::expected<executor_record*> launch_executor(agent_framework& framework,
+                                                      const v1::ExecutorInfo& info);
+  /// Fails the tasks of `group`, which cannot run; `executor_counted`: the
+  /// master counted a new executor's resources, which come back.
+  void refuse_launch(agent_framework& framework, const v1::ExecutorInfo& info,
+                     const v1::TaskGroupInfo& group, bool executor_counted,
+                     const std::string& why);
   void launch_group(executor_record& executor, v1::TaskGroupInfo group);
   void watch_idleness(agent_framework& framework, executor_record& executor);
   // Looks `d` from now whether the executor has been idle for the idle

@@ -15,9 +15,10 @@ using operation = internal::CheckpointOperation;
 
 }  // namespace
 
-runtime::expected<checkpoint> checkpoint::recover(const std::string& directory) {
+runtime::expected<checkpoint> checkpoint::recover(const std::string& directory,
+                                                  runtime::file_system& fs) {
   runtime::record_log::contents found;
-  auto log = runtime::record_log::open(directory, found);
+  auto log = runtime::record_log::open(directory, found, fs);
   if (!log)
     return log.error();
   checkpoint result;

@@ -30,7 +30,9 @@ class checkpoint {
 
   /// Recovers what is kept in `directory`, creating it if it is not there;
   /// fails with a message naming what is damaged.
-  static runtime::expected<checkpoint> recover(const std::string& directory);
+  static runtime::expected<checkpoint> recover(
+      const std::string& directory,
+      runtime::file_system& fs = runtime::real_file_system());
 
   /// Returns whether operations survive the agent.
   bool persistent() const noexcept { return log_.has_value(); }

@@ -20,8 +20,8 @@ std::string agent_process::sandbox_of(const std::string& framework_id,
          framework_id + "/executors/" + executor_id + "/runs/" + container_id;
 }
 
-executor_record* agent_process::launch_executor(agent_framework& framework,
-                                                const v1::ExecutorInfo& info) {
+runtime::expected<executor_record*> agent_process::launch_executor(
+    agent_framework& framework, const v1::ExecutorInfo& info) {
   auto framework_id = framework.info.id().value();
   auto executor_id = info.executor_id().value();
   container_spec spec;
@@ -41,20 +41,23 @@ executor_record* agent_process::launch_executor(agent_framework& framework,
                          .count()) +
       "ms";
   auto launched = containerizer_->launch(spec);
-  if (!launched) {
-    log(runtime::log_level::warning,
-        "cannot launch executor " + executor_id + ": " + launched.error().message);
-    return nullptr;
-  }
-  persist_for(framework_id, [&] {
-    internal::CheckpointedExecutor kept;
-    *kept.mutable_info() = info;
-    kept.set_container_id(spec.container_id);
-    kept.set_sandbox(spec.sandbox);
-    kept.set_pid(launched->pid);
-    kept.set_start_time(launched->start_time);
-    return checkpoint::launch(std::move(kept));
+  if (!launched)
+    return runtime::failure{"cannot launch executor " + executor_id + ": " +
+                            launched.error().message};
+  auto kept = persist_for(framework_id, [&] {
+    internal::CheckpointedExecutor record;
+    *record.mutable_info() = info;
+    record.set_container_id(spec.container_id);
+    record.set_sandbox(spec.sandbox);
+    record.set_pid(launched->pid);
+    record.set_start_time(launched->start_time);
+    return checkpoint::launch(std::move(record));
   });
+  if (!kept) {
+    containerizer_->destroy(spec.container_id);
+    return runtime::failure{"cannot checkpoint the launch of executor " + executor_id +
+                            ": " + kept.error().message};
+  }
   auto& executor = framework.executors[executor_id];
   executor.info = info;
   executor.container_id = spec.container_id;
@@ -373,7 +376,9 @@ void agent_process::container_ended(const container_termination& ended) {
     report_executor_exited(
         framework->info.id(), executor->info.executor_id(),
         ended.status_known ? std::optional<int>(ended.status) : std::nullopt);
-  persist(checkpoint::end(framework_id, executor_id, ended.container_id));
+  // Unkept, a restart finds the executor's process gone and ends it again.
+  static_cast<void>(
+      persist(checkpoint::end(framework_id, executor_id, ended.container_id)));
   auto info = executor->info;
   framework->executors.erase(executor_id);
   if (relaunch_with.empty()) {

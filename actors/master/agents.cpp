@@ -456,9 +456,10 @@ void master_process::mark_unreachable(const std::string& agent_id,
     cancel(agent.reconnect_timer);
   agent.reconnect_timer = 0;
   // Many agents may go at once (their reregistration window closed): they
-  // share a flush.
-  persist(registry::unreachability(agent_id, now_nanoseconds()),
-          "agent " + agent_id + " as unreachable", true);
+  // share a flush. Unkept, a restarted master waits for the agent to
+  // reregister and makes it unreachable again when it does not.
+  static_cast<void>(persist(registry::unreachability(agent_id, now_nanoseconds()),
+                            "agent " + agent_id + " as unreachable", true));
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
              "agent " + agent_id + " is unreachable: " + why);
   for (auto& [framework_id, framework] : frameworks_)

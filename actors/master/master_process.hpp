@@ -97,8 +97,8 @@ class master_process : public runtime::process {
   runtime::expected<void> keep(const internal::RegistryOperation& op,
                                const std::string& what, bool deferred = false);
   /// Same as `keep`; logs and returns false if it cannot.
-  bool persist(const internal::RegistryOperation& op, const std::string& what,
-               bool deferred = false);
+  [[nodiscard]] bool persist(const internal::RegistryOperation& op,
+                             const std::string& what, bool deferred = false);
   /// Runs `fn` once every operation the registry took is on disk: at once
   /// if it is, else after the next flush. Deferred operations are flushed
   /// once the messages already queued are handled, so that a burst of

@@ -6,9 +6,10 @@
 
 namespace mensa::master {
 
-runtime::expected<registry> registry::recover(const std::string& directory) {
+runtime::expected<registry> registry::recover(const std::string& directory,
+                                              runtime::file_system& fs) {
   runtime::record_log::contents found;
-  auto log = runtime::record_log::open(directory, found);
+  auto log = runtime::record_log::open(directory, found, fs);
   if (!log)
     return log.error();
   return recover(std::make_unique<runtime::record_log>(std::move(*log)), found);

@@ -11,6 +11,7 @@
 #include "mensa/internal/registry.pb.h"
 #include "runtime/expected.hpp"
 #include "runtime/durable_log.hpp"
+#include "runtime/file_system.hpp"
 
 namespace mensa::master {
 
@@ -31,7 +32,9 @@ class registry {
 
   /// Recovers the registry kept in `directory`, creating it if it is not
   /// there; fails with a message naming what is damaged.
-  static runtime::expected<registry> recover(const std::string& directory);
+  static runtime::expected<registry> recover(
+      const std::string& directory,
+      runtime::file_system& fs = runtime::real_file_system());
 
   /// Recovers the registry kept in `log`, which found `found` when opened;
   /// fails with a message naming what is damaged.

@@ -49,11 +49,14 @@ inline v1::FrameworkInfo make_framework(const std::string& name) {
 class test_cluster {
  public:
   /// A cluster whose master keeps its registry in `registry_dir` (in
-  /// memory when empty).
+  /// memory when empty), on `disk` (with the agents' checkpoints; the real
+  /// file system when null).
   explicit test_cluster(uint64_t seed = 1, master::master_options master_options = {},
                         allocator::allocator_options allocator_options = {},
-                        std::string registry_dir = {})
+                        std::string registry_dir = {},
+                        runtime::file_system* disk = nullptr)
       : h(seed),
+        disk(disk != nullptr ? disk : &runtime::real_file_system()),
         master_options_(std::move(master_options)),
         allocator_options_(std::move(allocator_options)),
         registry_dir_(std::move(registry_dir)) {
@@ -65,11 +68,14 @@ class test_cluster {
   }
 
   /// Kills the master and its allocator, as SIGKILL would, and starts them
-  /// again on the same address with what the registry kept.
-  void restart_master() {
+  /// again on the same address with what the registry kept; `while_down`
+  /// runs in between (a crash of the disk, say).
+  void restart_master(const std::function<void()>& while_down = {}) {
     for (auto* name : {"master", "allocator"})
       caf::anon_send_exit(master_node->find(name), caf::exit_reason::kill);
     h.settle();
+    if (while_down)
+      while_down();
     start_master();
   }
 
@@ -88,8 +94,8 @@ class test_cluster {
     if (configure)
       configure(options);
     agent_options.push_back(options);
-    auto self = h.spawn<agent::agent_process>(n, "agent", std::move(options),
-                                              kept_checkpoint(agent_options.back()));
+    auto self = h.spawn<agent::agent_process>(
+        n, "agent", std::move(options), kept_checkpoint(agent_options.back(), *disk));
     agents.push_back(self);
     return self;
   }
@@ -102,7 +108,7 @@ class test_cluster {
     caf::anon_send_exit(n.find("agent"), caf::exit_reason::kill);
     h.settle();
     h.spawn<agent::agent_process>(n, "agent", agent_options.at(index),
-                                  kept_checkpoint(agent_options.at(index)));
+                                  kept_checkpoint(agent_options.at(index), *disk));
   }
 
   /// Adds a framework whose scheduler records into `log`.
@@ -137,16 +143,21 @@ class test_cluster {
     h.settle();
   }
 
-  /// What the agent with `options` kept in its work directory, if any.
-  static agent::checkpoint kept_checkpoint(const agent::agent_options& options) {
+  /// What the agent with `options` kept in its work directory, if any, on
+  /// `fs`.
+  static agent::checkpoint kept_checkpoint(
+      const agent::agent_options& options,
+      runtime::file_system& fs = runtime::real_file_system()) {
     if (options.work_dir.empty())
       return {};
-    auto kept = agent::checkpoint::recover(options.work_dir + "/meta");
+    auto kept = agent::checkpoint::recover(options.work_dir + "/meta", fs);
     REQUIRE_MESSAGE(kept, (kept ? "" : kept.error().message));
     return std::move(*kept);
   }
 
   runtime::testing::harness h;
+  /// Where the agents' checkpoints and the master's registry are kept.
+  runtime::file_system* disk;
   runtime::node* master_node = nullptr;
   runtime::node* framework_node = nullptr;
   address master_address;
@@ -159,7 +170,7 @@ class test_cluster {
   void start_master() {
     master::registry kept;
     if (!registry_dir_.empty()) {
-      auto recovered = master::registry::recover(registry_dir_);
+      auto recovered = master::registry::recover(registry_dir_, *disk);
       REQUIRE_MESSAGE(recovered, (recovered ? "" : recovered.error().message));
       kept = std::move(*recovered);
     }

@@ -78,7 +78,7 @@ struct framework_here {
     auto cfg = std::make_unique<runtime::node_config>();
     cfg->logging_level = "warning";
     node = std::move(*runtime::node::start(std::move(cfg)));
-    node->spawn<test::test_scheduler>("framework", master, info, &log);
+    REQUIRE(node->spawn<test::test_scheduler>("framework", master, info, &log));
   }
 
   template <class F>
