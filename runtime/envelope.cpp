@@ -73,13 +73,14 @@ void envelope::write_wire(std::string& type, std::string& payload) const {
   serialized_envelopes.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::size_t envelope::payload_size() const {
+  return wire_ ? wire_->payload.size() : message_ ? message_->ByteSizeLong() : 0;
+}
+
 std::size_t envelope::wire_size() const {
   // Sizes of sender, type and payload, two integers and a flag.
   constexpr std::size_t framing = 3 * 5 + 8 + 8 + 1;
-  auto payload_size = wire_      ? wire_->payload.size()
-                      : message_ ? message_->ByteSizeLong()
-                                 : 0;
-  return sender_text().size() + type_name().size() + payload_size + framing;
+  return sender_text().size() + type_name().size() + payload_size() + framing;
 }
 
 std::string envelope::describe() const {

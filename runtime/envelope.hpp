@@ -91,6 +91,10 @@ class envelope {
   /// serializing a local message (and counting it) or copying wire bytes.
   void write_wire(std::string& type, std::string& payload) const;
 
+  /// Returns the size of the payload: its bytes, or the serialized size of
+  /// a local message.
+  std::size_t payload_size() const;
+
   /// Returns about how many bytes this envelope takes on the wire: its
   /// payload (serialized size of a local message), sender and type, and a
   /// few bytes of framing.

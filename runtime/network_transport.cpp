@@ -23,6 +23,8 @@ network_transport::network_transport(caf::actor_system& sys,
 }
 
 network_transport::~network_transport() {
+  // No deadline fires into a network thread that is going away.
+  guard_->stop();
   caf::anon_send_exit(middleman_, caf::exit_reason::user_shutdown);
 }
 

@@ -265,10 +265,10 @@ void process::deliver(const address& to, peer_state& state, envelope e) {
   // anyway, and a batch is flushed before it grows past the limit.
   auto bytes = e.wire_size();
   auto limit = node_.config().max_message_size;
-  if (bytes > limit) {
+  if (auto payload = e.payload_size(); payload > limit) {
     drop(drop_reason::oversize, e,
-         std::to_string(bytes) + " bytes exceed the limit of " + std::to_string(limit) +
-             " (--max_message_size)");
+         std::to_string(payload) + " bytes exceed the limit of " +
+             std::to_string(limit) + " (--max_message_size)");
     return;
   }
   if (!state.outbox.empty() && state.outbox_bytes + bytes > limit)

@@ -13,24 +13,54 @@ namespace {
 // deeper than this are refused: CAF parses them recursively.
 constexpr int max_nesting = 4;
 
+// Actor handles a frame may hold: each one becomes a proxy.
+constexpr int max_handles = 16;
+
+// What CAF's parsed form of a payload may take, per byte of it, and beyond.
+constexpr std::size_t cost_per_byte = 10;
+constexpr std::size_t cost_allowance = 64 * 1024;
+
+// Rough sizes of what CAF builds, for the cost of a payload: a string, a
+// value in a message, an envelope (with its shared wire form and parsed
+// address), an actor handle (a proxy and its bookkeeping).
+constexpr std::size_t string_cost = 32;
+constexpr std::size_t value_cost = 64;
+constexpr std::size_t envelope_cost = 256;
+constexpr std::size_t handle_cost = 1024;
+
+// Bytes of a default node id: implementation atom, process id, host id.
+constexpr std::size_t node_id_size = 8 + 4 + 20;
+
 // Reads CAF 0.17's binary format (binary_serializer): integers big-endian
 // at their full width, sequence sizes as little-endian base-128 varints of
 // at most 32 bits, strings as a size and their bytes, fixed arrays as their
 // elements. Every read fails once the bytes run out; the first failure
-// sticks, with the reason.
+// sticks, with the reason. It adds up what CAF would build meanwhile.
 class wire_cursor {
  public:
-  explicit wire_cursor(std::string_view bytes) : rest_(bytes) {}
+  wire_cursor(std::string_view bytes, const frame_context& context)
+      : rest_(bytes), context_(context) {}
 
   bool ok() const noexcept { return problem_.empty(); }
   bool at_end() const noexcept { return rest_.empty(); }
   std::size_t remaining() const noexcept { return rest_.size(); }
   const std::string& problem() const noexcept { return problem_; }
+  std::size_t cost() const noexcept { return cost_; }
+  const frame_context& context() const noexcept { return context_; }
 
   bool fail(std::string why) {
     if (problem_.empty())
       problem_ = std::move(why);
     return false;
+  }
+
+  void add_cost(std::size_t bytes) noexcept { cost_ += bytes; }
+
+  bool handle() {
+    if (++handles_ > max_handles)
+      return fail("more than " + std::to_string(max_handles) + " actor handles");
+    add_cost(handle_cost);
+    return true;
   }
 
   bool skip(std::size_t n, const char* what) {
@@ -42,13 +72,21 @@ class wire_cursor {
     return true;
   }
 
-  bool integer(uint64_t& out, std::size_t width, const char* what) {
+  bool bytes(std::string_view& out, std::size_t n, const char* what) {
     auto start = rest_;
-    if (!skip(width, what))
+    if (!skip(n, what))
+      return false;
+    out = start.substr(0, n);
+    return true;
+  }
+
+  bool integer(uint64_t& out, std::size_t width, const char* what) {
+    std::string_view raw;
+    if (!bytes(raw, width, what))
       return false;
     out = 0;
-    for (std::size_t i = 0; i < width; ++i)
-      out = (out << 8) | static_cast<unsigned char>(start[i]);
+    for (auto c : raw)
+      out = (out << 8) | static_cast<unsigned char>(c);
     return true;
   }
 
@@ -74,11 +112,8 @@ class wire_cursor {
     std::size_t n = 0;
     if (!sequence_size(n, what))
       return false;
-    auto start = rest_;
-    if (!skip(n, what))
-      return false;
-    out = start.substr(0, n);
-    return true;
+    add_cost(string_cost + n);
+    return bytes(out, n, what);
   }
 
   bool string(const char* what) {
@@ -88,26 +123,40 @@ class wire_cursor {
 
  private:
   std::string_view rest_;
+  const frame_context& context_;
   std::string problem_;
+  std::size_t cost_ = 0;
+  int handles_ = 0;
 };
 
 // A node: an implementation atom, then (for the default one) a process id
-// and a 20-byte host id.
+// and a 20-byte host id. Once the connection's peer is known, only it and
+// this node may be named.
 bool node_id(wire_cursor& in) {
-  uint64_t implementation = 0;
-  if (!in.u64(implementation, "a node id"))
+  std::string_view raw;
+  if (!in.bytes(raw, 8, "a node id"))
     return false;
+  uint64_t implementation = 0;
+  for (auto c : raw)
+    implementation = (implementation << 8) | static_cast<unsigned char>(c);
   if (implementation == static_cast<uint64_t>(caf::atom("")))
     return true;
-  if (implementation == static_cast<uint64_t>(caf::atom("default")))
-    return in.skip(4 + 20, "a node id");
-  return in.fail("a node id of an implementation mensa does not use");
+  if (implementation != static_cast<uint64_t>(caf::atom("default")))
+    return in.fail("a node id of an implementation mensa does not use");
+  auto start = raw.data();
+  if (!in.skip(4 + 20, "a node id"))
+    return false;
+  std::string_view id(start, node_id_size);
+  auto& context = in.context();
+  if (!context.peer_node.empty() && id != context.peer_node && id != context.local_node)
+    return in.fail("it names a node other than the two ends of its connection");
+  return true;
 }
 
 // An actor handle (strong or weak, or an actor_addr): its id and node.
 bool actor_handle(wire_cursor& in) {
   uint64_t id = 0;
-  return in.u64(id, "an actor id") && node_id(in);
+  return in.handle() && in.u64(id, "an actor id") && node_id(in);
 }
 
 bool message(wire_cursor& in, int depth);
@@ -134,6 +183,7 @@ bool sequence(wire_cursor& in, const char* what, F element) {
 
 // mensa.envelope: sender, type, payload, stream, sequence, ack flag.
 bool envelope(wire_cursor& in) {
+  in.add_cost(envelope_cost);
   return in.string("an envelope's sender") && in.string("an envelope's type") &&
          in.string("an envelope's payload") && in.skip(8 + 8 + 1, "an envelope");
 }
@@ -141,8 +191,10 @@ bool envelope(wire_cursor& in) {
 using value_reader = bool (*)(wire_cursor&, int depth);
 
 // The types a mensa node puts into a message, by the name CAF writes for
-// them. Everything else (byte buffers, which CAF sizes before it reads them;
-// stream and group messages, which carry state of their own) is refused.
+// them. Everything else is refused: byte buffers (CAF sizes them before it
+// reads them), stream and group messages (state of their own), exits and
+// downs (mensa's nodes watch each other through monitors, which BASP
+// carries as operations of its own; an exit would kill the actor it names).
 const std::unordered_map<std::string_view, value_reader>& wire_types() {
   static const std::unordered_map<std::string_view, value_reader> types = {
       {"mensa.envelope", [](wire_cursor& in, int) { return envelope(in); }},
@@ -152,27 +204,13 @@ const std::unordered_map<std::string_view, value_reader>& wire_types() {
        }},
       {"@atom", [](wire_cursor& in, int) { return in.skip(8, "an atom"); }},
       {"@str", [](wire_cursor& in, int) { return in.string("a string"); }},
-      {"@strvec",
-       [](wire_cursor& in, int) {
-         return sequence(in, "a string list", [&] { return in.string("a string"); });
-       }},
-      {"@strset",
-       [](wire_cursor& in, int) {
-         return sequence(in, "a string set", [&] { return in.string("a string"); });
-       }},
       {"@actor", [](wire_cursor& in, int) { return actor_handle(in); }},
       {"@strong_actor_ptr", [](wire_cursor& in, int) { return actor_handle(in); }},
-      {"@weak_actor_ptr", [](wire_cursor& in, int) { return actor_handle(in); }},
       {"@addr", [](wire_cursor& in, int) { return actor_handle(in); }},
       {"@node", [](wire_cursor& in, int) { return node_id(in); }},
       {"@error", [](wire_cursor& in, int depth) { return error_value(in, depth); }},
-      {"@exit", [](wire_cursor& in,
-                   int depth) { return actor_handle(in) && error_value(in, depth); }},
-      {"@down", [](wire_cursor& in,
-                   int depth) { return actor_handle(in) && error_value(in, depth); }},
       {"@message", [](wire_cursor& in, int depth) { return message(in, depth + 1); }},
       {"@message_id", [](wire_cursor& in, int) { return in.skip(8, "a message id"); }},
-      {"@unit", [](wire_cursor&, int) { return true; }},
       {"bool", [](wire_cursor& in, int) { return in.skip(1, "a bool"); }},
       {"@u8", [](wire_cursor& in, int) { return in.skip(1, "an integer"); }},
       {"@i8", [](wire_cursor& in, int) { return in.skip(1, "an integer"); }},
@@ -208,6 +246,10 @@ bool message(wire_cursor& in, int depth) {
   if (names.substr(0, prefix.size()) != prefix)
     return in.fail("a message's type names do not start with @<>+");
   names.remove_prefix(prefix.size());
+  // A link or unlink request: CAF treats its actor as a proxy, whatever it
+  // is, and mensa's nodes never link across nodes.
+  if (depth == 0 && names == "@atom+@strong_actor_ptr")
+    return in.fail("a message asks to link or unlink actors");
   auto& types = wire_types();
   while (true) {
     auto end = names.find('+');
@@ -216,6 +258,7 @@ bool message(wire_cursor& in, int depth) {
     if (reader == types.end())
       return in.fail("a message holds a type mensa does not exchange: '" +
                      std::string(name.substr(0, 64)) + "'");
+    in.add_cost(value_cost);
     if (!reader->second(in, depth))
       return false;
     if (end == std::string_view::npos)
@@ -240,12 +283,13 @@ bool payload_of(basp_operation op, wire_cursor& in) {
                       [&] { return in.string("an interface"); });
     }
     case basp_operation::client_handshake:
+      return node_id(in);
     case basp_operation::monitor_message:
-      return node_id(in) && (op == basp_operation::client_handshake || node_id(in));
+      return node_id(in) && node_id(in);
     case basp_operation::direct_message:
       return forwarding_stack(in) && message(in, 0);
     case basp_operation::routed_message:
-      return node_id(in) && node_id(in) && forwarding_stack(in) && message(in, 0);
+      return in.fail("a routed message (mensa's nodes talk directly)");
     case basp_operation::down_message:
       return node_id(in) && node_id(in) && error_value(in, 0);
     case basp_operation::heartbeat:
@@ -274,15 +318,30 @@ basp_header read_basp_header(const char* bytes) noexcept {
 }
 
 std::optional<std::string> basp_payload_problem(const basp_header& header,
-                                                std::string_view payload) {
+                                                std::string_view payload,
+                                                const frame_context& context) {
   if (!header.known_operation())
     return "unknown operation " + std::to_string(header.operation);
-  wire_cursor in(payload);
+  wire_cursor in(payload, context);
   if (!payload_of(header.op(), in))
     return in.problem();
   if (!in.at_end())
     return std::to_string(in.remaining()) + " bytes follow the payload's content";
+  if (in.cost() > cost_per_byte * payload.size() + cost_allowance)
+    return "its " + std::to_string(payload.size()) + " bytes would take about " +
+           std::to_string(in.cost()) + " bytes of memory once parsed";
   return std::nullopt;
+}
+
+std::optional<std::string_view> handshake_node(std::string_view payload) {
+  if (payload.size() < node_id_size)
+    return std::nullopt;
+  uint64_t implementation = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    implementation = (implementation << 8) | static_cast<unsigned char>(payload[i]);
+  if (implementation != static_cast<uint64_t>(caf::atom("default")))
+    return std::nullopt;
+  return payload.substr(0, node_id_size);
 }
 
 }  // namespace mensa::runtime::port

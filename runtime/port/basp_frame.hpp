@@ -58,13 +58,36 @@ struct basp_header {
 /// Reads a header from `basp_header_size` bytes.
 basp_header read_basp_header(const char* bytes) noexcept;
 
+/// The nodes a frame's payload may name: the two ends of its connection.
+/// Node ids are compared as CAF writes them (see `handshake_node`).
+struct frame_context {
+  /// This node.
+  std::string_view local_node;
+  /// The peer, as its first handshake named it; empty before, when any
+  /// node id passes.
+  std::string_view peer_node;
+};
+
 /// Returns why `payload` may not be handed to CAF as the payload of a frame
-/// with `header`, or nothing when it may. The check reads the payload as
-/// CAF 0.17 would and refuses what CAF would parse unsafely: a length or
-/// count beyond the payload, a type outside mensa's wire vocabulary (CAF's
-/// byte buffers, streams and groups among them), messages nested deeper than
-/// four levels, bytes left over.
+/// with `header` on a connection described by `context`, or nothing when it
+/// may. The check reads the payload as CAF 0.17 would and refuses what CAF
+/// would parse unsafely or what lets a peer grow a node without bound:
+/// - a length or count beyond the payload, or bytes left over;
+/// - a type outside mensa's wire vocabulary (CAF's byte buffers, streams,
+///   groups, links and exits among them) or messages nested deeper than
+///   four levels;
+/// - a payload whose parsing would take more than ten times its size in
+///   memory (empty strings, one-byte elements);
+/// - more than 16 actor handles (each one a proxy), or a node other than
+///   the connection's two ends (each one a route and helper actors);
+/// - a routed message (mensa's nodes talk directly).
 std::optional<std::string> basp_payload_problem(const basp_header& header,
-                                                std::string_view payload);
+                                                std::string_view payload,
+                                                const frame_context& context = {});
+
+/// Returns the node id a handshake's payload begins with, as CAF writes it
+/// (implementation atom, process id, host id), or nothing when it does not
+/// begin with a node id of CAF's default kind.
+std::optional<std::string_view> handshake_node(std::string_view payload);
 
 }  // namespace mensa::runtime::port

@@ -7,18 +7,29 @@ deadline_thread::deadline_thread() {
 }
 
 deadline_thread::~deadline_thread() {
+  stop();
+}
+
+void deadline_thread::stop() {
   {
     std::lock_guard<std::mutex> guard(mutex_);
-    stopping_ = true;
+    if (stopped_)
+      return;
+    stopping_ = stopped_ = true;
   }
   wake_.notify_all();
   thread_.join();
+  std::lock_guard<std::mutex> guard(mutex_);
+  due_.clear();
+  by_id_.clear();
 }
 
 deadline_thread::id deadline_thread::after(clock::duration delay,
                                            std::function<void()> fn) {
   std::lock_guard<std::mutex> guard(mutex_);
   auto which = next_id_++;
+  if (stopped_)
+    return which;
   auto deadline = clock::now() + delay;
   auto earliest = due_.empty() || deadline < due_.begin()->first.first;
   due_.emplace(std::make_pair(deadline, which), std::move(fn));

@@ -26,8 +26,12 @@ class deadline_thread {
   /// Starts the thread.
   deadline_thread();
 
-  /// Stops the thread; callbacks not yet due never run.
+  /// Stops the thread (see `stop`).
   ~deadline_thread();
+
+  /// Stops the thread: callbacks not yet due never run, and none scheduled
+  /// later does. Idempotent.
+  void stop();
 
   deadline_thread(const deadline_thread&) = delete;
   deadline_thread& operator=(const deadline_thread&) = delete;
@@ -47,6 +51,7 @@ class deadline_thread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool stopped_ = false;
   id next_id_ = 1;
   std::map<std::pair<clock::time_point, id>, std::function<void()>> due_;
   std::map<id, clock::time_point> by_id_;

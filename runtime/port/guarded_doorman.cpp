@@ -17,20 +17,59 @@ bool guarded_accept::try_accept(native_socket& result, native_socket fd) {
   result = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
   if (result != invalid_native_socket)
     return true;
-  if (errno == EMFILE || errno == ENFILE)
-    doorman->guard().shed_connection(fd);
-  return false;
+  switch (errno) {
+    case EAGAIN:
+    case EINTR:
+    case ECONNABORTED:
+      // Nothing to take, or the connection went: nothing waits.
+      return false;
+    case EMFILE:
+    case ENFILE:
+      if (doorman->guard().shed_connection(fd))
+        return false;
+      [[fallthrough]];
+    default:
+      // The connection still waits, and would wake the loop again at once.
+      doorman->pause_accepting();
+      return false;
+  }
 }
 
 guarded_doorman::guarded_doorman(caf::io::network::default_multiplexer& mpx,
                                  native_socket fd, std::shared_ptr<port_guard> guard)
     : caf::io::doorman(caf::io::network::accept_hdl_from_socket(fd)),
       guard_(std::move(guard)),
-      acceptor_(mpx, fd, guarded_accept{this}) {
+      acceptor_(mpx, fd, guarded_accept{this}),
+      alive_(std::make_shared<guarded_doorman*>(this)) {
   // nop
 }
 
-guarded_doorman::~guarded_doorman() = default;
+guarded_doorman::~guarded_doorman() {
+  *alive_ = nullptr;
+  guard_->clock().cancel(resume_);
+}
+
+void guarded_doorman::pause_accepting() {
+  if (paused_)
+    return;
+  paused_ = true;
+  acceptor_.passivate();
+  auto* mpx = &acceptor_.backend();
+  auto alive = alive_;
+  resume_ = guard_->clock().after(std::chrono::milliseconds(100), [mpx, alive] {
+    mpx->post([alive] {
+      if (*alive != nullptr)
+        (*alive)->resume_accepting();
+    });
+  });
+}
+
+void guarded_doorman::resume_accepting() {
+  paused_ = false;
+  resume_ = 0;
+  if (!detached())
+    acceptor_.activate(this);
+}
 
 bool guarded_doorman::new_connection() {
   auto fd = acceptor_.accepted_socket();
@@ -55,6 +94,7 @@ bool guarded_doorman::new_connection() {
   auto scribe = caf::make_counted<guarded_scribe>(
       mpx, fd, guarded_scribe::side::accepted, guard_, std::move(tls),
       std::move(ticket), caf::intrusive_ptr<guarded_doorman>(this));
+  unattached_.insert(scribe.get());
   scribe->start_accepted();
   return true;
 }
@@ -62,6 +102,7 @@ bool guarded_doorman::new_connection() {
 bool guarded_doorman::attach(caf::execution_unit* ctx, guarded_scribe* scribe) {
   if (detached())
     return false;
+  unattached_.erase(scribe);
   auto hdl = scribe->hdl();
   parent()->add_scribe(caf::io::scribe_ptr(scribe));
   doorman::new_connection(ctx, hdl);
@@ -69,6 +110,10 @@ bool guarded_doorman::attach(caf::execution_unit* ctx, guarded_scribe* scribe) {
 }
 
 void guarded_doorman::graceful_shutdown() {
+  guard_->clock().cancel(resume_);
+  // No broker will close them: they end now, and the event loop with them.
+  for (auto* scribe : unattached_)
+    scribe->shut_down_socket();
   acceptor_.graceful_shutdown();
   detach(&acceptor_.backend(), false);
 }

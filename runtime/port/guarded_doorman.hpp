@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "caf/io/doorman.hpp"
@@ -15,8 +16,9 @@ class guarded_scribe;
 
 /// How a guarded doorman accepts: like CAF's TCP policy, except that a
 /// process out of file descriptors sheds the waiting connection (through
-/// the guard's spare descriptor) instead of leaving it to wake the event
-/// loop again and again.
+/// the guard's spare descriptor), and an accept that keeps failing pauses
+/// the doorman for a moment, instead of leaving the connection to wake the
+/// event loop again and again.
 struct guarded_accept {
   guarded_doorman* doorman = nullptr;
 
@@ -44,6 +46,13 @@ class guarded_doorman final : public caf::io::doorman {
   /// handshake. Returns false when the doorman is closed.
   bool attach(caf::execution_unit* ctx, guarded_scribe* scribe);
 
+  /// Forgets `scribe`, an accepted connection that ends before it was
+  /// attached.
+  void forget(guarded_scribe* scribe) noexcept { unattached_.erase(scribe); }
+
+  /// Stops accepting for a moment (accepting fails, the connection stays).
+  void pause_accepting();
+
   bool new_connection() override;
   void graceful_shutdown() override;
   void launch() override;
@@ -56,8 +65,17 @@ class guarded_doorman final : public caf::io::doorman {
   port_guard& guard() noexcept { return *guard_; }
 
  private:
+  void resume_accepting();
+
   std::shared_ptr<port_guard> guard_;
   caf::io::network::acceptor_impl<guarded_accept> acceptor_;
+  // Accepted connections no broker owns yet: closed with the doorman.
+  std::set<guarded_scribe*> unattached_;
+  // Points to this doorman while it lives (a resume posted from the
+  // deadline thread checks it on the network thread).
+  std::shared_ptr<guarded_doorman*> alive_;
+  bool paused_ = false;
+  deadline_thread::id resume_ = 0;
 };
 
 }  // namespace mensa::runtime::port

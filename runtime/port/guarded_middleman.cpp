@@ -1,5 +1,6 @@
 #include "runtime/port/guarded_middleman.hpp"
 
+#include "caf/binary_serializer.hpp"
 #include "caf/io/basp_broker.hpp"
 #include "caf/io/middleman.hpp"
 #include "caf/io/middleman_actor_impl.hpp"
@@ -67,6 +68,10 @@ class guarded_middleman_actor final : public caf::io::middleman_actor_impl {
 
 caf::io::middleman_actor spawn_guarded_middleman(caf::actor_system& sys,
                                                  std::shared_ptr<port_guard> guard) {
+  std::vector<char> node;
+  caf::binary_serializer sink{sys, node};
+  static_cast<void>(sink(const_cast<caf::node_id&>(sys.node())));
+  guard->set_local_node(std::string(node.begin(), node.end()));
   auto broker = sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
   // Connecting blocks (as in CAF's own middleman actor): on a thread of its own.
   return sys.spawn<guarded_middleman_actor, caf::detached + caf::hidden>(

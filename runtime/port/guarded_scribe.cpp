@@ -45,6 +45,12 @@ const char* operation_name(uint8_t op) {
 
 }  // namespace
 
+caf::io::network::rw_state socket_io::reported(caf::io::network::rw_state state) {
+  if (state == caf::io::network::rw_state::failure && owner != nullptr)
+    owner->tls_failed();
+  return state;
+}
+
 guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mpx,
                                caf::io::network::native_socket fd, side who,
                                std::shared_ptr<port_guard> guard,
@@ -58,12 +64,20 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mpx,
       side_(who),
       phase_(who == side::accepted ? phase::first_bytes : phase::header),
       peer_(peer_of(fd)),
-      stream_(mpx, fd, socket_io{tls_.get()}),
+      stream_(mpx, fd, socket_io{tls_.get(), this}),
       ticket_(std::move(ticket)) {
-  // nop
+  // As CAF's own scribes: the kernel notices a peer that vanished.
+  static_cast<void>(caf::io::network::keepalive(fd, true));
 }
 
-guarded_scribe::~guarded_scribe() = default;
+guarded_scribe::~guarded_scribe() {
+  if (doorman_)
+    doorman_->forget(this);
+}
+
+void guarded_scribe::shut_down_socket() {
+  ::shutdown(stream_.fd(), SHUT_RDWR);
+}
 
 void guarded_scribe::start_accepted() {
   launched_ = true;
@@ -108,7 +122,25 @@ void guarded_scribe::graceful_shutdown() {
 }
 
 void guarded_scribe::flush() {
+  // A peer that does not read while the node keeps writing to it (answers,
+  // bounced requests) must not grow its write buffer without end.
+  if (!backlog_exceeded_ && stream_.wr_buf().size() > guard_->write_backlog_limit()) {
+    backlog_exceeded_ = true;
+    guard_->dropped(frame_drop::oversize, peer_,
+                    "it has not read " + std::to_string(stream_.wr_buf().size()) +
+                        " bytes written to it; the connection is closed");
+    // The event loop sees the connection end and cleans up as usual.
+    ::shutdown(stream_.fd(), SHUT_RDWR);
+  }
   stream_.flush(this);
+}
+
+void guarded_scribe::tls_failed() {
+  if (identified_ || tls_failure_reported_)
+    return;
+  tls_failure_reported_ = true;
+  guard_->refused(refusal::bad_handshake, peer_,
+                  "its TLS handshake failed: " + tls_->last_error());
 }
 
 std::string guarded_scribe::addr() const {
@@ -182,6 +214,12 @@ bool guarded_scribe::on_header(caf::execution_unit* ctx) {
                                        std::to_string(header_.operation))
                        : refuse(ctx, refusal::bad_handshake,
                                 "its first frame is not a handshake");
+  if (identified_ &&
+      (header_.op() == basp_operation::server_handshake ||
+       (header_.op() == basp_operation::client_handshake && side_ == side::connected)))
+    return close_for(ctx, frame_drop::malformed,
+                     std::string(operation_name(header_.operation)) +
+                         " after the handshake, from the side that does not send it");
   if (!identified_) {
     auto expected = side_ == side::accepted ? basp_operation::client_handshake
                                             : basp_operation::server_handshake;
@@ -223,28 +261,56 @@ bool guarded_scribe::on_payload(caf::execution_unit* ctx, std::size_t n) {
   auto& received = stream_.rd_buf();
   std::string_view payload(received.data(), n);
   if (header_.payload_length > read_step) {
-    large_payload_.insert(large_payload_.end(), received.data(), received.data() + n);
+    // Kept in the steps it came in, and put together once whole: memory
+    // follows the bytes that really arrived.
+    chunks_.emplace_back(received.data(), received.data() + n);
     remaining_ -= n;
     if (remaining_ > 0) {
       read_exactly(std::min<std::size_t>(remaining_, read_step));
       return true;
     }
+    large_payload_.clear();
+    large_payload_.reserve(header_.payload_length);
+    for (auto& chunk : chunks_)
+      large_payload_.insert(large_payload_.end(), chunk.begin(), chunk.end());
+    chunks_ = {};
     payload = std::string_view(large_payload_.data(), large_payload_.size());
   }
-  if (auto problem = basp_payload_problem(header_, payload)) {
+  auto ok = checked_payload(ctx, payload);
+  large_payload_ = {};
+  if (ok)
+    read_next_header();
+  return ok;
+}
+
+bool guarded_scribe::checked_payload(caf::execution_unit* ctx,
+                                     std::string_view payload) {
+  auto handshake = header_.op() == basp_operation::client_handshake ||
+                   header_.op() == basp_operation::server_handshake;
+  if (handshake) {
+    auto node = handshake_node(payload);
+    if (!node)
+      return identified_
+                 ? close_for(ctx, frame_drop::malformed, "a handshake names no node")
+                 : refuse(ctx, refusal::bad_handshake, "its handshake names no node");
+    // A repeated client handshake (CAF's choice of connection) must come
+    // from the same node.
+    if (identified_ && *node != peer_node_)
+      return close_for(ctx, frame_drop::malformed,
+                       "a handshake names another node than the first one");
+    if (!identified_)
+      peer_node_ = std::string(*node);
+  }
+  frame_context context{guard_->local_node(), peer_node_};
+  if (auto problem = basp_payload_problem(header_, payload, context)) {
     if (!identified_)
       return refuse(ctx, refusal::bad_handshake,
                     "its handshake is malformed: " + *problem);
     guard_->dropped(frame_drop::malformed, peer_,
                     std::string(operation_name(header_.operation)) + ": " + *problem);
-    large_payload_ = {};
-    read_next_header();
     return true;
   }
-  auto ok = hand_to_broker(ctx, payload);
-  large_payload_ = {};
-  read_next_header();
-  return ok;
+  return hand_to_broker(ctx, payload);
 }
 
 bool guarded_scribe::on_skipped(std::size_t n) {

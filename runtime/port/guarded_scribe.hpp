@@ -19,25 +19,33 @@
 namespace mensa::runtime::port {
 
 class guarded_doorman;
+class guarded_scribe;
 
 /// The reads and writes of one connection: plain TCP, or through its TLS
-/// session (which must outlive this).
+/// session (which, with its owner, must outlive this).
 struct socket_io {
   tls_session* tls = nullptr;
+  guarded_scribe* owner = nullptr;
 
   caf::io::network::rw_state read_some(std::size_t& result,
                                        caf::io::network::native_socket fd, void* buf,
                                        std::size_t len) {
-    return tls != nullptr ? tls->read_some(result, buf, len)
-                          : caf::policy::tcp::read_some(result, fd, buf, len);
+    if (tls == nullptr)
+      return caf::policy::tcp::read_some(result, fd, buf, len);
+    return reported(tls->read_some(result, buf, len));
   }
 
   caf::io::network::rw_state write_some(std::size_t& result,
                                         caf::io::network::native_socket fd,
                                         const void* buf, std::size_t len) {
-    return tls != nullptr ? tls->write_some(result, buf, len)
-                          : caf::policy::tcp::write_some(result, fd, buf, len);
+    if (tls == nullptr)
+      return caf::policy::tcp::write_some(result, fd, buf, len);
+    return reported(tls->write_some(result, buf, len));
   }
+
+  // A TLS failure (a handshake that did not work, say) is the port's to
+  // count: CAF would only see the connection end.
+  caf::io::network::rw_state reported(caf::io::network::rw_state state);
 
   // OpenSSL may hold decrypted bytes that the socket no longer signals.
   bool must_read_more(caf::io::network::native_socket, std::size_t threshold) {
@@ -80,6 +88,9 @@ class guarded_scribe final : public caf::io::scribe {
   /// Starts reading an accepted connection, before any broker owns it.
   void start_accepted();
 
+  /// Shuts the socket down: the event loop then sees the connection end.
+  void shut_down_socket();
+
   void configure_read(caf::io::receive_policy::config config) override;
   void ack_writes(bool enable) override;
   std::vector<char>& wr_buf() override;
@@ -98,6 +109,7 @@ class guarded_scribe final : public caf::io::scribe {
   bool on_header_bytes(caf::execution_unit* ctx, const char* data, std::size_t n);
   bool on_header(caf::execution_unit* ctx);
   bool on_payload(caf::execution_unit* ctx, std::size_t n);
+  bool checked_payload(caf::execution_unit* ctx, std::string_view payload);
   bool on_skipped(std::size_t n);
   bool hand_to_broker(caf::execution_unit* ctx, std::string_view payload);
   bool deliver(caf::execution_unit* ctx, std::vector<char>& bytes);
@@ -107,6 +119,8 @@ class guarded_scribe final : public caf::io::scribe {
   void read_next_header();
   void read_exactly(std::size_t n);
   void launch();
+  friend struct socket_io;
+  void tls_failed();
 
   std::shared_ptr<port_guard> guard_;
   std::unique_ptr<tls_session> tls_;
@@ -119,7 +133,12 @@ class guarded_scribe final : public caf::io::scribe {
   std::size_t header_have_ = 0;
   basp_header header_;
   std::size_t remaining_ = 0;
+  std::vector<std::vector<char>> chunks_;
   std::vector<char> large_payload_;
+  // The node its handshake named, as CAF writes node ids.
+  std::string peer_node_;
+  bool backlog_exceeded_ = false;
+  bool tls_failure_reported_ = false;
   std::vector<char> delivery_;
   std::string peer_;
   caf::io::network::stream_impl<socket_io> stream_;

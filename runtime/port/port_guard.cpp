@@ -117,7 +117,7 @@ void port_guard::dropped(frame_drop reason, std::string_view peer,
   report(drops_[static_cast<int>(reason)], "dropped a frame", peer, detail);
 }
 
-void port_guard::shed_connection(int listen_fd) {
+bool port_guard::shed_connection(int listen_fd) {
   auto spare = spare_fd_.exchange(-1);
   if (spare < 0)
     spare = open_spare();
@@ -127,10 +127,12 @@ void port_guard::shed_connection(int listen_fd) {
   if (fd >= 0)
     ::close(fd);
   spare_fd_.store(open_spare());
+  auto shed = fd >= 0;
   report(refusals_[static_cast<int>(refusal::out_of_descriptors)],
          "closed a connection", "",
          "the process has no file descriptor left (limit " +
              std::to_string(descriptor_limit()) + ")");
+  return shed;
 }
 
 }  // namespace mensa::runtime::port

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -83,6 +84,22 @@ class port_guard {
   /// Returns the node's message size limit.
   std::size_t max_message_size() const noexcept { return limits_.max_message_size; }
 
+  /// Returns how many bytes written to a peer may wait for it to read them
+  /// before the connection is closed.
+  std::size_t write_backlog_limit() const noexcept {
+    return std::max<std::size_t>(64 * 1024 * 1024, 4 * frame_limit());
+  }
+
+  /// Sets this node's ID as CAF writes it (once, before any connection).
+  void set_local_node(std::string id) { local_node_ = std::move(id); }
+
+  /// Returns this node's ID as CAF writes it.
+  const std::string& local_node() const noexcept { return local_node_; }
+
+  /// Stops the deadlines (before the actor system goes): connections not
+  /// identified by then are closed by their doorman's shutdown.
+  void stop() { clock_.stop(); }
+
   /// Returns the connections not yet identified.
   unidentified_connections& unidentified() noexcept { return unidentified_; }
 
@@ -101,9 +118,11 @@ class port_guard {
 
   /// Accepts a connection waiting on `listen_fd` and closes it at once, when
   /// the process is out of descriptors: frees the spare descriptor for it,
-  /// then takes the spare back. (Should another thread take the freed
-  /// descriptor in between, the spare is gone until a descriptor frees up.)
-  void shed_connection(int listen_fd);
+  /// then takes the spare back. Returns false when no connection could be
+  /// taken off the queue (another thread took the freed descriptor): the
+  /// caller should stop accepting for a moment rather than be woken at
+  /// once for the same connection.
+  bool shed_connection(int listen_fd);
 
  private:
   struct event_counter {
@@ -115,6 +134,7 @@ class port_guard {
               std::string_view detail);
 
   port_limits limits_;
+  std::string local_node_;
   std::shared_ptr<tls_context> tls_;
   event_counter refusals_[5];
   event_counter drops_[2];

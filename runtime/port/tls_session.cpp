@@ -90,8 +90,14 @@ expected<std::shared_ptr<tls_context>> tls_context::load(
     return failure{"cannot set the TLS ciphers: " + drain_errors()};
   // A CAF stream hands SSL_write the rest of its buffer, wherever it now
   // starts, and takes what could be written.
-  SSL_CTX_set_mode(ctx,
-                   SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  // What a connection not yet identified may make OpenSSL hold: a modest
+  // certificate chain, no session cache or tickets.
+  SSL_CTX_set_max_cert_list(ctx, 16 * 1024);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
   return result;
 }
 

@@ -114,11 +114,13 @@ TEST_CASE_FIXTURE(wire, "every kind of frame mensa's nodes exchange passes the c
   CHECK_FALSE(direct_problem(direct(caf::make_message(caf::actor{}))));
   CHECK_FALSE(direct_problem(direct(caf::make_message(caf::make_error(
       caf::sec::request_timeout, std::string("why"), uint16_t{5050})))));
-  CHECK_FALSE(direct_problem(direct(caf::make_message(
-      caf::exit_msg{someone.address(), caf::exit_reason::remote_link_unreachable}))));
-  CHECK_FALSE(direct_problem(direct(caf::make_message(
-      caf::down_msg{someone.address(), caf::exit_reason::user_shutdown}))));
   CHECK_FALSE(direct_problem(direct(caf::message{})));
+  // What CAF asks a node it learns of, and the answer.
+  CHECK_FALSE(direct_problem(direct(caf::make_message(
+      caf::sys_atom::value, caf::get_atom::value, std::string("info")))));
+  CHECK_FALSE(direct_problem(direct(caf::make_message(
+      caf::ok_atom::value, std::string("name"),
+      caf::actor_cast<caf::strong_actor_ptr>(someone), std::string("iface")))));
 
   auto node = sys.node();
   CHECK_FALSE(
@@ -133,10 +135,76 @@ TEST_CASE_FIXTURE(wire, "every kind of frame mensa's nodes exchange passes the c
   caf::error reason = caf::exit_reason::normal;
   CHECK_FALSE(basp_payload_problem(header_of(basp_operation::down_message),
                                    bytes(node, node, reason)));
+}
+
+TEST_CASE_FIXTURE(wire,
+                  "exits, downs and link requests are refused: mensa's nodes watch "
+                  "each other through monitors") {
+  CHECK(direct_problem(direct(
+      caf::make_message(caf::exit_msg{someone.address(), caf::exit_reason::kill}))));
+  CHECK(direct_problem(direct(caf::make_message(
+      caf::down_msg{someone.address(), caf::exit_reason::user_shutdown}))));
+  auto link = direct_problem(direct(caf::make_message(
+      caf::link_atom::value, caf::actor_cast<caf::strong_actor_ptr>(someone))));
+  REQUIRE(link);
+  CHECK(link->find("link or unlink") != std::string::npos);
   std::vector<caf::strong_actor_ptr> stack;
-  auto msg = caf::make_message(envelope);
-  CHECK_FALSE(basp_payload_problem(header_of(basp_operation::routed_message),
-                                   bytes(node, node, stack, msg)));
+  auto node = sys.node();
+  auto msg = caf::make_message(sample_envelope("x"));
+  auto routed = basp_payload_problem(header_of(basp_operation::routed_message),
+                                     bytes(node, node, stack, msg));
+  REQUIRE(routed);
+  CHECK(routed->find("routed") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(wire, "once the peer is known, only it and this node may be named") {
+  caf::node_id::default_data::host_id_type host{};
+  host.fill(7);
+  auto local = bytes(caf::make_node_id(100, host));
+  auto peer = bytes(caf::make_node_id(200, host));
+  host[3] = 9;
+  auto stranger = bytes(caf::make_node_id(100, host));
+  REQUIRE(local.size() == 32);
+  runtime::port::frame_context context{local, peer};
+  auto monitor = [&](const std::string& a, const std::string& b) {
+    return basp_payload_problem(header_of(basp_operation::monitor_message), a + b,
+                                context);
+  };
+  CHECK_FALSE(monitor(peer, local));
+  CHECK_FALSE(monitor(local, peer));
+  auto problem = monitor(peer, stranger);
+  REQUIRE(problem);
+  CHECK(problem->find("other than the two ends") != std::string::npos);
+  // Before the handshake named the peer, any node passes.
+  CHECK_FALSE(basp_payload_problem(header_of(basp_operation::monitor_message),
+                                   peer + stranger));
+  REQUIRE(runtime::port::handshake_node(local + "more"));
+  CHECK(*runtime::port::handshake_node(local + "more") == local);
+  CHECK_FALSE(runtime::port::handshake_node(local.substr(0, 20)));
+}
+
+TEST_CASE_FIXTURE(wire,
+                  "a payload whose parsing would take much more memory than its "
+                  "bytes is refused, and so are many actor handles") {
+  // Envelopes with nothing in them: 20 bytes each on the wire, hundreds in
+  // memory.
+  runtime::envelope_batch empty;
+  for (int i = 0; i < 5000; ++i)
+    empty.envelopes.push_back(runtime::envelope::from_wire("", "", "", {}));
+  auto problem = direct_problem(direct(caf::make_message(empty)));
+  REQUIRE(problem);
+  CHECK(problem->find("bytes of memory once parsed") != std::string::npos);
+  // Envelopes as mensa sends them pass.
+  runtime::envelope_batch real;
+  for (int i = 0; i < 5000; ++i)
+    real.envelopes.push_back(sample_envelope("0123456789"));
+  CHECK_FALSE(direct_problem(direct(caf::make_message(real))));
+  // Each actor handle becomes a proxy: at most 16 in a frame.
+  std::vector<caf::strong_actor_ptr> stack(
+      17, caf::actor_cast<caf::strong_actor_ptr>(someone));
+  problem = direct_problem(bytes(stack, caf::message{}));
+  REQUIRE(problem);
+  CHECK(problem->find("more than 16 actor handles") != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(

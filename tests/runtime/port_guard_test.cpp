@@ -256,3 +256,18 @@ TEST_CASE(
   local_node framework;
   REQUIRE(framework.ping_once(*echo, 1));
 }
+
+TEST_CASE("a node with connections still in their handshake shuts down at once") {
+  target node({"--handshake_timeout=600s"});
+  raw_connection silent(node.port());
+  raw_connection partial(node.port());
+  REQUIRE(partial.send(basp_header(1, 32).substr(0, 10)));
+  // The test's own node is identified; the two above are not.
+  local_node framework;
+  REQUIRE(framework.ping_once(node.echo, 1));
+  node.process.close_stdin();
+  auto code = node.process.wait(generous);
+  REQUIRE(code);
+  CHECK(*code == 0);
+  CHECK(silent.closed_within(generous));
+}
