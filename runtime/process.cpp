@@ -342,7 +342,9 @@ void process::finish_resolve(const address& to, expected<caf::actor> result) {
         log(log_level::warning, "dropped " + std::to_string(n) + " message(s) to " +
                                     to.str() + ": " + result.error().message);
     }
-    forget_peer(to, peer_exit{exit_kind::unreachable, result.error().message});
+    // Resolving can fail at once, inside the handler that linked: the news
+    // comes after it.
+    forget_peer(to, peer_exit{exit_kind::unreachable, result.error().message}, true);
     return;
   }
   if (!state.handle && !node_.is_local(to))
@@ -418,7 +420,8 @@ void process::on_peer_down(const caf::down_msg& msg) {
   }
 }
 
-void process::forget_peer(const address& peer_address, const peer_exit& why) {
+void process::forget_peer(const address& peer_address, const peer_exit& why,
+                          bool later) {
   auto i = peers_.find(peer_address);
   if (i == peers_.end())
     return;
@@ -426,10 +429,27 @@ void process::forget_peer(const address& peer_address, const peer_exit& why) {
   if (last_peer_ == &*i)
     last_peer_ = nullptr;
   peers_.erase(i);
-  if (linked) {
+  if (!linked)
+    return;
+  if (!later) {
     node_.runtime_counters().peer_exits.increment();
     exited(peer_address, why);
+    return;
   }
+  defer([this, peer_address, why] {
+    // A process found at the address meanwhile is the peer now.
+    auto now = peers_.find(peer_address);
+    if (now != peers_.end() && now->second.handle)
+      return;
+    node_.runtime_counters().peer_exits.increment();
+    exited(peer_address, why);
+  });
+}
+
+void process::defer(std::function<void()> fn) {
+  caf::event_based_actor::send(
+      caf::actor_cast<caf::actor>(this), dispatch_atom::value,
+      dispatch_call{[fn = std::move(fn)](process&) mutable { fn(); }});
 }
 
 // -- flow control -------------------------------------------------------------

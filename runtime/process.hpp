@@ -106,7 +106,10 @@ class process : public caf::event_based_actor {
   virtual void on_stop() {}
 
   /// Called when a peer this process linked to exits, loses its connection
-  /// or cannot be reached. The link is gone afterwards.
+  /// or cannot be reached. The link is gone afterwards. Never called from
+  /// inside another handler of this process (a `link` that fails at once
+  /// reports it after the handler that linked), and not at all when the
+  /// address has a live process again by then.
   virtual void exited(const address& peer, const peer_exit& why);
 
   // -- handlers ---------------------------------------------------------------
@@ -223,6 +226,10 @@ class process : public caf::event_based_actor {
 
   // -- time -------------------------------------------------------------------
 
+  /// Calls `fn` once the messages already queued for this process are
+  /// handled: after the handler that calls it, never inside it.
+  void defer(std::function<void()> fn);
+
   /// Calls `fn` after `d` on the runtime clock. Returns an id for `cancel`.
   timer_id delay(caf::timespan d, std::function<void()> fn);
 
@@ -272,7 +279,7 @@ class process : public caf::event_based_actor {
   /// Returns how many times the process at `peer` ended or lost its
   /// connection, as this process saw it.
   uint64_t ends_of(const address& peer) const;
-  void forget_peer(const address& peer, const peer_exit& why);
+  void forget_peer(const address& peer, const peer_exit& why, bool later = false);
   void on_flow_ack(const address& from, const google::protobuf::Message& ack);
   void wake_at(caf::actor_clock::time_point at);
   void fire_due_timers(caf::actor_clock::time_point::rep woken_for);

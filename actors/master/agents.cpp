@@ -299,6 +299,15 @@ void master_process::on_reregister_agent(const address& from,
       end_reported_task(f, agent, task);
       continue;
     }
+    if (ended_here(f, task)) {
+      // The agent lost what it had not kept (its disk failed it): the end
+      // it reported before stays the task's last word, and the executor
+      // reports it again.
+      log(runtime::log_level::warning,
+          "agent " + id + " reports task " + task.task_id().value() + " " +
+              common::name_of(task.state()) + ", which ended here: it stays ended");
+      continue;
+    }
     // Was the framework told the task ended when the agent went away? Only
     // a task the master no longer has live can have been.
     bool told_lost = was_unreachable;
@@ -372,6 +381,21 @@ void master_process::take_back_executors(const agent_record& agent,
     *used->mutable_agent_id() = *agent.id;
     cost.copy_to(used->mutable_resources());
   }
+}
+
+// Whether `task`, which an agent reports live, ended at the master for good:
+// the master does not have it live and its history has an end other than
+// LOST (which an agent coming back may undo, as in Mesos).
+bool master_process::ended_here(const framework_record& framework,
+                                const v1::Task& task) const {
+  if (framework.tasks.count(task.task_id().value()) > 0)
+    return false;
+  return std::any_of(framework.completed_tasks.begin(), framework.completed_tasks.end(),
+                     [&](const ended_task& ended) {
+                       return ended.id == task.task_id().value() &&
+                              common::is_terminal(ended.record.state) &&
+                              ended.record.state != v1::TASK_LOST;
+                     });
 }
 
 // A task the agent reports ended, which the master may still have live (it

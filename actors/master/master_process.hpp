@@ -136,6 +136,7 @@ class master_process : public runtime::process {
                            internal::AllocatorAddAgent& add);
   void end_reported_task(framework_record& framework, agent_record& agent,
                          const v1::Task& task);
+  bool ended_here(const framework_record& framework, const v1::Task& task) const;
   void drop_unreported_tasks(
       agent_record& agent,
       const std::set<std::pair<std::string, std::string>>& reported);

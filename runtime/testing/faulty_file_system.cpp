@@ -74,6 +74,11 @@ bool faulty_file_system::injected(operation op) {
   return draw < random_probability_;
 }
 
+failure faulty_file_system::bad_handle(handle file) {
+  // A file opened before a crash is gone with the process that had it.
+  return failure{"file " + std::to_string(file) + ": Bad file descriptor"};
+}
+
 failure faulty_file_system::fault(const std::string& what, const std::string& path,
                                   const char* reason) {
   return failure{what + " " + path + ": " + reason + " (injected)"};
@@ -115,9 +120,20 @@ expected<file_system::handle> faulty_file_system::open_for_append(
   return h;
 }
 
+faulty_file_system::inode* faulty_file_system::open_inode(handle file) {
+  auto i = open_.find(file);
+  if (i == open_.end())
+    return nullptr;
+  auto node = inodes_.find(i->second);
+  return node == inodes_.end() ? nullptr : &node->second;
+}
+
 expected<void> faulty_file_system::append(handle file, std::string_view bytes) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto& node = inodes_.at(open_.at(file));
+  auto* found = open_inode(file);
+  if (found == nullptr)
+    return bad_handle(file);
+  auto& node = *found;
   if (injected(operation::write)) {
     ++counts_.writes;
     // Half of it landed before the error.
@@ -143,16 +159,20 @@ expected<void> faulty_file_system::sync(handle file) {
     ++counts_.syncs;
     return fault("cannot flush", "file " + std::to_string(file), "Input/output error");
   }
-  auto& node = inodes_.at(open_.at(file));
-  node.durable = node.data;
+  auto* node = open_inode(file);
+  if (node == nullptr)
+    return bad_handle(file);
+  node->durable = node->data;
   return {};
 }
 
 expected<void> faulty_file_system::truncate(handle file, std::size_t size) {
   std::lock_guard<std::mutex> guard(mutex_);
-  auto& node = inodes_.at(open_.at(file));
-  if (size < node.data.size())
-    node.data.resize(size);
+  auto* node = open_inode(file);
+  if (node == nullptr)
+    return bad_handle(file);
+  if (size < node->data.size())
+    node->data.resize(size);
   return {};
 }
 

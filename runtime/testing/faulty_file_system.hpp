@@ -82,6 +82,8 @@ class faulty_file_system final : public file_system {
   };
 
   bool injected(operation op);
+  inode* open_inode(handle file);
+  static failure bad_handle(handle file);
   failure fault(const std::string& what, const std::string& path, const char* reason);
 
   mutable std::mutex mutex_;

@@ -84,6 +84,8 @@ bool harness::step() {
     std::rotate(sched.jobs.begin(), chosen, chosen + 1);
     sched.run_once();
     ++steps_;
+    if (after_delivery_)
+      after_delivery_();
     return true;
   }
   return false;
@@ -92,10 +94,17 @@ bool harness::step() {
 std::size_t harness::settle(std::size_t limit) {
   std::size_t delivered = 0;
   while (step())
-    if (++delivered >= limit)
+    if (++delivered >= limit) {
+      // What goes round: the last messages that went through the network.
+      std::string last;
+      auto& seen = trace();
+      for (auto i = seen.size() > 6 ? seen.size() - 6 : 0; i < seen.size(); ++i)
+        last += "\n  " + seen[i].type + " " + seen[i].from.str() + " -> " +
+                seen[i].to.str();
       throw harness_error("the cluster did not settle after " + std::to_string(limit) +
                           " deliveries (a message loop?), seed " +
-                          std::to_string(seed_));
+                          std::to_string(seed_) + "; the last messages:" + last);
+    }
   return delivered;
 }
 

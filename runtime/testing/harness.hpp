@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "caf/abstract_actor.hpp"
+#include "caf/actor_cast.hpp"
 #include "caf/actor_clock.hpp"
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
@@ -101,6 +103,24 @@ class harness {
   /// Returns the simulated time since the harness started.
   caf::timespan elapsed() const noexcept { return now_ - start_; }
 
+  /// Returns process `name` of node `n` as a `P`, to read its state while
+  /// no delivery runs (from a test or an `after_each_delivery` check); null
+  /// when there is none, or it is no `P`.
+  template <class P>
+  static const P* peek(node& n, std::string_view name) {
+    auto handle = n.find(name);
+    if (!handle)
+      return nullptr;
+    return dynamic_cast<const P*>(caf::actor_cast<caf::abstract_actor*>(handle));
+  }
+
+  /// Calls `check` after every delivery (none when empty): a test's
+  /// invariants, looked at between any two steps of the cluster. Nothing
+  /// runs meanwhile, so `check` may read the processes' state directly.
+  void after_each_delivery(std::function<void()> check) {
+    after_delivery_ = std::move(check);
+  }
+
   /// Returns how many deliveries the harness made.
   uint64_t steps() const noexcept { return steps_; }
 
@@ -186,6 +206,7 @@ class harness {
   caf::actor_clock::time_point start_;
   caf::actor_clock::time_point now_;
   uint64_t steps_ = 0;
+  std::function<void()> after_delivery_;
 };
 
 }  // namespace mensa::runtime::testing

@@ -1,19 +1,30 @@
 // A seeded chaos run on the harness: a master, three agents and two
 // frameworks (one partition-aware, both checkpointing) run tasks while a
 // schedule drawn from the seed drops, delays and duplicates status updates,
-// acknowledgements and the master's events, cuts agents off and heals them,
+// acknowledgements and the master's events, loses executors' calls for a
+// while, cuts agents off and heals them,
 // restarts agents and the master (on their checkpoints and registry), and
-// fails schedulers over to new ones. Afterwards every task must have told
-// its framework how it ended (as its command says, or KILLED if the
-// framework is not partition-aware and the task's agent was cut off: it
-// was LOST to the framework then), and the agent's updates of a task must
-// have arrived in the order the task went through them, once each after
-// de-duplication by uuid. A failure names its seed; MENSA_CHAOS_SEED=N
+// fails schedulers over to new ones. In a quarter of the seeds the disk
+// under the checkpoints and the registry (in memory,
+// runtime::testing::faulty_file_system) fails writes, flushes and renames
+// at random, and a master restart is a crash that loses what was not
+// flushed.
+//
+// After every delivery the cluster's invariants must hold
+// (cluster_invariants.hpp: nothing leaves an end, nothing is offered or
+// used twice). Afterwards every task must have told its framework how it
+// ended (as its command says; KILLED if the framework is not
+// partition-aware and the task's agent was cut off, for it was LOST to the
+// framework then; FAILED at launch when the disk refused to keep it), the
+// agent's updates of a task must have arrived in the order the task went
+// through them, once each after de-duplication by uuid, and the master and
+// the agents must agree. A failure names its seed; MENSA_CHAOS_SEED=N
 // replays that one alone, and MENSA_CHAOS_SEEDS=N runs more
 // (tools/bench/chaos --seeds=N).
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -24,8 +35,9 @@
 #include <sstream>
 
 #include "actors/common/task_states.hpp"
-#include "runtime/testing/temporary_directory.hpp"
+#include "runtime/testing/faulty_file_system.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
+#include "tests/cluster/cluster_invariants.hpp"
 
 using namespace mensa;
 using namespace std::chrono_literals;
@@ -78,26 +90,31 @@ int rank(v1::TaskState state) {
   }
 }
 
-// A directory for one run's checkpoints and registry, removed with it.
-struct scratch_directory {
-  scratch_directory() : path(*runtime::testing::make_temporary_directory("chaos")) {}
-  ~scratch_directory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
+constexpr const char* agent_resources = "cpus:4;mem:1024";
 
 class chaos_run {
  public:
   explicit chaos_run(uint64_t seed)
-      : random_(seed), c_(seed, {}, {}, scratch_.path + "/registry") {}
+      : random_(seed),
+        disk_(seed),
+        agent_disks_{runtime::testing::faulty_file_system(seed + 1),
+                     runtime::testing::faulty_file_system(seed + 2),
+                     runtime::testing::faulty_file_system(seed + 3)},
+        c_(seed, {}, {}, "/chaos/registry", &disk_),
+        invariants_(c_, *common::resources::parse(agent_resources),
+                    [this] { return journals(); }),
+        disk_faults_(pick(4) == 0) {}
+
+  // The cluster runs its processes to their end: no longer watched.
+  ~chaos_run() { c_.h.after_each_delivery({}); }
 
   /// Runs the storm; returns what went wrong, or nothing.
   std::string run() {
+    for (std::size_t i = 0; i < 3; ++i)
+      c_.agent_disks[i] = &agent_disks_[i];
     for (int i = 0; i < 3; ++i)
-      c_.add_agent("cpus:4;mem:1024", [&](agent::agent_options& options) {
-        options.work_dir = scratch_.path + "/agent-" + std::to_string(i);
+      c_.add_agent(agent_resources, [&](agent::agent_options& options) {
+        options.work_dir = "/chaos/agent-" + std::to_string(i);
       });
     for (auto aware : {false, true}) {
       auto& f = frameworks_.emplace_back(std::make_unique<chaos_framework>());
@@ -115,17 +132,32 @@ class chaos_run {
       f->scheduler_name = f->name;
       f->scheduler = c_.add_framework(f->scheduler_name, &f->log(), f->info);
     }
+    c_.h.after_each_delivery([this] { invariants_.check(); });
     if (!launch_all())
       return "the tasks could not all be launched";
+    if (disk_faults_)
+      each_disk([](auto& disk) { disk.fail_at_random(0.02); });
     storm();
+    each_disk([](auto& disk) { disk.fail_at_random(0); });
     for (auto* n : cut_)
       c_.h.heal(*c_.master_node, *n);
     cut_.clear();
     if (!c_.h.run_until([&] { return all_told(); }, 900s))
       return "not every task told its framework how it ended: " + pending() +
-             explain_pending();
-    return check();
+             explain_pending() + invariants_.violation();
+    c_.h.advance(60s);
+    c_.h.after_each_delivery({});
+    if (!invariants_.violation().empty())
+      return std::string(disk_faults_ ? "(with disk faults) " : "") +
+             "an invariant broke " + invariants_.violation();
+    return check() + invariants_.settled_problems();
   }
+
+  /// Returns how many times the invariants were looked at.
+  uint64_t checks() const noexcept { return invariants_.checks(); }
+
+  /// Returns whether the disk failed at random in this run.
+  bool had_disk_faults() const noexcept { return disk_faults_; }
 
  private:
   planned_task plan(std::string id) {
@@ -141,6 +173,22 @@ class chaos_run {
   }
 
   uint64_t pick(uint64_t n) { return random_() % n; }
+
+  template <class F>
+  void each_disk(F fn) {
+    fn(disk_);
+    for (auto& disk : agent_disks_)
+      fn(disk);
+  }
+
+  // What every scheduler so far heard, by framework.
+  std::vector<std::pair<std::string, const test::test_scheduler::journal*>> journals() {
+    std::vector<std::pair<std::string, const test::test_scheduler::journal*>> all;
+    for (auto& f : frameworks_)
+      for (auto& log : f->logs)
+        all.emplace_back(f->name, log.get());
+    return all;
+  }
 
   // Launches each framework's tasks on the offers it gets, one cpu each.
   bool launch_all() {
@@ -177,15 +225,25 @@ class chaos_run {
   // Forty seconds of faults, one drawn each second.
   void storm() {
     std::map<int, runtime::node*> heal_at;
+    // Agents that die with their executors' calls in flight: when.
+    std::map<std::size_t, int> die_at;
     for (int second = 0; second < 40; ++second) {
       if (auto i = heal_at.find(second); i != heal_at.end()) {
         c_.h.heal(*c_.master_node, *i->second);
         cut_.erase(i->second);
       }
+      for (auto i = die_at.begin(); i != die_at.end();) {
+        if (i->second == second) {
+          restart_agent(i->first);
+          i = die_at.erase(i);
+        } else {
+          ++i;
+        }
+      }
       auto agent = pick(c_.agents.size());
       auto& framework = *frameworks_[pick(frameworks_.size())];
       auto later = std::chrono::seconds(1 + static_cast<int>(pick(6)));
-      switch (pick(12)) {
+      switch (pick(13)) {
         case 0:
         case 1:
           c_.h.drop_next<internal::StatusUpdate>(c_.agents[agent], c_.master_address);
@@ -227,12 +285,28 @@ class chaos_run {
           c_.h.duplicate_next<v1::scheduler::Event>(c_.master_address,
                                                     framework.scheduler, later);
           break;
+        case 11:
+          // The agent dies within three seconds (shorter than its executors'
+          // --executor_reregistration_timeout, even when it just restarted),
+          // and what its executors send it meanwhile dies with it: their
+          // updates live only in the executors.
+          if (die_at.count(agent) == 0 && executor_calls_lost_.count(agent) == 0) {
+            die_at[agent] = second + 1 + static_cast<int>(pick(3));
+            executor_calls_lost_.emplace(agent, c_.h.drop_all<v1::executor::Call>(
+                                                    std::nullopt, c_.agents[agent]));
+          }
+          break;
         case 9:
-          c_.restart_agent(agent);
+          restart_agent(agent);
           break;
         case 10:
-          if (master_restarts_++ < 2)
-            c_.restart_master();
+          if (master_restarts_++ < 2) {
+            // On a faulty disk the master's end is a crash of its machine.
+            c_.restart_master([&] {
+              if (disk_faults_)
+                disk_.crash();
+            });
+          }
           break;
         default:
           fail_over(framework);
@@ -240,6 +314,23 @@ class chaos_run {
       }
       c_.h.advance(1s);
     }
+    for (auto& [agent, second] : die_at)
+      restart_agent(agent);
+  }
+
+  // Kills agent `index` and starts it again on its checkpoint; on a faulty
+  // disk its end is a crash of its machine. What its executors sent the
+  // dead agent was lost with it; they reach the new one.
+  void restart_agent(std::size_t index) {
+    if (auto lost = executor_calls_lost_.find(index);
+        lost != executor_calls_lost_.end()) {
+      lost->second.cancel();
+      executor_calls_lost_.erase(lost);
+    }
+    c_.restart_agent(index, [&] {
+      if (disk_faults_)
+        agent_disks_[index].crash();
+    });
   }
 
   // The scheduler stops; another subscribes with the framework's ID.
@@ -337,27 +428,38 @@ class chaos_run {
                      << " arrived after a later state; ";
           last = rank(status.state());
         }
-        auto ended = updates.back().state();
+        auto& final_update = updates.back();
+        auto ended = final_update.state();
         // The master's TASK_LOST is not delivered reliably (as in Mesos), so
         // what counts is that the task's agent was cut off at some point.
         bool killed_after_lost = ended == v1::TASK_KILLED && !f->partition_aware &&
-                                 ever_cut_.count(updates.back().agent_id().value()) > 0;
-        if (ended != t.ends && !killed_after_lost)
+                                 ever_cut_.count(final_update.agent_id().value()) > 0;
+        bool not_kept =
+            disk_faults_ && ended == v1::TASK_FAILED &&
+            final_update.reason() == v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED;
+        if (ended != t.ends && !killed_after_lost && !not_kept)
           problems << t.id << " ('" << t.command << "') ended "
-                   << v1::TaskState_Name(ended) << ", not "
-                   << v1::TaskState_Name(t.ends) << "; ";
+                   << v1::TaskState_Name(ended) << " ("
+                   << v1::TaskStatus::Reason_Name(final_update.reason()) << ": "
+                   << final_update.message() << "), not " << v1::TaskState_Name(t.ends)
+                   << "; ";
       }
     return problems.str();
   }
 
   std::mt19937_64 random_;
-  // Outlives the cluster, whose checkpoints are in it.
-  scratch_directory scratch_;
+  // Outlives the cluster, whose checkpoints and registry are on it.
+  runtime::testing::faulty_file_system disk_;
+  std::array<runtime::testing::faulty_file_system, 3> agent_disks_;
   // The journals outlive the cluster whose schedulers write into them.
   std::vector<std::unique_ptr<chaos_framework>> frameworks_;
   test::test_cluster c_;
+  test::cluster_invariants invariants_;
+  bool disk_faults_;
   int master_restarts_ = 0;
   std::set<runtime::node*> cut_;
+  std::map<std::size_t, runtime::testing::message_future<v1::executor::Call>>
+      executor_calls_lost_;
   std::set<std::string> ever_cut_;
 };
 
@@ -368,15 +470,37 @@ uint64_t from_environment(const char* name, uint64_t otherwise) {
 
 }  // namespace
 
-TEST_CASE("chaos: every task's end reaches its framework, its updates in order") {
+TEST_CASE(
+    "chaos: every task's end reaches its framework, its updates in order, and "
+    "the cluster's invariants hold after every delivery") {
   auto first = from_environment("MENSA_CHAOS_SEED", 1);
   auto count = std::getenv("MENSA_CHAOS_SEED") != nullptr
                    ? 1
-                   : from_environment("MENSA_CHAOS_SEEDS", 200);
+                   : from_environment("MENSA_CHAOS_SEEDS", 1000);
+  uint64_t failed = 0;
+  uint64_t with_disk_faults = 0;
+  uint64_t checks = 0;
+  auto started = std::chrono::steady_clock::now();
   for (auto seed = first; seed < first + count; ++seed) {
     CAPTURE(seed);
-    auto problems = chaos_run(seed).run();
+    chaos_run run(seed);
+    auto problems = run.run();
+    checks += run.checks();
+    with_disk_faults += run.had_disk_faults() ? 1 : 0;
+    failed += problems.empty() ? 0 : 1;
     CHECK_MESSAGE(problems.empty(), "seed " << seed << " (replay: MENSA_CHAOS_SEED="
                                             << seed << "): " << problems);
   }
+  auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+  // One JSON line, which tools/bench/chaos passes on.
+  std::printf(
+      "{\"bench\":\"chaos\",\"params\":{\"first_seed\":%llu,\"seeds\":%llu},"
+      "\"figures\":{\"passed\":%llu,\"failed\":%llu,\"with_disk_faults\":%llu,"
+      "\"invariant_checks\":%llu,\"seconds\":%.1f}}\n",
+      static_cast<unsigned long long>(first), static_cast<unsigned long long>(count),
+      static_cast<unsigned long long>(count - failed),
+      static_cast<unsigned long long>(failed),
+      static_cast<unsigned long long>(with_disk_faults),
+      static_cast<unsigned long long>(checks), seconds.count());
 }

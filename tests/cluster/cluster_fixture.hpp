@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,20 +96,31 @@ class test_cluster {
       configure(options);
     agent_options.push_back(options);
     auto self = h.spawn<agent::agent_process>(
-        n, "agent", std::move(options), kept_checkpoint(agent_options.back(), *disk));
+        n, "agent", std::move(options),
+        kept_checkpoint(agent_options.back(), disk_of(index - 1)));
     agents.push_back(self);
     return self;
   }
 
   /// Kills agent `index` (from 0) as SIGKILL would, its executors living
   /// on, and starts it again with the same options: it takes back what its
-  /// checkpoint kept, if its options have a `work_dir`.
-  void restart_agent(std::size_t index) {
+  /// checkpoint kept, if its options have a `work_dir`. `while_down` runs in
+  /// between (a crash of its disk, say).
+  void restart_agent(std::size_t index, const std::function<void()>& while_down = {}) {
     auto& n = *agent_nodes.at(index);
     caf::anon_send_exit(n.find("agent"), caf::exit_reason::kill);
     h.settle();
-    h.spawn<agent::agent_process>(n, "agent", agent_options.at(index),
-                                  kept_checkpoint(agent_options.at(index), *disk));
+    if (while_down)
+      while_down();
+    h.spawn<agent::agent_process>(
+        n, "agent", agent_options.at(index),
+        kept_checkpoint(agent_options.at(index), disk_of(index)));
+  }
+
+  /// Returns the disk agent `index` keeps its checkpoint on.
+  runtime::file_system& disk_of(std::size_t index) {
+    auto own = agent_disks.find(index);
+    return own != agent_disks.end() ? *own->second : *disk;
   }
 
   /// Adds a framework whose scheduler records into `log`.
@@ -150,7 +162,11 @@ class test_cluster {
       runtime::file_system& fs = runtime::real_file_system()) {
     if (options.work_dir.empty())
       return {};
+    // A disk that fails now and then fails a start now and then: the agent
+    // is started again, as a supervisor would, until it recovers.
     auto kept = agent::checkpoint::recover(options.work_dir + "/meta", fs);
+    for (int attempt = 1; !kept && attempt < 20; ++attempt)
+      kept = agent::checkpoint::recover(options.work_dir + "/meta", fs);
     REQUIRE_MESSAGE(kept, (kept ? "" : kept.error().message));
     return std::move(*kept);
   }
@@ -158,6 +174,8 @@ class test_cluster {
   runtime::testing::harness h;
   /// Where the agents' checkpoints and the master's registry are kept.
   runtime::file_system* disk;
+  /// Disks of their own for some agents, by index (set before adding them).
+  std::map<std::size_t, runtime::file_system*> agent_disks;
   runtime::node* master_node = nullptr;
   runtime::node* framework_node = nullptr;
   address master_address;
@@ -171,6 +189,8 @@ class test_cluster {
     master::registry kept;
     if (!registry_dir_.empty()) {
       auto recovered = master::registry::recover(registry_dir_, *disk);
+      for (int attempt = 1; !recovered && attempt < 20; ++attempt)
+        recovered = master::registry::recover(registry_dir_, *disk);
       REQUIRE_MESSAGE(recovered, (recovered ? "" : recovered.error().message));
       kept = std::move(*recovered);
     }

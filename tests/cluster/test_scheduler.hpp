@@ -37,6 +37,16 @@ class test_scheduler : public scheduler::scheduler_process {
     std::vector<v1::TaskStatus> updates() const {
       return read([&] { return updates_; });
     }
+    /// Returns the updates after the first `from`.
+    std::vector<v1::TaskStatus> updates_since(std::size_t from) const {
+      return read([&] {
+        return from >= updates_.size()
+                   ? std::vector<v1::TaskStatus>{}
+                   : std::vector<v1::TaskStatus>(
+                         updates_.begin() + static_cast<std::ptrdiff_t>(from),
+                         updates_.end());
+      });
+    }
     std::vector<std::string> errors() const {
       return read([&] { return errors_; });
     }
