@@ -194,6 +194,10 @@ class cluster_invariants {
         if (status.uuid().empty())
           continue;
         auto key = name + "/" + status.task_id().value();
+        // A duplicate (an update resent because its acknowledgement was lost)
+        // is not news: frameworks drop it by uuid.
+        if (!heard_uuids_[key].insert(status.uuid()).second)
+          continue;
         auto end = agent_ends_.find(key);
         if (end == agent_ends_.end()) {
           if (common::is_terminal(status.state()))
@@ -221,6 +225,7 @@ class cluster_invariants {
   std::map<std::size_t, std::pair<uint64_t, std::map<std::string, bool>>> agent_runs_;
   std::map<const test_scheduler::journal*, std::size_t> heard_;
   std::map<std::string, v1::TaskState> agent_ends_;
+  std::map<std::string, std::set<std::string>> heard_uuids_;
 };
 
 }  // namespace mensa::test

@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "actors/common/resources.hpp"
 #include "runtime/testing/faulty_file_system.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
@@ -177,4 +180,50 @@ TEST_CASE(
   f.c.inspect_master([](master::master_process& m) { CHECK(m.agents().size() == 3); });
   f.add_framework();
   CHECK(f.offered_cpus() == doctest::Approx(12));
+}
+
+TEST_CASE(
+    "a task whose end the agent's disk did not keep stays ended at the master "
+    "when the restarted agent reports it running") {
+  cluster_on_a_faulty_disk f;
+  f.add_agent();
+  f.add_framework();
+  REQUIRE(f.c.h.run_until([&] { return !f.log.outstanding().empty(); }));
+  f.c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto o = s.take_offer();
+    s.launch_tasks(o.id(), {make_task("t1", o, "cpus:1;mem:64", "sleep 5")});
+  });
+  REQUIRE(f.c.h.run_until(
+      [&] { return f.log.last_update_of("t1").state() == v1::TASK_RUNNING; }));
+  // The disk is full when the task ends: its end reaches the master and the
+  // framework, but not the checkpoint.
+  f.disk.limit_space(0);
+  REQUIRE(f.c.h.run_until(
+      [&] { return f.log.last_update_of("t1").state() == v1::TASK_FINISHED; }));
+  f.c.h.advance(2s);
+  // From now on the master must never have the task live again.
+  bool revived = false;
+  f.c.h.after_each_delivery([&] {
+    auto* m = runtime::testing::harness::peek<master::master_process>(*f.c.master_node,
+                                                                      "master");
+    if (m != nullptr && m->frameworks().begin()->second.tasks.count("t1") > 0)
+      revived = true;
+  });
+  f.c.restart_agent(0, [&] { f.disk.limit_space(std::nullopt); });
+  f.c.h.advance(30s);
+  f.c.h.after_each_delivery({});
+  CHECK_FALSE(revived);
+  // What it heard first of each update (the agent may resend one whose
+  // acknowledgement its disk did not keep: a duplicate, which frameworks
+  // drop by uuid) never goes back after the end.
+  std::set<std::string> seen;
+  std::vector<v1::TaskState> states;
+  for (auto& status : f.log.updates())
+    if (status.task_id().value() == "t1" && seen.insert(status.uuid()).second)
+      states.push_back(status.state());
+  auto finished = std::find(states.begin(), states.end(), v1::TASK_FINISHED);
+  REQUIRE(finished != states.end());
+  for (auto later = finished; later != states.end(); ++later)
+    CHECK(*later == v1::TASK_FINISHED);
+  CHECK(f.offered_cpus() == doctest::Approx(4));
 }

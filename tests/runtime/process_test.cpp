@@ -257,6 +257,38 @@ TEST_CASE_FIXTURE(two_nodes, "linking to a process that cannot be reached report
   CHECK(b.dropped(drop_reason::unroutable).value() == 1);
 }
 
+TEST_CASE_FIXTURE(two_nodes,
+                  "a link that fails at once reports it after the handler that "
+                  "linked, never inside it") {
+  auto ghost = *address::parse("ghost@10.0.0.1:5050");
+  std::size_t exits_inside = 99;
+  on(local_probe, [&](test::probe_process& p) {
+    p.watch(ghost);
+    // Still inside the handler that linked: a process must be able to
+    // finish what it was doing (admitting an agent, say) first.
+    exits_inside = local_log->exits().size();
+  });
+  h.settle();
+  CHECK(exits_inside == 0);
+  REQUIRE(local_log->exits().size() == 1);
+  CHECK(local_log->exits()[0].kind == exit_kind::unreachable);
+}
+
+TEST_CASE_FIXTURE(two_nodes,
+                  "a failed link is not reported when a process lives at the address "
+                  "again by then") {
+  auto late = *address::parse("late@10.0.0.1:5050");
+  on(local_probe, [&](test::probe_process& p) {
+    p.watch(late);
+    // The process comes before the news of the failure is handled, and the
+    // probe links to it again.
+    h.spawn<test::echo_process>(a, "late", echo_log);
+    p.watch(late);
+  });
+  h.settle();
+  CHECK(local_log->exits().empty());
+}
+
 TEST_CASE_FIXTURE(two_nodes, "timers run on the simulated clock") {
   runtime::timer_id cancelled = 0;
   on(local_probe, [&](test::probe_process& p) {
