@@ -42,7 +42,7 @@ void gauge::add(double x) noexcept {
     ;
 }
 
-void timer::record(std::chrono::nanoseconds d) {
+void timing::record(std::chrono::nanoseconds d) {
   auto ms = std::chrono::duration<double, std::milli>(d).count();
   std::lock_guard<std::mutex> guard(mutex_);
   if (count_ == 0 || ms < min_ms_)
@@ -59,7 +59,7 @@ void timer::record(std::chrono::nanoseconds d) {
   }
 }
 
-timer::snapshot timer::read() const {
+timing::snapshot timing::read() const {
   snapshot result;
   std::vector<double> sorted;
   {
@@ -105,7 +105,7 @@ metrics_registry::entry& metrics_registry::find_or_add(std::string_view name,
       added.as_gauge = std::make_unique<runtime::gauge>();
       break;
     case kind::timer:
-      added.as_timer = std::make_unique<runtime::timer>();
+      added.as_timer = std::make_unique<runtime::timing>();
       break;
   }
   return entries_.emplace(std::string(name), std::move(added)).first->second;
@@ -119,7 +119,7 @@ gauge& metrics_registry::gauge(std::string_view name, std::string_view help) {
   return *find_or_add(name, help, kind::gauge).as_gauge;
 }
 
-timer& metrics_registry::timer(std::string_view name, std::string_view help) {
+timing& metrics_registry::timer(std::string_view name, std::string_view help) {
   return *find_or_add(name, help, kind::timer).as_timer;
 }
 

@@ -45,7 +45,7 @@ class gauge {
 
 /// Durations of a repeated operation: count, sum, min, max, and quantiles
 /// over the most recent samples. Safe to use from any thread.
-class timer {
+class timing {
  public:
   /// How many recent samples the quantiles are computed over.
   static constexpr std::size_t window = 1024;
@@ -94,7 +94,7 @@ class metrics_registry {
   runtime::gauge& gauge(std::string_view name, std::string_view help);
 
   /// Returns the timer `name`, creating it with `help` if needed.
-  runtime::timer& timer(std::string_view name, std::string_view help);
+  runtime::timing& timer(std::string_view name, std::string_view help);
 
   /// Returns the value of counter or gauge `name`, or 0 if there is none.
   double value(std::string_view name) const;
@@ -115,7 +115,7 @@ class metrics_registry {
     std::string help;
     std::unique_ptr<runtime::counter> as_counter;
     std::unique_ptr<runtime::gauge> as_gauge;
-    std::unique_ptr<runtime::timer> as_timer;
+    std::unique_ptr<runtime::timing> as_timer;
   };
 
   entry& find_or_add(std::string_view name, std::string_view help, kind type);
@@ -128,7 +128,7 @@ class metrics_registry {
 class scoped_timing {
  public:
   /// Starts measuring for `target`.
-  explicit scoped_timing(runtime::timer& target)
+  explicit scoped_timing(runtime::timing& target)
       : target_(target), start_(std::chrono::steady_clock::now()) {}
 
   ~scoped_timing() { target_.record(std::chrono::steady_clock::now() - start_); }
@@ -137,7 +137,7 @@ class scoped_timing {
   scoped_timing& operator=(const scoped_timing&) = delete;
 
  private:
-  runtime::timer& target_;
+  runtime::timing& target_;
   std::chrono::steady_clock::time_point start_;
 };
 

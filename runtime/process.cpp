@@ -504,7 +504,24 @@ void process::on_flow_ack(const address& from, const google::protobuf::Message& 
 
 // -- time ---------------------------------------------------------------------
 
-timer_id process::delay(caf::timespan d, std::function<void()> fn) {
+time_point process::now() const {
+  return clock().now();
+}
+
+timer process::start_timer(duration d, std::function<void()> fn) {
+  return timer(this, delay(d, std::move(fn)));
+}
+
+weak_process process::weak_self() {
+  return weak_process(caf::actor_cast<caf::actor_addr>(this));
+}
+
+void timer::cancel() noexcept {
+  if (owner_ != nullptr)
+    std::exchange(owner_, nullptr)->cancel(std::exchange(id_, 0));
+}
+
+timer_id process::delay(duration d, std::function<void()> fn) {
   auto id = ++next_timer_;
   auto at = clock().now() + d;
   timers_.emplace(id, pending_timer{at, std::move(fn)});

@@ -26,6 +26,9 @@
 #include "runtime/handler_table.hpp"
 #include "runtime/log.hpp"
 #include "runtime/splitmix64.hpp"
+#include "runtime/time.hpp"
+#include "runtime/timer.hpp"
+#include "runtime/weak_process.hpp"
 
 namespace mensa::runtime {
 
@@ -52,16 +55,9 @@ struct peer_exit {
 /// Returns "exited", "connection lost" or "unreachable".
 const char* to_string(exit_kind kind);
 
-class process;
-
-/// A function to run inside a process (see dispatch.hpp). It never leaves
-/// its OS process: CAF refuses to serialize it.
-struct dispatch_call {
-  std::function<void(process&)> fn;
-};
-
-/// Identifies a timer started by `process::delay`.
-using timer_id = uint64_t;
+/// What a node hands a process it spawns (CAF's actor configuration),
+/// passed on to `process`'s constructor.
+using process_config = caf::actor_config;
 
 /// The base of every mensa actor, what a libprocess `Process` was to Mesos:
 /// it has an address (`name@host:port`), a table of protobuf message
@@ -230,11 +226,24 @@ class process : public caf::event_based_actor {
   /// handled: after the handler that calls it, never inside it.
   void defer(std::function<void()> fn);
 
+  /// Returns the time on the runtime clock (simulated in the harness).
+  time_point now() const;
+
   /// Calls `fn` after `d` on the runtime clock. Returns an id for `cancel`.
-  timer_id delay(caf::timespan d, std::function<void()> fn);
+  timer_id delay(duration d, std::function<void()> fn);
+
+  /// Calls `fn` after `d`, unless the returned timer is cancelled or
+  /// destroyed first (see `timer`).
+  timer start_timer(duration d, std::function<void()> fn);
 
   /// Cancels a timer; returns whether it was still pending.
   bool cancel(timer_id id);
+
+  friend class timer;
+
+  /// Returns a handle that reaches this process from anywhere without
+  /// keeping it alive (see `weak_process`).
+  weak_process weak_self();
 
   /// Returns the wall-clock time (simulated in the harness).
   std::chrono::system_clock::time_point wall_now() const;
@@ -329,5 +338,3 @@ class process : public caf::event_based_actor {
 };
 
 }  // namespace mensa::runtime
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mensa::runtime::dispatch_call)

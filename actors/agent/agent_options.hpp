@@ -6,7 +6,7 @@
 #include "actors/agent/containerizer.hpp"
 #include "actors/agent/status_update_manager.hpp"
 #include "actors/common/resources.hpp"
-#include "caf/timespan.hpp"
+#include "runtime/time.hpp"
 #include "runtime/address.hpp"
 
 namespace mensa::agent {
@@ -27,22 +27,22 @@ struct agent_options {
   containerizer_factory containerizer;
   /// First wait between registration attempts; doubles up to a minute.
   /// After losing the master, the agent waits a random part of it first.
-  caf::timespan registration_backoff = std::chrono::seconds(1);
+  runtime::duration registration_backoff = std::chrono::seconds(1);
   /// Retries of unacknowledged status updates.
   retry_backoff status_update_backoff;
   /// Time an executor has to subscribe after its launch.
-  caf::timespan executor_registration_timeout = std::chrono::minutes(1);
+  runtime::duration executor_registration_timeout = std::chrono::minutes(1);
   /// Time an executor that outlived a restart of the agent has to
   /// subscribe again (Mesos: 2 s).
-  caf::timespan executor_reregistration_timeout = std::chrono::seconds(5);
+  runtime::duration executor_reregistration_timeout = std::chrono::seconds(5);
   /// Time a default executor may stay without tasks before it is shut
   /// down (it takes the framework's next task groups until then).
-  caf::timespan executor_idle_timeout = std::chrono::seconds(10);
+  runtime::duration executor_idle_timeout = std::chrono::seconds(10);
   /// Time an executor has to exit after SHUTDOWN before it is killed.
-  caf::timespan executor_shutdown_grace_period = std::chrono::seconds(5);
+  runtime::duration executor_shutdown_grace_period = std::chrono::seconds(5);
   /// Silence from the master after which the agent registers again
   /// (the master pings every 15 s by default).
-  caf::timespan master_ping_timeout = std::chrono::seconds(75);
+  runtime::duration master_ping_timeout = std::chrono::seconds(75);
 };
 
 }  // namespace mensa::agent

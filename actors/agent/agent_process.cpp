@@ -46,8 +46,8 @@ v1::AgentInfo agent_process::describe(const agent_options& options,
   return info;
 }
 
-agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
-                             agent_options options, checkpoint kept)
+agent_process::agent_process(runtime::process_config& cfg, runtime::node& owner,
+                             address self, agent_options options, checkpoint kept)
     : process(cfg, owner, std::move(self)),
       options_(std::move(options)),
       registration_backoff_(options_.registration_backoff),
@@ -57,7 +57,7 @@ agent_process::agent_process(caf::actor_config& cfg, runtime::node& owner, addre
                      if (registered_)
                        send(options_.master, runtime::message_ptr(std::move(update)));
                    },
-                   [this](caf::timespan d, std::function<void()> fn) {
+                   [this](runtime::duration d, std::function<void()> fn) {
                      return delay(d, std::move(fn));
                    },
                    [this](runtime::timer_id id) { cancel(id); }},
@@ -81,12 +81,11 @@ void agent_process::on_start() {
   install(&agent_process::on_executor_call);
   // Terminations reach us as messages; the containerizer may call from any
   // thread, and must not keep us alive.
-  auto self = caf::actor_cast<caf::actor_addr>(this);
-  containerizer_ = options_.containerizer([self](container_termination ended) {
-    if (auto agent = caf::actor_cast<caf::actor>(self))
-      runtime::dispatch<agent_process>(
-          agent, [ended](agent_process& a) { a.container_ended(ended); });
-  });
+  containerizer_ =
+      options_.containerizer([self = weak_self()](container_termination ended) {
+        self.dispatch<agent_process>(
+            [ended](agent_process& a) { a.container_ended(ended); });
+      });
   recover();
   register_with_master();
 }
@@ -111,7 +110,7 @@ bool agent_process::from_master(const address& from) const {
 
 void agent_process::register_with_master() {
   // One attempt pending at a time: this one replaces any that was.
-  cancel(std::exchange(registration_timer_, 0));
+  registration_timer_.cancel();
   if (registered_ || options_.master.empty())
     return;
   link(options_.master);
@@ -159,26 +158,23 @@ void agent_process::register_with_master() {
   }
   auto wait = registration_backoff_;
   registration_backoff_ =
-      std::min<caf::timespan>(registration_backoff_ * 2, std::chrono::minutes(1));
+      std::min<runtime::duration>(registration_backoff_ * 2, std::chrono::minutes(1));
   register_again_after(wait);
 }
 
-void agent_process::register_again_after(caf::timespan wait) {
-  cancel(registration_timer_);
-  registration_timer_ = delay(wait, [this] { register_with_master(); });
+void agent_process::register_again_after(runtime::duration wait) {
+  registration_timer_ = start_timer(wait, [this] { register_with_master(); });
 }
 
 void agent_process::reregister_soon() {
   registered_ = false;
-  if (master_watchdog_ != 0)
-    cancel(master_watchdog_);
-  master_watchdog_ = 0;
+  master_watchdog_.cancel();
   if (!ever_registered_) {
     register_with_master();
     return;
   }
   auto span = static_cast<uint64_t>(options_.registration_backoff.count());
-  register_again_after(caf::timespan{static_cast<int64_t>(random() % (span + 1))});
+  register_again_after(runtime::duration{static_cast<int64_t>(random() % (span + 1))});
 }
 
 void agent_process::follow_master(const address& master) {
@@ -231,10 +227,8 @@ void agent_process::on_ping(const address& from, const internal::PingAgent&) {
 }
 
 void agent_process::watch_master() {
-  if (master_watchdog_ != 0)
-    cancel(master_watchdog_);
-  master_watchdog_ = delay(options_.master_ping_timeout, [this] {
-    master_watchdog_ = 0;
+  master_watchdog_ = start_timer(options_.master_ping_timeout, [this] {
+    master_watchdog_.forget();
     log(runtime::log_level::warning,
         "no ping from the master for a while; "
         "registering again");
@@ -277,11 +271,11 @@ void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
         // grace period to exit by itself.
         if (executor.has_live_tasks()) {
           containerizer_->destroy(executor.container_id);
-        } else if (executor.shutdown_timer == 0) {
+        } else if (!executor.shutdown_timer.active()) {
           auto container_id = executor.container_id;
-          executor.shutdown_timer =
-              delay(options_.executor_shutdown_grace_period,
-                    [this, container_id] { containerizer_->destroy(container_id); });
+          executor.shutdown_timer = start_timer(
+              options_.executor_shutdown_grace_period,
+              [this, container_id] { containerizer_->destroy(container_id); });
         }
         return;
       }

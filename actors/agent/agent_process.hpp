@@ -44,13 +44,13 @@ struct executor_record {
   std::vector<v1::TaskGroupInfo> recovered_groups;
   /// While recovering: kills to send once the executor is back.
   std::vector<v1::executor::Event> pending_kills;
-  runtime::timer_id registration_timer = 0;
-  runtime::timer_id shutdown_timer = 0;
+  runtime::timer registration_timer;
+  runtime::timer shutdown_timer;
   /// Armed when a default executor last had nothing to run; a launch
   /// does not cancel it (it finds the executor busy and does nothing).
-  runtime::timer_id idle_timer = 0;
+  runtime::timer idle_timer;
   /// When a default executor last came to have nothing to run.
-  caf::actor_clock::time_point idle_since;
+  runtime::time_point idle_since;
   /// Set when the agent shut the executor down because it was idle: the
   /// master may still send it tasks, which then get a new run of it.
   bool shut_down_idle = false;
@@ -84,7 +84,7 @@ class agent_process : public runtime::process {
   /// An agent that keeps what must survive it in `kept` (nothing by
   /// default; `checkpoint::recover` gives a file-backed one), and takes
   /// back what `kept` holds when it starts.
-  agent_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  agent_process(runtime::process_config& cfg, runtime::node& owner, address self,
                 agent_options options, checkpoint kept = {});
 
   /// Returns how an agent with `options` at `self` describes itself to
@@ -123,7 +123,7 @@ class agent_process : public runtime::process {
   // -- master -----------------------------------------------------------------
   void register_with_master();
   /// Registers again after `wait`, unless registered by then.
-  void register_again_after(caf::timespan wait);
+  void register_again_after(runtime::duration wait);
   /// The master is gone or another leads: registers again at a random
   /// point of the backoff (agents that lost the master together spread
   /// their returns, as Mesos's do).
@@ -213,7 +213,7 @@ class agent_process : public runtime::process {
   void watch_idleness(agent_framework& framework, executor_record& executor);
   // Looks `d` from now whether the executor has been idle for the idle
   // timeout, and shuts it down if so.
-  void check_idleness_in(caf::timespan d, const std::string& framework_id,
+  void check_idleness_in(runtime::duration d, const std::string& framework_id,
                          executor_record& executor);
   void send_to_executor(const executor_record& executor, v1::executor::Event event);
   /// The one place an executor's state changes after its record was made:
@@ -234,9 +234,9 @@ class agent_process : public runtime::process {
   v1::AgentInfo info_;
   bool registered_ = false;
   bool ever_registered_ = false;
-  caf::timespan registration_backoff_;
-  runtime::timer_id master_watchdog_ = 0;
-  runtime::timer_id registration_timer_ = 0;
+  runtime::duration registration_backoff_;
+  runtime::timer master_watchdog_;
+  runtime::timer registration_timer_;
   std::unique_ptr<containerizer> containerizer_;
   checkpoint checkpoint_;
   status_update_manager updates_;

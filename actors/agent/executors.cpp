@@ -66,14 +66,14 @@ runtime::expected<executor_record*> agent_process::launch_executor(
   executor.state = executor_state::launching;
   executor_by_container_[spec.container_id] = {framework_id, executor_id};
   auto container_id = spec.container_id;
-  executor.registration_timer = delay(
+  executor.registration_timer = start_timer(
       options_.executor_registration_timeout,
       [this, framework_id, executor_id, container_id] {
         auto [f, e] = find_executor(framework_id, executor_id);
         if (e == nullptr || e->container_id != container_id ||
             e->state != executor_state::launching)
           return;
-        e->registration_timer = 0;
+        e->registration_timer.forget();
         fail_queued_tasks(*f, *e, v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT,
                           "the executor did not subscribe in time");
         containerizer_->destroy(container_id);
@@ -121,24 +121,25 @@ void agent_process::watch_idleness(agent_framework& framework,
   if (!executor.is_default() || executor.state != executor_state::running ||
       !executor.idle())
     return;
-  executor.idle_since = clock().now();
-  if (executor.idle_timer == 0)
+  executor.idle_since = now();
+  if (!executor.idle_timer.active())
     check_idleness_in(options_.executor_idle_timeout, framework.info.id().value(),
                       executor);
 }
 
-void agent_process::check_idleness_in(caf::timespan d, const std::string& framework_id,
+void agent_process::check_idleness_in(runtime::duration d,
+                                      const std::string& framework_id,
                                       executor_record& executor) {
   auto executor_id = executor.info.executor_id().value();
   auto container_id = executor.container_id;
-  executor.idle_timer = delay(d, [this, framework_id, executor_id, container_id] {
+  executor.idle_timer = start_timer(d, [this, framework_id, executor_id, container_id] {
     auto [f, e] = find_executor(framework_id, executor_id);
     if (e == nullptr || e->container_id != container_id)
       return;
-    e->idle_timer = 0;
+    e->idle_timer.forget();
     if (e->state != executor_state::running || !e->idle())
       return;
-    auto idle_for = clock().now() - e->idle_since;
+    auto idle_for = now() - e->idle_since;
     if (idle_for < options_.executor_idle_timeout) {
       check_idleness_in(options_.executor_idle_timeout - idle_for, framework_id, *e);
       return;
@@ -196,8 +197,8 @@ void agent_process::shutdown_executor(agent_framework& framework,
   send_to_executor(executor, std::move(shutdown));
   auto container_id = executor.container_id;
   executor.shutdown_timer =
-      delay(options_.executor_shutdown_grace_period,
-            [this, container_id] { containerizer_->destroy(container_id); });
+      start_timer(options_.executor_shutdown_grace_period,
+                  [this, container_id] { containerizer_->destroy(container_id); });
 }
 
 // -- executor calls -----------------------------------------------------------
@@ -259,9 +260,7 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
   if (!move(executor, executor_state::running))
     return;
   executor.process = from;
-  if (executor.registration_timer != 0)
-    cancel(executor.registration_timer);
-  executor.registration_timer = 0;
+  executor.registration_timer.cancel();
   link(from);
   v1::executor::Event subscribed;
   subscribed.set_type(v1::executor::Event::SUBSCRIBED);
@@ -366,10 +365,9 @@ void agent_process::container_ended(const container_termination& ended) {
             "the executor ended: " + ended.message);
   fail_queued_tasks(*framework, *executor, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                     "the executor ended before it subscribed: " + ended.message);
-  for (auto timer :
-       {executor->registration_timer, executor->shutdown_timer, executor->idle_timer})
-    if (timer != 0)
-      cancel(timer);
+  for (auto* timer : {&executor->registration_timer, &executor->shutdown_timer,
+                      &executor->idle_timer})
+    timer->cancel();
   if (!executor->process.empty())
     unlink(executor->process);
   if (relaunch_with.empty())

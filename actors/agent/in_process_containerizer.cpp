@@ -1,7 +1,5 @@
 #include "actors/agent/in_process_containerizer.hpp"
 
-#include "caf/send.hpp"
-
 namespace mensa::agent {
 
 in_process_containerizer::in_process_containerizer(runtime::node& n,
@@ -22,7 +20,7 @@ runtime::expected<container_process> in_process_containerizer::launch(
 
 runtime::expected<void> in_process_containerizer::recover(
     const std::string& container_id, const container_process&) {
-  auto executor = node_.find("executor-" + container_id);
+  auto executor = runtime::process_handle::find(node_, "executor-" + container_id);
   if (!executor)
     return runtime::failure{"the executor of container " + container_id + " is gone"};
   watch(container_id, executor, false);
@@ -30,26 +28,26 @@ runtime::expected<void> in_process_containerizer::recover(
 }
 
 void in_process_containerizer::watch(const std::string& container_id,
-                                     const caf::actor& executor, bool status_known) {
+                                     const runtime::process_handle& executor,
+                                     bool status_known) {
   executors_[container_id] = executor;
   auto report = on_termination_;
-  executor->attach_functor(
-      [report, container_id, status_known](const caf::error& reason) {
-        container_termination ended;
-        ended.container_id = container_id;
-        ended.status = reason ? 1 : 0;
-        ended.message = reason ? "the executor process ended abnormally"
+  executor.when_ended([report, container_id, status_known](bool abnormally) {
+    container_termination ended;
+    ended.container_id = container_id;
+    ended.status = abnormally ? 1 : 0;
+    ended.message = abnormally ? "the executor process ended abnormally"
                                : "the executor process exited";
-        ended.status_known = status_known;
-        report(std::move(ended));
-      });
+    ended.status_known = status_known;
+    report(std::move(ended));
+  });
 }
 
 void in_process_containerizer::destroy(const std::string& container_id) {
   auto i = executors_.find(container_id);
   if (i == executors_.end())
     return;
-  caf::anon_send_exit(i->second, caf::exit_reason::kill);
+  i->second.kill();
   executors_.erase(i);
 }
 

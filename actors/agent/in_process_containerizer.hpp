@@ -5,8 +5,8 @@
 #include <string>
 
 #include "actors/agent/containerizer.hpp"
-#include "caf/actor.hpp"
 #include "runtime/node.hpp"
+#include "runtime/process_handle.hpp"
 
 namespace mensa::agent {
 
@@ -18,7 +18,7 @@ class in_process_containerizer : public containerizer {
  public:
   /// Spawns the executor of `spec` as `name` on `n`; returns its handle or
   /// a failure.
-  using executor_factory = std::function<runtime::expected<caf::actor>(
+  using executor_factory = std::function<runtime::expected<runtime::process_handle>(
       runtime::node& n, const std::string& name, const container_spec& spec)>;
 
   in_process_containerizer(runtime::node& n, executor_factory factory,
@@ -32,13 +32,13 @@ class in_process_containerizer : public containerizer {
   void destroy(const std::string& container_id) override;
 
  private:
-  void watch(const std::string& container_id, const caf::actor& executor,
+  void watch(const std::string& container_id, const runtime::process_handle& executor,
              bool status_known);
 
   runtime::node& node_;
   executor_factory factory_;
   termination_callback on_termination_;
-  std::map<std::string, caf::actor> executors_;
+  std::map<std::string, runtime::process_handle> executors_;
 };
 
 }  // namespace mensa::agent

@@ -66,22 +66,22 @@ bool agent_process::recover_executor(agent_framework& framework,
     return false;
   }
   auto container_id = kept.container_id();
-  executor.registration_timer =
-      delay(options_.executor_reregistration_timeout,
-            [this, framework_id, executor_id, container_id] {
-              auto [f, e] = find_executor(framework_id, executor_id);
-              if (e == nullptr || e->container_id != container_id ||
-                  e->state != executor_state::recovering)
-                return;
-              e->registration_timer = 0;
-              log(runtime::log_level::warning,
-                  "executor " + executor_id + " of framework " + framework_id +
-                      " did not subscribe again after the agent restarted; killing it");
-              end_tasks(*f, *e, v1::TASK_LOST,
-                        v1::TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
-                        "the executor did not reconnect after the agent restarted");
-              containerizer_->destroy(container_id);
-            });
+  executor.registration_timer = start_timer(
+      options_.executor_reregistration_timeout,
+      [this, framework_id, executor_id, container_id] {
+        auto [f, e] = find_executor(framework_id, executor_id);
+        if (e == nullptr || e->container_id != container_id ||
+            e->state != executor_state::recovering)
+          return;
+        e->registration_timer.forget();
+        log(runtime::log_level::warning,
+            "executor " + executor_id + " of framework " + framework_id +
+                " did not subscribe again after the agent restarted; killing it");
+        end_tasks(*f, *e, v1::TASK_LOST,
+                  v1::TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
+                  "the executor did not reconnect after the agent restarted");
+        containerizer_->destroy(container_id);
+      });
   return true;
 }
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "caf/timespan.hpp"
+#include "runtime/time.hpp"
 #include "mensa/internal/cluster.pb.h"
 #include "runtime/process.hpp"
 
@@ -18,8 +18,8 @@ namespace mensa::agent {
 /// How long to wait before resending an unacknowledged update: starts at
 /// `initial`, doubles per retry, stays at `max`.
 struct retry_backoff {
-  caf::timespan initial = std::chrono::seconds(10);
-  caf::timespan max = std::chrono::minutes(10);
+  runtime::duration initial = std::chrono::seconds(10);
+  runtime::duration max = std::chrono::minutes(10);
 };
 
 /// Delivers status updates reliably, per task: updates of one task leave
@@ -37,7 +37,7 @@ class status_update_manager {
     /// update does not change once sent.
     std::function<void(std::shared_ptr<const internal::StatusUpdate>)> forward;
     /// Starts a timer on the owner's clock.
-    std::function<runtime::timer_id(caf::timespan, std::function<void()>)> delay;
+    std::function<runtime::timer_id(runtime::duration, std::function<void()>)> delay;
     /// Cancels a timer.
     std::function<void(runtime::timer_id)> cancel;
   };
@@ -81,7 +81,7 @@ class status_update_manager {
  private:
   struct stream {
     std::deque<std::shared_ptr<internal::StatusUpdate>> pending;
-    caf::timespan backoff{};
+    runtime::duration backoff{};
     runtime::timer_id timer = 0;
   };
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "actors/allocator/resource_quantities.hpp"
-#include "caf/timespan.hpp"
+#include "runtime/time.hpp"
 
 namespace mensa::allocator {
 
@@ -14,7 +14,7 @@ namespace mensa::allocator {
 struct allocator_options {
   /// Time between periodic allocation passes (events trigger more). Decline
   /// filters never last less than this.
-  caf::timespan allocation_interval = std::chrono::seconds(1);
+  runtime::duration allocation_interval = std::chrono::seconds(1);
   /// Smallest offers worth making: an offer must hold at least one of
   /// these in full (Mesos's `--min_allocatable_resources`, default
   /// `cpus:0.01|mem:32`).

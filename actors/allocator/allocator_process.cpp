@@ -24,7 +24,7 @@ std::vector<std::string> to_vector(
 
 }  // namespace
 
-allocator_process::allocator_process(caf::actor_config& cfg, runtime::node& owner,
+allocator_process::allocator_process(runtime::process_config& cfg, runtime::node& owner,
                                      address self, address master,
                                      allocator_options options)
     : process(cfg, owner, std::move(self)),
@@ -150,18 +150,18 @@ void allocator_process::on_recover(const address& from,
                                    const internal::AllocatorRecoverResources& msg) {
   if (!from_master(from))
     return;
-  std::optional<caf::timespan> refuse_for;
+  std::optional<runtime::duration> refuse_for;
   if (msg.has_filters()) {
     double seconds = msg.filters().refuse_seconds();
     if (!std::isfinite(seconds) || seconds < 0)
       seconds = v1::Filters().refuse_seconds();
     seconds = std::min(seconds, max_refuse_seconds);
     if (seconds > 0)
-      refuse_for = std::chrono::duration_cast<caf::timespan>(
+      refuse_for = std::chrono::duration_cast<runtime::duration>(
           std::chrono::duration<double>(seconds));
   }
   allocator_.recover(msg.framework_id().value(), msg.agent_id().value(),
-                     common::resources(msg.resources()), refuse_for, clock().now());
+                     common::resources(msg.resources()), refuse_for, now());
   request_pass();
 }
 
@@ -213,7 +213,7 @@ void allocator_process::periodic_pass() {
 }
 
 void allocator_process::run_pass() {
-  auto allocations = allocator_.allocate(clock().now(), random());
+  auto allocations = allocator_.allocate(now(), random());
   if (allocations.empty())
     return;
   internal::AllocatorOffers offers;

@@ -19,7 +19,7 @@ namespace mensa::allocator {
 /// pending.
 class allocator_process : public runtime::process {
  public:
-  allocator_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  allocator_process(runtime::process_config& cfg, runtime::node& owner, address self,
                     address master, allocator_options options = {});
 
  protected:
@@ -51,7 +51,7 @@ class allocator_process : public runtime::process {
   void run_pass();
 
   address master_;
-  caf::timespan interval_;
+  runtime::duration interval_;
   hierarchical_allocator allocator_;
   bool pass_requested_ = false;
 };

@@ -588,7 +588,7 @@ void hierarchical_allocator::add_used(const std::string& framework,
 void hierarchical_allocator::recover(const std::string& framework,
                                      const std::string& agent,
                                      const common::resources& resources,
-                                     std::optional<caf::timespan> refuse_for,
+                                     std::optional<runtime::duration> refuse_for,
                                      time_point now) {
   untrack(framework, agent, resources);
   auto f = frameworks_.find(framework);

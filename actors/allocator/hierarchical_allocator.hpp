@@ -14,7 +14,7 @@
 #include "actors/allocator/drf_sorter.hpp"
 #include "actors/allocator/resource_quantities.hpp"
 #include "actors/common/resources.hpp"
-#include "caf/actor_clock.hpp"
+#include "runtime/time.hpp"
 
 namespace mensa::allocator {
 
@@ -58,7 +58,7 @@ struct role_quota {
 /// their order between passes, so a pass costs what changed.
 class hierarchical_allocator {
  public:
-  using time_point = caf::actor_clock::time_point;
+  using time_point = runtime::time_point;
 
   explicit hierarchical_allocator(allocator_options options = {});
 
@@ -107,7 +107,7 @@ class hierarchical_allocator {
   /// framework refuses them on that agent for that long.
   void recover(const std::string& framework, const std::string& agent,
                const common::resources& resources,
-               std::optional<caf::timespan> refuse_for, time_point now);
+               std::optional<runtime::duration> refuse_for, time_point now);
 
   // -- roles -----------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "runtime/address.hpp"
-#include "runtime/dispatch.hpp"
+#include "runtime/process_handle.hpp"
 #include "runtime/zookeeper.hpp"
 #include "runtime/zookeeper_loop.hpp"
 
@@ -39,9 +39,9 @@ class master_detector final : runtime::zookeeper_loop {
 /// Returns a callback that hands each change to `follow_master` of the
 /// process behind `handle` (a `P`), inside it.
 template <class P>
-master_detector::callback follow_in(caf::actor handle) {
+master_detector::callback follow_in(runtime::process_handle handle) {
   return [handle](const runtime::address& master) {
-    runtime::dispatch<P>(handle, [master](P& target) { target.follow_master(master); });
+    handle.dispatch<P>([master](P& target) { target.follow_master(master); });
   };
 }
 

@@ -18,7 +18,7 @@ constexpr int64_t default_grace_ns = 3'000'000'000;
 
 }  // namespace
 
-command_executor::command_executor(caf::actor_config& cfg, runtime::node& owner,
+command_executor::command_executor(runtime::process_config& cfg, runtime::node& owner,
                                    address self, executor_context context,
                                    runtime::child_processes& children,
                                    std::string sandbox,
@@ -70,13 +70,12 @@ void command_executor::launch_task(const v1::TaskInfo& task) {
   child.stdout_path = sandbox->empty() ? "" : *sandbox + "/stdout";
   child.stderr_path = sandbox->empty() ? "" : *sandbox + "/stderr";
   child.group = runtime::child_spec::grouping::new_group;
-  auto self = caf::actor_cast<caf::actor_addr>(this);
   auto id = task.task_id().value();
-  auto pid = children_.spawn(child, [self, id](pid_t, const runtime::child_exit& how) {
-    if (auto executor = caf::actor_cast<caf::actor>(self))
-      runtime::dispatch<command_executor>(
-          executor, [id, how](command_executor& e) { e.task_exited(id, how); });
-  });
+  auto pid = children_.spawn(
+      child, [self = weak_self(), id](pid_t, const runtime::child_exit& how) {
+        self.dispatch<command_executor>(
+            [id, how](command_executor& e) { e.task_exited(id, how); });
+      });
   if (!pid)
     return fail(pid.error().message);
   auto& entry = running_[id];
@@ -103,12 +102,11 @@ void command_executor::kill(const v1::TaskID& task, const v1::KillPolicy* policy
       update(common::make_status(task, v1::TASK_KILLING,
                                  v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
     runtime::child_processes::signal_group(entry.pid, SIGTERM);
-  } else if (entry.escalation != 0) {
-    // A second kill may shorten the grace period (e.g. to force it now).
-    cancel(entry.escalation);
   }
+  // A second kill may shorten the grace period (e.g. to force it now): the
+  // new timer replaces the one pending.
   auto pid = entry.pid;
-  entry.escalation = delay(caf::timespan(std::max<int64_t>(grace, 0)), [pid] {
+  entry.escalation = start_timer(runtime::duration(std::max<int64_t>(grace, 0)), [pid] {
     runtime::child_processes::signal_group(pid, SIGKILL);
   });
 }
@@ -120,8 +118,7 @@ void command_executor::task_exited(const std::string& task_id,
     return;
   auto entry = std::move(i->second);
   running_.erase(i);
-  if (entry.escalation != 0)
-    cancel(entry.escalation);
+  entry.escalation.cancel();
   v1::TaskState state;
   std::string message;
   if (entry.killed) {

@@ -26,7 +26,7 @@ namespace mensa::executor {
 class command_executor : public executor_process {
  public:
   /// `environment` (entries `NAME=value`) is every task's base environment.
-  command_executor(caf::actor_config& cfg, runtime::node& owner, address self,
+  command_executor(runtime::process_config& cfg, runtime::node& owner, address self,
                    executor_context context, runtime::child_processes& children,
                    std::string sandbox, std::vector<std::string> environment);
 
@@ -45,7 +45,7 @@ class command_executor : public executor_process {
     v1::TaskInfo info;
     pid_t pid = -1;
     bool killed = false;
-    runtime::timer_id escalation = 0;
+    runtime::timer escalation;
   };
 
   runtime::expected<std::string> sandbox_for(const v1::TaskInfo& task) const;

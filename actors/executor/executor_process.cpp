@@ -7,7 +7,7 @@
 
 namespace mensa::executor {
 
-executor_process::executor_process(caf::actor_config& cfg, runtime::node& owner,
+executor_process::executor_process(runtime::process_config& cfg, runtime::node& owner,
                                    address self, executor_context context)
     : process(cfg, owner, std::move(self)), context_(std::move(context)) {}
 
@@ -29,8 +29,8 @@ void executor_process::send_call(v1::executor::Call call) {
 void executor_process::subscribe() {
   if (subscribed_)
     return;
-  if (disconnected_since_ != caf::actor_clock::time_point{} &&
-      clock().now() - disconnected_since_ > context_.recovery_timeout) {
+  if (disconnected_since_ != runtime::time_point{} &&
+      now() - disconnected_since_ > context_.recovery_timeout) {
     log(runtime::log_level::error, "the agent did not come back; exiting");
     quit();
     return;
@@ -60,8 +60,8 @@ void executor_process::exited(const address& peer, const runtime::peer_exit& why
     agent_lost();
     return;
   }
-  if (disconnected_since_ == caf::actor_clock::time_point{})
-    disconnected_since_ = clock().now();
+  if (disconnected_since_ == runtime::time_point{})
+    disconnected_since_ = now();
   // While subscribed no attempt is pending: start them again.
   if (was_subscribed)
     delay(context_.resubscribe_interval, [this] { subscribe(); });

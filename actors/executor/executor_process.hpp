@@ -19,9 +19,9 @@ struct executor_context {
   v1::FrameworkID framework_id;
   v1::ExecutorID executor_id;
   /// Wait between subscription attempts.
-  caf::timespan resubscribe_interval = std::chrono::seconds(1);
+  runtime::duration resubscribe_interval = std::chrono::seconds(1);
   /// How long to keep trying to reach a lost agent before giving up.
-  caf::timespan recovery_timeout = std::chrono::minutes(15);
+  runtime::duration recovery_timeout = std::chrono::minutes(15);
 };
 
 /// The base of every executor, what Mesos's executor library is: it
@@ -30,7 +30,7 @@ struct executor_context {
 /// until the agent acknowledges it and resent after a resubscription.
 class executor_process : public runtime::process {
  public:
-  executor_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  executor_process(runtime::process_config& cfg, runtime::node& owner, address self,
                    executor_context context);
 
  protected:
@@ -119,7 +119,7 @@ class executor_process : public runtime::process {
   v1::ExecutorInfo executor_;
   bool subscribed_ = false;
   bool shutting_down_ = false;
-  caf::actor_clock::time_point disconnected_since_{};
+  runtime::time_point disconnected_since_{};
   std::map<std::string, v1::TaskInfo> live_;
   // In the order they were made: resent in that order, as Mesos's executor
   // library does, so that no task is heard to end before it ran.

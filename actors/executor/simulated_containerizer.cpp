@@ -13,13 +13,14 @@ agent::containerizer_factory simulated_containerizer(runtime::node& n) {
     return std::make_unique<agent::in_process_containerizer>(
         *node,
         [](runtime::node& host, const std::string& name,
-           const agent::container_spec& spec) -> runtime::expected<caf::actor> {
+           const agent::container_spec& spec)
+            -> runtime::expected<runtime::process_handle> {
           executor_context context{spec.agent, spec.framework.id(),
                                    spec.executor.executor_id()};
           auto spawned = host.spawn<simulated_executor>(name, context);
           if (!spawned)
             return spawned.error();
-          return host.find(name);
+          return runtime::process_handle::find(host, name);
         },
         std::move(done));
   };

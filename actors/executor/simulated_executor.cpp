@@ -31,8 +31,8 @@ void simulated_executor::launch_task(const v1::TaskInfo& task) {
            "Command exited with status " + std::to_string(code));
   } else if (starts_with(command, "sleep ")) {
     auto seconds = std::atof(command.c_str() + 6);
-    timers_[id.value()] = delay(
-        std::chrono::duration_cast<caf::timespan>(
+    timers_[id.value()] = start_timer(
+        std::chrono::duration_cast<runtime::duration>(
             std::chrono::duration<double>(seconds)),
         [this, id] { finish(id, v1::TASK_FINISHED, "Command exited with status 0"); });
   }
@@ -42,10 +42,7 @@ void simulated_executor::kill(const v1::TaskID& task, const v1::KillPolicy* poli
   auto live = live_tasks().find(task.value());
   if (live == live_tasks().end() || ending_[task.value()])
     return;
-  if (auto timer = timers_.find(task.value()); timer != timers_.end()) {
-    cancel(timer->second);
-    timers_.erase(timer);
-  }
+  timers_.erase(task.value());
   if (common::has_capability(framework_info(),
                              v1::FrameworkInfo::Capability::TASK_KILLING_STATE))
     update(common::make_status(task, v1::TASK_KILLING, v1::TaskStatus::SOURCE_EXECUTOR,
@@ -62,7 +59,7 @@ void simulated_executor::kill(const v1::TaskID& task, const v1::KillPolicy* poli
                           ? info.kill_policy().grace_period().nanoseconds()
                           : int64_t{3'000'000'000});
   ending_[task.value()] = true;
-  delay(caf::timespan(grace), [this, task] {
+  delay(runtime::duration(grace), [this, task] {
     finish(task, v1::TASK_KILLED, "Command terminated with signal SIGKILL");
   });
 }

@@ -33,7 +33,7 @@ class simulated_executor : public executor_process {
  private:
   void finish(const v1::TaskID& task, v1::TaskState state, const std::string& message);
 
-  std::map<std::string, runtime::timer_id> timers_;
+  std::map<std::string, runtime::timer> timers_;
   std::map<std::string, bool> ending_;
 };
 

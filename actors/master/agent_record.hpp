@@ -34,7 +34,7 @@ struct agent_record {
   /// It went silent and waits for its turn to be made unreachable.
   bool removal_pending = false;
   /// While disconnected: when its time to come back is up.
-  runtime::timer_id reconnect_timer = 0;
+  runtime::timer reconnect_timer;
 
   /// Takes what `described` says of the agent: its info and ID.
   void describe(const v1::AgentInfo& described) {

@@ -95,8 +95,7 @@ void master_process::schedule_flush() {
   if (flush_pending_)
     return;
   flush_pending_ = true;
-  runtime::dispatch<master_process>(caf::actor_cast<caf::actor>(this),
-                                    [](master_process& m) { m.flush_registry(); });
+  defer([this] { flush_registry(); });
 }
 
 void master_process::flush_registry() {
@@ -189,11 +188,11 @@ framework_record& master_process::recover_framework(const v1::FrameworkInfo& inf
   // (when it learned of the failover at the latest), and never less than
   // the agents have to reregister.
   auto id = info.id().value();
-  auto timeout = std::max<caf::timespan>(
-      std::chrono::duration_cast<caf::timespan>(
+  auto timeout = std::max<runtime::duration>(
+      std::chrono::duration_cast<runtime::duration>(
           std::chrono::duration<double>(info.failover_timeout())),
       options_.agent_reregister_timeout);
-  framework.failover_timer = delay(timeout, [this, id] {
+  framework.failover_timer = start_timer(timeout, [this, id] {
     auto i = frameworks_.find(id);
     if (i != frameworks_.end() && i->second.state == framework_state::recovered)
       teardown(id,
@@ -262,10 +261,8 @@ void master_process::on_reregister_agent(const address& from,
     return;  // the agent retries
   bool was_unreachable =
       known != agents_.end() && known->second.state == agent_state::unreachable;
-  if (known != agents_.end() && known->second.reconnect_timer != 0) {
-    cancel(known->second.reconnect_timer);
-    known->second.reconnect_timer = 0;
-  }
+  if (known != agents_.end())
+    known->second.reconnect_timer.cancel();
   admit(from, info);
   // Frameworks this master has not seen since it started get a record, so
   // their tasks are kept for them until their schedulers subscribe; those
@@ -449,10 +446,10 @@ void master_process::remove_silent_agent(const std::string& agent_id,
   if (agent.removal_pending)
     return;
   agent.removal_pending = true;
-  auto now = clock().now();
-  auto turn = std::max(now, next_agent_removal_);
+  auto at = now();
+  auto turn = std::max(at, next_agent_removal_);
   next_agent_removal_ = turn + limit->window / static_cast<int64_t>(limit->permits);
-  delay(turn - now, [this, agent_id, why] {
+  delay(turn - at, [this, agent_id, why] {
     auto i = agents_.find(agent_id);
     if (i == agents_.end())
       return;
@@ -476,9 +473,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
   if (agent.state == agent_state::registered)
     forget_connection(agent);
   move(agent, agent_state::unreachable);
-  if (agent.reconnect_timer != 0)
-    cancel(agent.reconnect_timer);
-  agent.reconnect_timer = 0;
+  agent.reconnect_timer.cancel();
   // Many agents may go at once (their reregistration window closed): they
   // share a flush. Unkept, a restarted master waits for the agent to
   // reregister and makes it unreachable again when it does not.
@@ -522,12 +517,12 @@ void master_process::disconnect_agent(const std::string& agent_id,
   internal::AllocatorRemoveAgent remove;
   remove.mutable_agent_id()->set_value(agent_id);
   send(allocator_, std::move(remove));
-  agent.reconnect_timer =
-      delay(options_.agent_ping_interval * options_.max_missed_pongs, [this, agent_id] {
+  agent.reconnect_timer = start_timer(
+      options_.agent_ping_interval * options_.max_missed_pongs, [this, agent_id] {
         auto i = agents_.find(agent_id);
         if (i == agents_.end() || i->second.state != agent_state::disconnected)
           return;
-        i->second.reconnect_timer = 0;
+        i->second.reconnect_timer.forget();
         remove_silent_agent(agent_id,
                             "it did not come back after its connection broke");
       });

@@ -40,7 +40,7 @@ struct framework_record {
   /// exit), by agent ID and executor ID.
   std::map<std::string, std::map<std::string, common::resources>> executors;
   /// Pending teardown after a disconnection.
-  runtime::timer_id failover_timer = 0;
+  runtime::timer failover_timer;
 
   /// Returns whether the framework handles TASK_UNREACHABLE and friends.
   bool partition_aware() const {

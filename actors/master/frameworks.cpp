@@ -66,9 +66,7 @@ void master_process::subscribe(const address& from,
       unlink(framework->scheduler);
       framework_by_scheduler_.erase(framework->scheduler);
     }
-    if (framework->failover_timer != 0)
-      cancel(framework->failover_timer);
-    framework->failover_timer = 0;
+    framework->failover_timer.cancel();
   }
   framework->info = info;
   framework->scheduler = from;
@@ -159,7 +157,7 @@ void master_process::disconnect(framework_record& framework) {
     return;
   }
   framework.failover_timer =
-      delay(std::chrono::duration_cast<caf::timespan>(timeout), [this, id] {
+      start_timer(std::chrono::duration_cast<runtime::duration>(timeout), [this, id] {
         auto i = frameworks_.find(id);
         if (i != frameworks_.end() && i->second.state == framework_state::disconnected)
           teardown(id, "its failover timeout passed");
@@ -197,8 +195,7 @@ void master_process::teardown(const std::string& framework_id, const std::string
   internal::AllocatorRemoveFramework remove;
   *remove.mutable_framework_id() = framework.info.id();
   send(allocator_, std::move(remove));
-  if (framework.failover_timer != 0)
-    cancel(framework.failover_timer);
+  framework.failover_timer.cancel();
   unlink(framework.scheduler);
   framework_by_scheduler_.erase(framework.scheduler);
   completed_frameworks_.push_back(std::move(framework));

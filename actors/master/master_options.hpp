@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "caf/timespan.hpp"
+#include "runtime/time.hpp"
 #include "mensa/v1/mensa.pb.h"
 
 namespace mensa::master {
@@ -15,7 +15,7 @@ namespace mensa::master {
 /// At most `permits` actions per `window` (`--agent_removal_rate_limit`).
 struct rate_limit {
   uint64_t permits = 1;
-  caf::timespan window = std::chrono::minutes(20);
+  runtime::duration window = std::chrono::minutes(20);
 };
 
 /// How the master behaves; the `mensa master` flags set these.
@@ -24,7 +24,7 @@ struct master_options {
   /// ZooKeeper is known there by it before it starts.
   std::string id;
   /// Time between pings to each agent.
-  caf::timespan agent_ping_interval = std::chrono::seconds(15);
+  runtime::duration agent_ping_interval = std::chrono::seconds(15);
   /// Pings an agent may leave unanswered before it counts as unreachable.
   uint32_t max_missed_pongs = 5;
   /// Completed frameworks kept for reconciliation and views.
@@ -32,18 +32,18 @@ struct master_options {
   /// Completed tasks kept per framework.
   std::size_t max_completed_tasks_per_framework = 1000;
   /// Interval frameworks are told to expect heartbeats at (informational).
-  caf::timespan heartbeat_interval = std::chrono::seconds(15);
+  runtime::duration heartbeat_interval = std::chrono::seconds(15);
   /// Role weights in force from the start (`--weights`), over those the
   /// registry kept.
   std::vector<v1::WeightInfo> weights;
   /// Time agents in the registry have to reregister after the master
   /// starts; those that do not are unreachable.
-  caf::timespan agent_reregister_timeout = std::chrono::minutes(10);
+  runtime::duration agent_reregister_timeout = std::chrono::minutes(10);
   /// Time between the master's looks for unreachable agents to forget.
-  caf::timespan registry_gc_interval = std::chrono::minutes(15);
+  runtime::duration registry_gc_interval = std::chrono::minutes(15);
   /// An agent unreachable this long is forgotten: removed from the
   /// registry and from the master's records (two weeks, as in Mesos).
-  caf::timespan registry_max_agent_age = std::chrono::hours(24 * 14);
+  runtime::duration registry_max_agent_age = std::chrono::hours(24 * 14);
   /// At most this many unreachable agents are remembered; beyond it the
   /// longest unreachable are forgotten.
   std::size_t registry_max_agent_count = 100 * 1024;

@@ -9,7 +9,7 @@
 
 namespace mensa::master {
 
-master_process::master_process(caf::actor_config& cfg, runtime::node& owner,
+master_process::master_process(runtime::process_config& cfg, runtime::node& owner,
                                address self, address allocator, master_options options,
                                registry kept)
     : process(cfg, owner, std::move(self)),
@@ -42,7 +42,7 @@ void master_process::on_start() {
       log(runtime::log_level::error, changed.error().message);
   }
   delay(options_.agent_ping_interval, [this] { ping_agents(); });
-  if (options_.registry_gc_interval > caf::timespan::zero())
+  if (options_.registry_gc_interval > runtime::duration::zero())
     delay(options_.registry_gc_interval, [this] { collect_unreachable_agents(); });
   log(runtime::log_level::info, "master " + id_ + " started");
 }

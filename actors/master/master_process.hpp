@@ -37,7 +37,7 @@ class master_process : public runtime::process {
  public:
   /// A master whose registry (what survives it) is `kept`: in memory by
   /// default; `registry::recover` gives a file-backed one.
-  master_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  master_process(runtime::process_config& cfg, runtime::node& owner, address self,
                  address allocator, master_options options = {}, registry kept = {});
 
   /// Returns the registry.
@@ -227,7 +227,7 @@ class master_process : public runtime::process {
   /// from here.
   int64_t started_ns_ = 0;
   /// When the removal rate limit lets the next silent agent go.
-  caf::actor_clock::time_point next_agent_removal_{};
+  runtime::time_point next_agent_removal_{};
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
   std::map<std::string, agent_record> agents_;

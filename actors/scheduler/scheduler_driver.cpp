@@ -25,7 +25,7 @@ const char* to_string(driver_status status) {
 /// while the driver runs, and makes the calls reachable for `dispatch`.
 class scheduler_driver::driver_process : public scheduler_process {
  public:
-  driver_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  driver_process(runtime::process_config& cfg, runtime::node& owner, address self,
                  address master, v1::FrameworkInfo framework, scheduler_options options,
                  scheduler_driver* driver)
       : scheduler_process(cfg, owner, std::move(self), std::move(master),
@@ -138,7 +138,7 @@ runtime::expected<void> scheduler_driver::start() {
     node_.reset();
     return spawned.error();
   }
-  process_ = node_->find(options_.name);
+  process_ = runtime::process_handle::find(*node_, options_.name);
   if (source->group)
     detector_ = std::make_unique<common::master_detector>(
         std::move(*source->group), options_.zk_session_timeout,
@@ -160,7 +160,7 @@ driver_status scheduler_driver::stop(bool failover) {
   auto process = process_;
   if (!end(driver_status::stopped))
     return status();
-  runtime::dispatch<driver_process>(process, [failover](driver_process& p) {
+  process.dispatch<driver_process>([failover](driver_process& p) {
     if (!failover && p.framework_id())
       p.teardown();
     p.quit();
@@ -172,7 +172,7 @@ driver_status scheduler_driver::abort() {
   auto process = process_;
   if (!end(driver_status::aborted))
     return status();
-  runtime::dispatch<driver_process>(process, [](driver_process& p) { p.quit(); });
+  process.dispatch<driver_process>([](driver_process& p) { p.quit(); });
   return driver_status::aborted;
 }
 
@@ -205,7 +205,7 @@ template <class F>
 driver_status scheduler_driver::call(F fn) {
   auto current = status();
   if (current == driver_status::running)
-    runtime::dispatch<driver_process>(process_, std::move(fn));
+    process_.dispatch<driver_process>(std::move(fn));
   return current;
 }
 

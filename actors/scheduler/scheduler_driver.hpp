@@ -166,7 +166,7 @@ class scheduler_driver {
   std::string master_;
   driver_options options_;
   std::unique_ptr<runtime::node> node_;
-  caf::actor process_;
+  runtime::process_handle process_;
   /// With a `zk://` master: what tells the scheduler which master leads.
   std::unique_ptr<common::master_detector> detector_;
   mutable std::mutex mutex_;

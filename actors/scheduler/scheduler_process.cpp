@@ -5,7 +5,7 @@
 
 namespace mensa::scheduler {
 
-scheduler_process::scheduler_process(caf::actor_config& cfg, runtime::node& owner,
+scheduler_process::scheduler_process(runtime::process_config& cfg, runtime::node& owner,
                                      address self, address master,
                                      v1::FrameworkInfo framework,
                                      scheduler_options options)
@@ -25,7 +25,7 @@ void scheduler_process::on_start() {
 
 void scheduler_process::subscribe() {
   // One attempt pending at a time: this one replaces any that was.
-  cancel(std::exchange(subscribe_timer_, 0));
+  subscribe_timer_.cancel();
   if (subscribed_ || aborted_ || master_.empty()) {
     subscribing_ = false;
     return;
@@ -46,10 +46,9 @@ void scheduler_process::subscribe() {
   subscribe_after(wait);
 }
 
-void scheduler_process::subscribe_after(caf::timespan wait) {
-  cancel(subscribe_timer_);
+void scheduler_process::subscribe_after(runtime::duration wait) {
   subscribing_ = true;
-  subscribe_timer_ = delay(wait, [this] { subscribe(); });
+  subscribe_timer_ = start_timer(wait, [this] { subscribe(); });
 }
 
 void scheduler_process::follow_master(const address& master) {

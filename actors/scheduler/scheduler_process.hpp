@@ -16,9 +16,9 @@ struct scheduler_options {
   /// default, as Mesos's driver); otherwise call `acknowledge` yourself.
   bool implicit_acknowledgements = true;
   /// First wait between subscription attempts; doubles up to `max_backoff`.
-  caf::timespan subscribe_backoff = std::chrono::seconds(1);
+  runtime::duration subscribe_backoff = std::chrono::seconds(1);
   /// Longest wait between subscription attempts.
-  caf::timespan max_backoff = std::chrono::minutes(1);
+  runtime::duration max_backoff = std::chrono::minutes(1);
 };
 
 /// Returns a LAUNCH_GROUP operation that runs `tasks` as one group on
@@ -33,7 +33,7 @@ v1::Offer::Operation make_launch_group(const v1::ExecutorInfo& executor,
 /// context.
 class scheduler_process : public runtime::process {
  public:
-  scheduler_process(caf::actor_config& cfg, runtime::node& owner, address self,
+  scheduler_process(runtime::process_config& cfg, runtime::node& owner, address self,
                     address master, v1::FrameworkInfo framework,
                     scheduler_options options = {});
 
@@ -144,7 +144,7 @@ class scheduler_process : public runtime::process {
   void on_event(const address& from, const v1::scheduler::Event& event);
   void subscribe();
   /// Subscribes again after `wait`, unless subscribed by then.
-  void subscribe_after(caf::timespan wait);
+  void subscribe_after(runtime::duration wait);
   void call(v1::scheduler::Call call);
 
   address master_;
@@ -155,8 +155,8 @@ class scheduler_process : public runtime::process {
   bool subscribing_ = false;
   bool aborted_ = false;
   bool torn_down_ = false;
-  caf::timespan backoff_;
-  runtime::timer_id subscribe_timer_ = 0;
+  runtime::duration backoff_;
+  runtime::timer subscribe_timer_;
 };
 
 }  // namespace mensa::scheduler

@@ -202,7 +202,8 @@ TEST_CASE(
   framework_here f(runtime::address{}, info);
   common::master_detector follows(
       url_of(*server, "/three"), 2000ms,
-      common::follow_in<test::test_scheduler>(f.node->find("framework")));
+      common::follow_in<test::test_scheduler>(
+          runtime::process_handle::find(*f.node, "framework")));
   auto go = dir + "/go";
   f.launch({{"t", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo finished"}});
   REQUIRE(f.reaches("t", v1::TASK_RUNNING));

@@ -60,7 +60,8 @@ int run_agent(int argc, char** argv) {
     detector = std::make_unique<common::master_detector>(
         *master->group,
         std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
-        common::follow_in<agent::agent_process>((*started)->find("agent")));
+        common::follow_in<agent::agent_process>(
+            runtime::process_handle::find(**started, "agent")));
   std::printf("agent: listening at %s, registering with %s\n", agent->str().c_str(),
               master->str().c_str());
   std::fflush(stdout);

@@ -299,7 +299,8 @@ int run_execute(int argc, char** argv) {
   if (master->group)
     detector = std::make_unique<common::master_detector>(
         *master->group, common::default_zk_session_timeout,
-        common::follow_in<execute_scheduler>((*started)->find("execute")));
+        common::follow_in<execute_scheduler>(
+            runtime::process_handle::find(**started, "execute")));
   return result.get();
 }
 

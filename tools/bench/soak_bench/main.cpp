@@ -266,7 +266,8 @@ class soak {
     detector_ = std::make_unique<common::master_detector>(
         *url,
         std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.zk_session_timeout),
-        common::follow_in<soak_framework>(framework_node_->find("soak")));
+        common::follow_in<soak_framework>(
+            runtime::process_handle::find(*framework_node_, "soak")));
   }
 
   // Starts again what ended by itself (a master that stepped down).
