@@ -314,6 +314,31 @@ TEST_CASE_FIXTURE(two_nodes, "timers run on the simulated clock") {
   h.settle();
 }
 
+TEST_CASE_FIXTURE(two_nodes,
+                  "a held timer cancels itself when replaced, cancelled or destroyed") {
+  on(local_probe, [&](test::probe_process& p) {
+    p.hold_timer(0, 1s, 1);
+    p.hold_timer(0, 2s, 2);  // replaces 1
+    p.hold_timer(1, 1s, 3);
+    p.held(1).cancel();
+    p.hold_timer(2, 3s, 4);
+    auto moved = std::move(p.held(2));  // destroyed at the end of this call
+    CHECK_FALSE(p.held(2).active());
+    CHECK(moved.active());
+    p.hold_timer(3, 4s, 5);
+    CHECK(p.held(3).active());
+  });
+  h.advance(5s);
+  CHECK(local_log->timers() == std::vector<int>{2, 5});
+  on(local_probe, [&](test::probe_process& p) {
+    // The fired timers forgot themselves; cancelling again does nothing.
+    CHECK_FALSE(p.held(0).active());
+    CHECK_FALSE(p.held(3).active());
+    p.held(1).cancel();
+  });
+  h.settle();
+}
+
 TEST_CASE_FIXTURE(two_nodes, "process names are validated and unique per node") {
   auto taken = a.spawn<test::echo_process>("echo");
   REQUIRE_FALSE(taken);

@@ -159,6 +159,19 @@ class probe_process : public runtime::process {
 
   bool cancel_timer(runtime::timer_id id) { return cancel(id); }
 
+  /// Starts a timer the probe holds in slot `slot`, replacing what it held.
+  void hold_timer(std::size_t slot, runtime::duration d, int tag) {
+    if (held_.size() <= slot)
+      held_.resize(slot + 1);
+    held_[slot] = start_timer(d, [this, slot, tag] {
+      held_[slot].forget();
+      log_->add_timer(tag);
+    });
+  }
+
+  /// The timer in slot `slot`.
+  runtime::timer& held(std::size_t slot) { return held_.at(slot); }
+
   std::size_t in_flight(const address& to) const { return unacknowledged(to); }
 
   std::chrono::system_clock::time_point wall() const { return wall_now(); }
@@ -179,6 +192,7 @@ class probe_process : public runtime::process {
 
   std::shared_ptr<process_log> log_;
   uint64_t next_streamed_ = 1;
+  std::vector<runtime::timer> held_;
 };
 
 }  // namespace mensa::test
