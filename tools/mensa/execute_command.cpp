@@ -42,7 +42,10 @@ class execute_config : public runtime::node_config {
         .add(cpus, "cpus", "cpus per task (0.1)")
         .add(mem, "mem", "memory per task, MB (32)")
         .add(name, "name", "the framework's name (mensa-execute)")
-        .add(role, "role", "the role to run under (*)");
+        .add(role, "role", "the role to run under (*)")
+        .add(checkpoint, "checkpoint",
+             "checkpoint the framework: its tasks survive a restart of their "
+             "agent (false)");
   }
 
   std::string master;
@@ -52,6 +55,7 @@ class execute_config : public runtime::node_config {
   double mem = 32;
   std::string name = "mensa-execute";
   std::string role = "*";
+  bool checkpoint = false;
 };
 
 struct plan {
@@ -278,6 +282,7 @@ int run_execute(int argc, char** argv) {
   info.set_user(std::getenv("USER") ? std::getenv("USER") : "root");
   info.set_name(cfg->name);
   info.set_role(cfg->role);
+  info.set_checkpoint(cfg->checkpoint);
   plan p{cfg->command, cfg->instances, cfg->cpus, cfg->mem};
   std::printf("running %zu x '%s' (cpus %g, mem %g MB) on %s\n", p.instances,
               p.command.c_str(), p.cpus, p.mem, master->str().c_str());
