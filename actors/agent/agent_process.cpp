@@ -8,6 +8,7 @@
 #include "actors/agent/command_executor_info.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/uuid.hpp"
 #include "runtime/dispatch.hpp"
 #include "runtime/node.hpp"
 

@@ -8,6 +8,7 @@
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/task_transitions.hpp"
+#include "actors/common/uuid.hpp"
 
 namespace mensa::agent {
 

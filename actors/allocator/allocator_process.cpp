@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "actors/common/framework_info.hpp"
 #include "actors/common/task_states.hpp"
 
 namespace mensa::allocator {

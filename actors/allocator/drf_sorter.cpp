@@ -16,15 +16,16 @@ std::string parent_path(const std::string& path) {
 
 }  // namespace
 
-drf_sorter::drf_sorter(bool hierarchical, std::shared_ptr<cluster_total> total)
+drf_sorter_base::drf_sorter_base(bool hierarchical,
+                                 std::shared_ptr<cluster_total> total)
     : hierarchical_(hierarchical),
       root_(std::make_unique<node>()),
       total_(total ? std::move(total) : std::make_shared<cluster_total>()),
       seen_version_(total_->version) {}
 
-drf_sorter::~drf_sorter() = default;
+drf_sorter_base::~drf_sorter_base() = default;
 
-void drf_sorter::exclude_from_fairness(const std::set<std::string>& names) {
+void drf_sorter_base::exclude_from_fairness(const std::set<std::string>& names) {
   excluded_.clear();
   for (auto& name : names) {
     auto index = resource_quantities::index_of(name);
@@ -38,7 +39,7 @@ void drf_sorter::exclude_from_fairness(const std::set<std::string>& names) {
 // In a hierarchical sorter the client `a/b` is a leaf under the group
 // `a/b`, whose parent is the group `a`: so `a`'s own frameworks compete
 // with its subroles as one more child, as Mesos's virtual leaf does.
-drf_sorter::node* drf_sorter::group(const std::string& path) {
+drf_sorter_base::node* drf_sorter_base::group(const std::string& path) {
   if (auto i = groups_.find(path); i != groups_.end())
     return i->second.get();
   auto parent_name = parent_path(path);
@@ -53,19 +54,19 @@ drf_sorter::node* drf_sorter::group(const std::string& path) {
   return result;
 }
 
-void drf_sorter::list(node* n, std::size_t selection) {
+void drf_sorter_base::list(node* n, std::size_t selection) {
   n->position[selection] =
       n->parent->ordered[selection].insert({n->share, &n->name, n}).first;
   n->listed[selection] = true;
 }
 
-void drf_sorter::unlist(node* n, std::size_t selection) {
+void drf_sorter_base::unlist(node* n, std::size_t selection) {
   n->parent->ordered[selection].erase(n->position[selection]);
   n->listed[selection] = false;
 }
 
 // After its share may have changed: moves it wherever it is listed.
-void drf_sorter::reposition(node* n) {
+void drf_sorter_base::reposition(node* n) {
   auto listed = n->listed;
   for (std::size_t s = 0; s < selections; ++s)
     if (listed[s])
@@ -76,7 +77,7 @@ void drf_sorter::reposition(node* n) {
       list(n, s);
 }
 
-double drf_sorter::compute_share(const node& n) const {
+double drf_sorter_base::compute_share(const node& n) const {
   double dominant = 0;
   n.allocation.every([&](std::size_t index, double amount) {
     if (index < excluded_.size() && excluded_[index])
@@ -89,7 +90,8 @@ double drf_sorter::compute_share(const node& n) const {
   return dominant / n.weight;
 }
 
-drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
+drf_sorter_base::handle drf_sorter_base::add_client(const std::string& client,
+                                                    void* payload) {
   if (auto i = leaves_.find(client); i != leaves_.end())
     return handle(i->second.get());
   auto made = std::make_unique<node>();
@@ -105,33 +107,33 @@ drf_sorter::handle drf_sorter::add(const std::string& client, void* payload) {
   return handle(leaf);
 }
 
-drf_sorter::handle drf_sorter::find(const std::string& client) const {
+drf_sorter_base::handle drf_sorter_base::find(const std::string& client) const {
   auto i = leaves_.find(client);
   return i == leaves_.end() ? handle() : handle(i->second.get());
 }
 
-void drf_sorter::activate(handle client, bool active, std::size_t selection) {
+void drf_sorter_base::activate(handle client, bool active, std::size_t selection) {
   if (client)
     count_active(client.node_, active, selection);
 }
 
-void drf_sorter::allocated(handle client, const resource_quantities& r) {
+void drf_sorter_base::allocated(handle client, const resource_quantities& r) {
   if (client)
     change_allocation(client.node_, r, true);
 }
 
-void drf_sorter::unallocated(handle client, const resource_quantities& r) {
+void drf_sorter_base::unallocated(handle client, const resource_quantities& r) {
   if (client)
     change_allocation(client.node_, r, false);
 }
 
-const resource_quantities& drf_sorter::allocation(handle client) const {
+const resource_quantities& drf_sorter_base::allocation(handle client) const {
   if (!client)
     return nothing;
   return hierarchical_ ? client.node_->parent->allocation : client.node_->allocation;
 }
 
-void drf_sorter::remove(const std::string& client) {
+void drf_sorter_base::remove(const std::string& client) {
   auto i = leaves_.find(client);
   if (i == leaves_.end())
     return;
@@ -147,7 +149,7 @@ void drf_sorter::remove(const std::string& client) {
 
 // Removes groups left without children, up the path (having no active
 // leaves, they are listed nowhere).
-void drf_sorter::prune(node* n) {
+void drf_sorter_base::prune(node* n) {
   while (n != root_.get() && n->child_count == 0) {
     auto* parent = n->parent;
     --parent->child_count;
@@ -156,11 +158,11 @@ void drf_sorter::prune(node* n) {
   }
 }
 
-bool drf_sorter::contains(const std::string& client) const {
+bool drf_sorter_base::contains(const std::string& client) const {
   return leaves_.count(client) > 0;
 }
 
-void drf_sorter::count_active(node* leaf, bool active, std::size_t selection) {
+void drf_sorter_base::count_active(node* leaf, bool active, std::size_t selection) {
   if (leaf->active[selection] == active)
     return;
   leaf->active[selection] = active;
@@ -179,21 +181,21 @@ void drf_sorter::count_active(node* leaf, bool active, std::size_t selection) {
   total = active ? total + 1 : total - 1;
 }
 
-void drf_sorter::activate(const std::string& client, bool active,
-                          std::size_t selection) {
+void drf_sorter_base::activate(const std::string& client, bool active,
+                               std::size_t selection) {
   activate(find(client), active, selection);
 }
 
-bool drf_sorter::active(const std::string& client, std::size_t selection) const {
+bool drf_sorter_base::active(const std::string& client, std::size_t selection) const {
   auto i = leaves_.find(client);
   return i != leaves_.end() && i->second->active[selection];
 }
 
-std::size_t drf_sorter::active_count(std::size_t selection) const noexcept {
+std::size_t drf_sorter_base::active_count(std::size_t selection) const noexcept {
   return root_->active_leaves[selection];
 }
 
-void drf_sorter::set_weight(const std::string& path, double weight) {
+void drf_sorter_base::set_weight(const std::string& path, double weight) {
   weight = weight > 0 ? weight : 1.0;
   weights_[path] = weight;
   for (auto* nodes : {&groups_, &leaves_}) {
@@ -207,26 +209,27 @@ void drf_sorter::set_weight(const std::string& path, double weight) {
   }
 }
 
-double drf_sorter::weight(const std::string& path) const {
+double drf_sorter_base::weight(const std::string& path) const {
   auto i = weights_.find(path);
   return i == weights_.end() ? 1.0 : i->second;
 }
 
-void drf_sorter::add_total(const resource_quantities& r) {
+void drf_sorter_base::add_total(const resource_quantities& r) {
   if (r.empty())
     return;
   total_->amounts += r;
   ++total_->version;
 }
 
-void drf_sorter::subtract_total(const resource_quantities& r) {
+void drf_sorter_base::subtract_total(const resource_quantities& r) {
   if (r.empty())
     return;
   total_->amounts -= r;
   ++total_->version;
 }
 
-void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, bool add) {
+void drf_sorter_base::change_allocation(node* leaf, const resource_quantities& r,
+                                        bool add) {
   if (r.empty())
     return;
   // `r` may be the leaf's own allocation, which the loop changes.
@@ -245,32 +248,34 @@ void drf_sorter::change_allocation(node* leaf, const resource_quantities& r, boo
   }
 }
 
-void drf_sorter::allocated(const std::string& client, const resource_quantities& r) {
+void drf_sorter_base::allocated(const std::string& client,
+                                const resource_quantities& r) {
   allocated(find(client), r);
 }
 
-void drf_sorter::unallocated(const std::string& client, const resource_quantities& r) {
+void drf_sorter_base::unallocated(const std::string& client,
+                                  const resource_quantities& r) {
   unallocated(find(client), r);
 }
 
 // A client, or in a hierarchical sorter the subtree at `path`.
-const drf_sorter::node* drf_sorter::find_path(const std::string& path) const {
+const drf_sorter_base::node* drf_sorter_base::find_path(const std::string& path) const {
   auto& nodes = hierarchical_ ? groups_ : leaves_;
   auto i = nodes.find(path);
   return i == nodes.end() ? nullptr : i->second.get();
 }
 
-const resource_quantities& drf_sorter::allocation(const std::string& path) const {
+const resource_quantities& drf_sorter_base::allocation(const std::string& path) const {
   auto* n = find_path(path);
   return n == nullptr ? nothing : n->allocation;
 }
 
-double drf_sorter::share(const std::string& path) const {
+double drf_sorter_base::share(const std::string& path) const {
   auto* n = find_path(path);
   return n == nullptr ? 0 : compute_share(*n);
 }
 
-void drf_sorter::refresh() {
+void drf_sorter_base::refresh() {
   if (!stale())
     return;
   dirty_ = false;
@@ -280,7 +285,7 @@ void drf_sorter::refresh() {
 
 // Recomputes the shares of the listed children (an unlisted node's whole
 // subtree is unlisted, and gets its shares when listed again).
-void drf_sorter::refresh_children(node* parent) {
+void drf_sorter_base::refresh_children(node* parent) {
   std::vector<node*> children;
   for (std::size_t s = 0; s < selections; ++s)
     for (auto& key : parent->ordered[s]) {
@@ -295,12 +300,14 @@ void drf_sorter::refresh_children(node* parent) {
   }
 }
 
-std::vector<std::string> drf_sorter::sort() {
+std::vector<std::string> drf_sorter_base::sort() {
   std::vector<std::string> result;
-  visit([&](const std::string& client, void*) {
-    result.push_back(client);
-    return false;
-  });
+  visit_clients(
+      [&](const std::string& client, void*) {
+        result.push_back(client);
+        return false;
+      },
+      0);
   return result;
 }
 

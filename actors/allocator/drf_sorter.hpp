@@ -34,7 +34,9 @@ namespace mensa::allocator {
 /// change of allocation repositions only the nodes on the client's path. A change of
 /// the total (an agent added or removed) marks all shares stale and they
 /// are recomputed once, at the next `visit`. Plain C++, no actor inside.
-class drf_sorter {
+///
+/// Its clients carry what `drf_sorter<Client>` types: use that.
+class drf_sorter_base {
   struct node;
 
  public:
@@ -48,14 +50,14 @@ class drf_sorter {
 
   /// A flat sorter, or a hierarchical one over role paths; with its own
   /// total unless given one to share.
-  explicit drf_sorter(bool hierarchical = false,
-                      std::shared_ptr<cluster_total> total = nullptr);
+  explicit drf_sorter_base(bool hierarchical = false,
+                           std::shared_ptr<cluster_total> total = nullptr);
 
-  drf_sorter(const drf_sorter&) = delete;
-  drf_sorter& operator=(const drf_sorter&) = delete;
-  drf_sorter(drf_sorter&&) = default;
-  drf_sorter& operator=(drf_sorter&&) = default;
-  ~drf_sorter();
+  drf_sorter_base(const drf_sorter_base&) = delete;
+  drf_sorter_base& operator=(const drf_sorter_base&) = delete;
+  drf_sorter_base(drf_sorter_base&&) = default;
+  drf_sorter_base& operator=(drf_sorter_base&&) = default;
+  ~drf_sorter_base();
 
   /// Leaves resources named here (e.g. `gpus`) out of every share.
   void exclude_from_fairness(const std::set<std::string>& names);
@@ -70,18 +72,13 @@ class drf_sorter {
     explicit operator bool() const noexcept { return node_ != nullptr; }
 
    private:
-    friend class drf_sorter;
+    friend class drf_sorter_base;
     explicit handle(node* n) : node_(n) {}
     node* node_ = nullptr;
   };
 
   /// The number of selections.
   static constexpr std::size_t selections = 2;
-
-  /// Adds a client carrying `payload` (what `visit` hands back), active in
-  /// selection 0 only; re-adding a known client changes nothing. Returns
-  /// its handle.
-  handle add(const std::string& client, void* payload = nullptr);
 
   /// Returns the handle of `client`, empty if unknown.
   handle find(const std::string& client) const;
@@ -147,20 +144,24 @@ class drf_sorter {
   /// Returns the weighted dominant share of `path` (see `allocation`).
   double share(const std::string& path) const;
 
-  /// Calls `fn(client, payload)` for the clients active in `selection`,
-  /// smallest share first, until it returns true; returns whether it did.
-  /// `fn` may change the sorter only when it then returns true.
-  template <class F>
-  bool visit(F&& fn, std::size_t selection = 0) {
-    refresh();
-    return visit_children(root_.get(), fn, selection);
-  }
-
   /// Returns the active clients, smallest share first.
   std::vector<std::string> sort();
 
   /// Returns whether no client is known.
   bool empty() const noexcept { return leaves_.empty(); }
+
+ protected:
+  /// Adds a client carrying `payload`, active in selection 0 only;
+  /// re-adding a known client changes nothing. Returns its handle.
+  handle add_client(const std::string& client, void* payload);
+
+  /// Calls `fn(client, payload)` for the clients active in `selection`,
+  /// smallest share first, until it returns true; returns whether it did.
+  template <class F>
+  bool visit_clients(F&& fn, std::size_t selection) {
+    refresh();
+    return visit_children(root_.get(), fn, selection);
+  }
 
  private:
   // A node as its parent orders it: by the share it had when inserted.
@@ -241,6 +242,34 @@ class drf_sorter {
   std::shared_ptr<cluster_total> total_;
   uint64_t seen_version_ = 0;
   bool dirty_ = false;
+};
+
+/// A DRF sorter (see `drf_sorter_base`) whose clients each carry a
+/// `Client*`, what `visit` hands back: the allocator's record of a role or
+/// a framework, say; nothing with `Client = void`.
+template <class Client = void>
+class drf_sorter : public drf_sorter_base {
+ public:
+  using drf_sorter_base::drf_sorter_base;
+
+  /// Adds a client carrying `payload`, active in selection 0 only;
+  /// re-adding a known client changes nothing. Returns its handle.
+  handle add(const std::string& client, Client* payload = nullptr) {
+    return add_client(client, payload);
+  }
+
+  /// Calls `fn(client, payload)` (a `const std::string&` and a `Client*`)
+  /// for the clients active in `selection`, smallest share first, until
+  /// it returns true; returns whether it did. `fn` may change the sorter
+  /// only when it then returns true.
+  template <class F>
+  bool visit(F&& fn, std::size_t selection = 0) {
+    return visit_clients(
+        [&fn](const std::string& client, void* payload) {
+          return fn(client, static_cast<Client*>(payload));
+        },
+        selection);
+  }
 };
 
 }  // namespace mensa::allocator

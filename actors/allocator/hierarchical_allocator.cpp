@@ -731,16 +731,16 @@ void hierarchical_allocator::allocate_on(agent_state& agent, stage s, time_point
         s == stage::guarantees || (!agent.reserved && headroom_exhausted());
     auto selection = guarantees_only ? guarantee_selection : fair_share_selection;
     allocated = role_sorter_.visit(
-        [&](const std::string& role, void* role_payload) {
-          auto& r = *static_cast<role_state*>(role_payload);
+        [&](const std::string& role, role_state* role_record) {
+          auto& r = *role_record;
           auto offer = shape_offer(agent, role, r, s);
           if (!offer)
             return false;
           auto& offered = offer->whole ? agent.available : offer->resources;
           auto* plain = only_plain_scalars(offered) ? &offer->amounts : nullptr;
           return r.frameworks.visit(
-              [&](const std::string& framework_id, void* payload) {
-                auto& framework = *static_cast<framework_state*>(payload);
+              [&](const std::string& framework_id, framework_state* record) {
+                auto& framework = *record;
                 if (filtered(framework, agent_id, role, offered, plain, now))
                   return false;
                 auto resources = take(agent, *offer).allocated_to(role);

@@ -198,13 +198,13 @@ class hierarchical_allocator {
   };
 
   struct role_state {
-    explicit role_state(std::shared_ptr<drf_sorter::cluster_total> total)
+    explicit role_state(std::shared_ptr<drf_sorter_base::cluster_total> total)
         : frameworks(false, std::move(total)) {}
 
-    drf_sorter frameworks;
+    drf_sorter<framework_state> frameworks;
     std::size_t subscribers = 0;
     resource_quantities reserved;
-    drf_sorter::handle in_role_sorter;
+    drf_sorter_base::handle in_role_sorter;
     /// The quotas on the role's line (itself and its ancestors), outermost
     /// first, each with what its role consumes.
     std::vector<std::pair<quota_state*, const resource_quantities*>> quota_line;
@@ -275,7 +275,7 @@ class hierarchical_allocator {
   std::map<std::string, role_state> roles_;
   std::map<std::string, quota_state> quotas_;
   /// Every role, by weighted dominant share; both stages visit it.
-  drf_sorter role_sorter_{true};
+  drf_sorter<role_state> role_sorter_{true};
   resource_quantities unallocated_unreserved_;
   resource_quantities required_headroom_;
 };

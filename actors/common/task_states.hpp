@@ -1,7 +1,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "mensa/v1/mensa.pb.h"
 
@@ -14,12 +13,5 @@ bool is_terminal(v1::TaskState state);
 
 /// Returns the state's name, e.g. "TASK_RUNNING".
 const std::string& name_of(v1::TaskState state);
-
-/// Returns the framework's roles: `roles` with MULTI_ROLE, else `role`.
-std::vector<std::string> roles_of(const v1::FrameworkInfo& info);
-
-/// Returns whether the framework declared `capability`.
-bool has_capability(const v1::FrameworkInfo& info,
-                    v1::FrameworkInfo::Capability::Type capability);
 
 }  // namespace mensa::common

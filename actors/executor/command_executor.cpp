@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "actors/common/command_info.hpp"
+#include "actors/common/framework_info.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "runtime/dispatch.hpp"

@@ -4,6 +4,7 @@
 
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/uuid.hpp"
 
 namespace mensa::executor {
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "actors/common/framework_info.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 

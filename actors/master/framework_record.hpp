@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "actors/common/framework_info.hpp"
 #include "actors/common/resources.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/master/framework_state.hpp"

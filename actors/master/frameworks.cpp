@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "actors/common/framework_info.hpp"
 #include "actors/common/roles.hpp"
 #include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"

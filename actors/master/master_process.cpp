@@ -5,6 +5,7 @@
 
 #include "actors/common/master_group.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/uuid.hpp"
 #include "runtime/node.hpp"
 
 namespace mensa::master {

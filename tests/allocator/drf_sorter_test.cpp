@@ -19,7 +19,7 @@ resource_quantities q(double cpus, double mem) {
 }  // namespace
 
 TEST_CASE("the smallest dominant share comes first, ties by name") {
-  drf_sorter s;
+  drf_sorter<> s;
   s.add_total(q(10, 100));
   s.add("b");
   s.add("a");
@@ -33,8 +33,8 @@ TEST_CASE("the smallest dominant share comes first, ties by name") {
 }
 
 TEST_CASE("a client added after the total is measured against it") {
-  drf_sorter roles(true);
-  drf_sorter frameworks(false, roles.shared_total());
+  drf_sorter<> roles(true);
+  drf_sorter<> frameworks(false, roles.shared_total());
   roles.add_total(q(10, 100));
   frameworks.add("late");
   frameworks.add("early");
@@ -44,7 +44,7 @@ TEST_CASE("a client added after the total is measured against it") {
 }
 
 TEST_CASE("weights divide shares") {
-  drf_sorter s;
+  drf_sorter<> s;
   s.add_total(q(10, 100));
   s.add("heavy");
   s.add("light");
@@ -58,7 +58,7 @@ TEST_CASE("weights divide shares") {
 }
 
 TEST_CASE("a subtree competes with its siblings by the sum of its members") {
-  drf_sorter s(true);
+  drf_sorter<> s(true);
   s.add_total(q(100, 1000));
   s.add("a/x");
   s.add("a/y");
@@ -79,7 +79,7 @@ TEST_CASE("a subtree competes with its siblings by the sum of its members") {
 }
 
 TEST_CASE("inactive clients are skipped and names excluded from fairness ignored") {
-  drf_sorter s;
+  drf_sorter<> s;
   s.exclude_from_fairness({"gpus"});
   resource_quantities total = q(10, 100);
   total.set("gpus", 2);
@@ -100,7 +100,7 @@ TEST_CASE("inactive clients are skipped and names excluded from fairness ignored
 namespace {
 
 // The clients active in `selection`, in the order a visit takes them.
-std::vector<std::string> visited(drf_sorter& s, std::size_t selection) {
+std::vector<std::string> visited(drf_sorter<>& s, std::size_t selection) {
   std::vector<std::string> result;
   s.visit(
       [&](const std::string& client, void*) {
@@ -114,7 +114,7 @@ std::vector<std::string> visited(drf_sorter& s, std::size_t selection) {
 }  // namespace
 
 TEST_CASE("two selections share allocations but visit their own active clients") {
-  drf_sorter s(true);
+  drf_sorter<> s(true);
   s.add_total(q(10, 100));
   for (auto role : {"a", "b/x", "b/y", "c"})
     s.add(role);

@@ -11,6 +11,7 @@
 
 #include "actors/common/master_group.hpp"
 #include "actors/common/task_status.hpp"
+#include "actors/common/uuid.hpp"
 #include "actors/master/master_contender.hpp"
 #include "caf/config_option_adder.hpp"
 #include "runtime/zookeeper_log.hpp"
