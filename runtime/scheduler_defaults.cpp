@@ -19,7 +19,7 @@ void default_to(caf::actor_system_config& cfg, const char* key, T value) {
 
 }  // namespace
 
-// Measured with tools/bench/runtime on 2 cores (see README, "Performance"):
+// Measured with tools/bench/runtime on 2 cores (see docs/performance.md):
 //
 // - CAF's work-stealing workers poll for 25 ms (500 polls, 50 us apart)
 //   before they wait on a condition variable that new work notifies. Across
