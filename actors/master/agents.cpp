@@ -62,88 +62,38 @@ void master_process::on_register_agent(const address& from,
   send(allocator_, std::move(add));
 }
 
-runtime::expected<void> master_process::keep(const internal::RegistryOperation& op,
-                                             const std::string& what, bool deferred) {
-  auto kept = deferred ? registry_.apply_deferred(op) : registry_.apply(op);
-  if (!kept)
-    return runtime::failure{"cannot keep " + what +
-                            " in the registry: " + kept.error().message};
-  if (auto failed = registry_.take_compaction_failure(); !failed.empty())
-    log(runtime::log_level::warning, "cannot compact the registry: " + failed);
-  if (deferred)
-    schedule_flush();
-  else
-    release_durable();
-  return {};
-}
-
 bool master_process::persist(const internal::RegistryOperation& op,
                              const std::string& what, bool deferred) {
-  auto kept = keep(op, what, deferred);
+  auto kept = writer_.keep(op, what, deferred);
   if (!kept)
     log(runtime::log_level::error, kept.error().message);
   return kept.has_value();
 }
 
-void master_process::when_durable(std::function<void()> fn) {
-  if (!registry_.unsynced() && durable_waiters_.empty())
-    return fn();
-  durable_waiters_.push_back(std::move(fn));
-}
-
-void master_process::schedule_flush() {
-  if (flush_pending_)
-    return;
-  flush_pending_ = true;
-  defer([this] { flush_registry(); });
-}
-
-void master_process::flush_registry() {
-  flush_pending_ = false;
-  if (auto synced = registry_.sync(); !synced) {
-    // What waits stays waiting; the next flush may do better.
-    log(runtime::log_level::error,
-        "cannot flush the registry: " + synced.error().message);
-    flush_pending_ = true;
-    delay(std::chrono::seconds(1), [this] { flush_registry(); });
-    return;
-  }
-  release_durable();
-}
-
-void master_process::release_durable() {
-  if (registry_.unsynced())
-    return;
-  auto waiters = std::move(durable_waiters_);
-  durable_waiters_.clear();
-  for (auto& fn : waiters)
-    fn();
-}
-
 void master_process::recover_registry() {
-  if (registry_.dropped_bytes() > 0)
+  if (writer_.kept().dropped_bytes() > 0)
     log(runtime::log_level::warning,
         "the registry's last operation was torn by a crash; dropped " +
-            std::to_string(registry_.dropped_bytes()) + " bytes");
-  if (!registry_.weights().empty()) {
+            std::to_string(writer_.kept().dropped_bytes()) + " bytes");
+  if (!writer_.kept().weights().empty()) {
     internal::UpdateWeights weights;
-    for (auto& weight : registry_.weights()) {
+    for (auto& weight : writer_.kept().weights()) {
       weights_[weight.role()] = weight.weight();
       *weights.add_weight_infos() = weight;
     }
     send(allocator_, std::move(weights));
   }
-  if (!registry_.quota_configs().empty()) {
+  if (!writer_.kept().quota_configs().empty()) {
     internal::UpdateQuota quota;
     quota.set_force(true);  // checked when they were set
-    for (auto& config : registry_.quota_configs()) {
+    for (auto& config : writer_.kept().quota_configs()) {
       quotas_[config.role()] = config;
       *quota.add_quota_configs() = config;
     }
     send(allocator_, std::move(quota));
   }
   std::size_t recovering = 0;
-  auto kept_agents = registry_.agents();
+  auto kept_agents = writer_.kept().agents();
   for (auto& [id, kept] : kept_agents) {
     auto& agent = agents_[id];
     agent.describe(kept.info());
@@ -152,7 +102,7 @@ void master_process::recover_registry() {
         kept.unreachable() ? agent_state::unreachable : agent_state::recovering;
     recovering += kept.unreachable() ? 0 : 1;
   }
-  if (registry_.persistent())
+  if (writer_.kept().persistent())
     log(runtime::log_level::info,
         "recovered the registry: " + std::to_string(kept_agents.size()) + " agents (" +
             std::to_string(recovering) + " to reregister), " +
@@ -251,7 +201,7 @@ void master_process::on_reregister_agent(const address& from,
     // the new one says what survived it.
     disconnect_agent(id, "it reregistered from " + from.str());
   }
-  if (registry_.persistent() && !registry_.contains(id)) {
+  if (writer_.kept().persistent() && !writer_.kept().contains(id)) {
     internal::ShutdownAgent shutdown;
     shutdown.set_message("agent " + id + " is not in the master's registry");
     send(from, std::move(shutdown));
@@ -347,13 +297,14 @@ void master_process::on_reregister_agent(const address& from,
   drop_unreported_tasks(agent, reported);
   send(allocator_, std::move(add));
   // The agent hears it is back (and what to kill) once that is kept.
-  when_durable([this, from,
-                reply = admitted<internal::AgentReregistered>(info.id(), master_info()),
-                kills = std::move(kills)]() mutable {
-    send(from, std::move(reply));
-    for (auto& kill : kills)
-      send(from, std::move(kill));
-  });
+  writer_.when_durable(
+      [this, from,
+       reply = admitted<internal::AgentReregistered>(info.id(), master_info()),
+       kills = std::move(kills)]() mutable {
+        send(from, std::move(reply));
+        for (auto& kill : kills)
+          send(from, std::move(kill));
+      });
 }
 
 // The agent is the authority on its executors: each one it reports runs,

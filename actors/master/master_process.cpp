@@ -16,7 +16,15 @@ master_process::master_process(runtime::process_config& cfg, runtime::node& owne
     : process(cfg, owner, std::move(self)),
       allocator_(std::move(allocator)),
       options_(options),
-      registry_(std::move(kept)) {
+      writer_(std::move(kept),
+              registry_writer::environment{
+                  [this](std::function<void()> fn) { defer(std::move(fn)); },
+                  [this](runtime::duration d, std::function<void()> fn) {
+                    delay(d, std::move(fn));
+                  },
+                  [this](runtime::log_level level, const std::string& line) {
+                    log(level, line);
+                  }}) {
   id_ = options_.id.empty() ? common::format_uuid(common::make_uuid(random(), random()))
                             : options_.id;
 }

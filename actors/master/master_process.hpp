@@ -14,6 +14,7 @@
 #include "actors/master/framework_record.hpp"
 #include "actors/master/master_options.hpp"
 #include "actors/master/registry.hpp"
+#include "actors/master/registry_writer.hpp"
 #include "actors/common/quota_config.hpp"
 #include "mensa/internal/allocator.pb.h"
 #include "mensa/internal/operator.pb.h"
@@ -41,7 +42,7 @@ class master_process : public runtime::process {
                  address allocator, master_options options = {}, registry kept = {});
 
   /// Returns the registry.
-  const registry& kept() const noexcept { return registry_; }
+  const registry& kept() const noexcept { return writer_.kept(); }
 
   /// Returns the master's ID (a UUID; prefix of every ID it assigns).
   const std::string& id() const noexcept { return id_; }
@@ -92,25 +93,14 @@ class master_process : public runtime::process {
   void on_reregister_agent(const address& from, const internal::ReregisterAgent& msg);
   void on_pong(const address& from, const internal::PongAgent& msg);
   void admit(const address& from, const v1::AgentInfo& info);
-  /// Persists `op` in the registry, or says why it cannot (`what` names
-  /// what it keeps); `deferred` leaves the flush to `flush_registry`.
-  runtime::expected<void> keep(const internal::RegistryOperation& op,
-                               const std::string& what, bool deferred = false);
-  /// Same as `keep`; logs and returns false if it cannot.
+  /// Keeps `op` in the registry (`deferred`: flushed by the group commit);
+  /// logs and returns false if it cannot.
   [[nodiscard]] bool persist(const internal::RegistryOperation& op,
                              const std::string& what, bool deferred = false);
-  /// Runs `fn` once every operation the registry took is on disk: at once
-  /// if it is, else after the next flush. Deferred operations are flushed
-  /// once the messages already queued are handled, so that a burst of
-  /// registrations shares one fdatasync (group commit).
-  void when_durable(std::function<void()> fn);
-  void schedule_flush();
-  void flush_registry();
-  void release_durable();
   /// Sends `reply` to `to` once the registry's operations are on disk.
   template <class M>
   void reply_when_durable(const address& to, M reply) {
-    when_durable(
+    writer_.when_durable(
         [this, to, reply = std::move(reply)]() mutable { send(to, std::move(reply)); });
   }
   /// Takes back what the registry kept, after a restart.
@@ -214,7 +204,7 @@ class master_process : public runtime::process {
 
   address allocator_;
   master_options options_;
-  registry registry_;
+  registry_writer writer_;
   /// Role weights other than 1, and quota configs, by role.
   std::map<std::string, double> weights_;
   common::quota_configs quotas_;
@@ -231,9 +221,6 @@ class master_process : public runtime::process {
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
   std::map<std::string, agent_record> agents_;
-  /// What waits for the registry's next flush, in order.
-  std::vector<std::function<void()>> durable_waiters_;
-  bool flush_pending_ = false;
   std::map<std::string, offer_record> offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
   /// The connected agents by their processes (records in `agents_` stay

@@ -11,7 +11,7 @@ namespace mensa::master {
 
 void master_process::collect_unreachable_agents() {
   delay(options_.registry_gc_interval, [this] { collect_unreachable_agents(); });
-  auto unreachable = registry_.unreachable_agents();
+  auto unreachable = writer_.kept().unreachable_agents();
   auto now = now_nanoseconds();
   auto max_age = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      options_.registry_max_agent_age)

@@ -46,7 +46,7 @@ runtime::expected<void> master_process::change_weights(
     info->set_role(role);
     info->set_weight(weight);
   }
-  if (auto kept = keep(op, "the weights"); !kept)
+  if (auto kept = writer_.keep(op, "the weights"); !kept)
     return kept;
   weights_ = std::move(updated);
   send(allocator_, msg);
@@ -80,7 +80,7 @@ runtime::expected<void> master_process::change_quota(const internal::UpdateQuota
     // The admitted agents' resources, from the registry (quota changes are
     // rare; the master keeps no second copy of every agent's resources).
     common::resources total;
-    for (auto& [_, agent] : registry_.agents())
+    for (auto& [_, agent] : writer_.kept().agents())
       total += common::resources(agent.info().resources());
     for (auto& [name, amount] : common::guaranteed_total(updated))
       if (common::round_scalar(amount) > total.scalar(name))
@@ -92,7 +92,7 @@ runtime::expected<void> master_process::change_quota(const internal::UpdateQuota
   internal::RegistryOperation op;
   for (auto& [_, config] : updated)
     *op.mutable_set_quota()->add_quota_configs() = config;
-  if (auto kept = keep(op, "the quota"); !kept)
+  if (auto kept = writer_.keep(op, "the quota"); !kept)
     return kept;
   quotas_ = std::move(updated);
   send(allocator_, msg);
