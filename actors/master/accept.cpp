@@ -179,20 +179,20 @@ void master_process::accept(framework_record& framework,
       offer_error = "offer " + id + " appears more than once";
       continue;
     }
-    auto i = offers_.find(id);
-    if (i == offers_.end()) {
+    auto* offered = offers_.find(id);
+    if (offered == nullptr) {
       offer_error = "offer " + id + " is no longer valid";
       continue;
     }
-    if (i->second.framework_id != framework_id) {
+    if (offered->framework_id != framework_id) {
       offer_error = "offer " + id + " belongs to another framework";
       continue;
     }
     if (agent_id.empty())
-      agent_id = i->second.agent_id;
-    else if (agent_id != i->second.agent_id)
+      agent_id = offered->agent_id;
+    else if (agent_id != offered->agent_id)
       offer_error = "the offers are from more than one agent";
-    taken.push_back(*take_offer(id));
+    taken.push_back(*offers_.take(id));
   }
   auto* agent = registered_agent(agent_id);
   if (offer_error.empty() && agent == nullptr)

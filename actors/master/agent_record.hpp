@@ -27,8 +27,6 @@ struct agent_record {
   agent_state state = agent_state::registered;
   /// Tasks on the agent.
   agent_tasks tasks;
-  /// Outstanding offers of its resources, by offer ID.
-  std::set<std::string> offers;
   /// Pings sent since the last pong.
   uint32_t missed_pongs = 0;
   /// It went silent and waits for its turn to be made unreachable.
@@ -46,18 +44,6 @@ struct agent_record {
     id = released ? std::make_shared<const v1::AgentID>(std::move(*released))
                   : std::make_shared<const v1::AgentID>();
   }
-};
-
-/// An outstanding offer: what the master needs to use it or take it back
-/// (the framework got the whole `v1::Offer`).
-struct offer_record {
-  /// The framework it was made to and the agent whose resources it holds.
-  std::string framework_id;
-  std::string agent_id;
-  /// The role its resources are allocated to.
-  std::string role;
-  /// Its resources, allocated to `role`.
-  common::resources resources;
 };
 
 }  // namespace mensa::master

@@ -444,8 +444,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
 void master_process::forget_connection(agent_record& agent) {
   agent_by_process_.erase(agent.process);
   unlink(agent.process);
-  auto offer_ids = agent.offers;
-  for (auto& offer_id : offer_ids)
+  for (auto& offer_id : offers_.on_agent(agent.id->value()))
     rescind(offer_id);
 }
 

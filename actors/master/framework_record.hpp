@@ -35,8 +35,6 @@ struct framework_record {
   std::shared_ptr<const common::resources> last_task_resources;
   /// Tasks that ended, most recent last (bounded).
   std::deque<ended_task> completed_tasks;
-  /// Outstanding offers, by offer ID.
-  std::set<std::string> offers;
   /// Its executors with the resources they took (counted once, until they
   /// exit), by agent ID and executor ID.
   std::map<std::string, std::map<std::string, common::resources>> executors;

@@ -116,8 +116,7 @@ void master_process::subscribe(const address& from,
 }
 
 void master_process::rescind_offers(framework_record& framework) {
-  auto offer_ids = framework.offers;
-  for (auto& offer_id : offer_ids)
+  for (auto& offer_id : offers_.of_framework(framework.info.id().value()))
     if (auto offer = rescind(offer_id))
       recover(framework.info.id().value(), offer->agent_id, offer->resources,
               std::nullopt);

@@ -13,6 +13,7 @@
 #include "actors/master/agent_record.hpp"
 #include "actors/master/framework_record.hpp"
 #include "actors/master/master_options.hpp"
+#include "actors/master/offer_book.hpp"
 #include "actors/master/registry.hpp"
 #include "actors/master/registry_writer.hpp"
 #include "actors/common/quota_config.hpp"
@@ -61,7 +62,9 @@ class master_process : public runtime::process {
   const std::map<std::string, agent_record>& agents() const noexcept { return agents_; }
 
   /// Returns the outstanding offers, by ID.
-  const std::map<std::string, offer_record>& offers() const noexcept { return offers_; }
+  const std::map<std::string, offer_record>& offers() const noexcept {
+    return offers_.all();
+  }
 
  protected:
   void on_start() override;
@@ -145,7 +148,6 @@ class master_process : public runtime::process {
   // -- offers (offers.cpp) ----------------------------------------------------
   void on_allocator_offers(const address& from, const internal::AllocatorOffers& msg);
   void decline(framework_record& framework, const v1::scheduler::Call::Decline& call);
-  std::optional<offer_record> take_offer(const std::string& offer_id);
   /// Takes the offer back and tells its framework; returns it (nothing if
   /// it was gone). Its resources are the caller's to recover.
   std::optional<offer_record> rescind(const std::string& offer_id);
@@ -221,7 +223,7 @@ class master_process : public runtime::process {
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
   std::map<std::string, agent_record> agents_;
-  std::map<std::string, offer_record> offers_;
+  offer_book offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
   /// The connected agents by their processes (records in `agents_` stay
   /// put; the master erases only those of unreachable agents, which have no

@@ -48,33 +48,16 @@ void master_process::on_allocator_offers(const address& from,
         on_agent != framework->second.executors.end())
       for (auto& [executor_id, used] : on_agent->second)
         offer.add_executor_ids()->set_value(executor_id);
-    framework->second.offers.insert(offer_id);
-    agent->offers.insert(offer_id);
-    offers_.emplace(std::move(offer_id),
-                    offer_record{std::move(framework_id), std::move(agent_id),
-                                 allocation.role(), std::move(resources)});
+    offers_.add(std::move(offer_id),
+                offer_record{std::move(framework_id), std::move(agent_id),
+                             allocation.role(), std::move(resources)});
   }
   for (auto& [framework_id, event] : events)
     send_event(frameworks_[framework_id], std::move(event));
 }
 
-std::optional<offer_record> master_process::take_offer(const std::string& offer_id) {
-  auto i = offers_.find(offer_id);
-  if (i == offers_.end())
-    return std::nullopt;
-  auto record = std::move(i->second);
-  offers_.erase(i);
-  auto framework = frameworks_.find(record.framework_id);
-  if (framework != frameworks_.end())
-    framework->second.offers.erase(offer_id);
-  auto agent = agents_.find(record.agent_id);
-  if (agent != agents_.end())
-    agent->second.offers.erase(offer_id);
-  return record;
-}
-
 std::optional<offer_record> master_process::rescind(const std::string& offer_id) {
-  auto offer = take_offer(offer_id);
+  auto offer = offers_.take(offer_id);
   if (!offer)
     return std::nullopt;
   auto framework = frameworks_.find(offer->framework_id);
@@ -92,10 +75,10 @@ void master_process::decline(framework_record& framework,
   // Declined resources are always filtered, for 5 s unless the call says.
   auto filters = call.has_filters() ? call.filters() : v1::Filters{};
   for (auto& offer_id : call.offer_ids()) {
-    auto i = offers_.find(offer_id.value());
-    if (i == offers_.end() || i->second.framework_id != framework.info.id().value())
+    auto* offered = offers_.find(offer_id.value());
+    if (offered == nullptr || offered->framework_id != framework.info.id().value())
       continue;
-    auto offer = take_offer(offer_id.value());
+    auto offer = offers_.take(offer_id.value());
     recover(framework.info.id().value(), offer->agent_id, offer->resources, filters);
   }
 }
