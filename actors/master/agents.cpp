@@ -24,15 +24,11 @@ Reply admitted(const v1::AgentID& id, v1::MasterInfo master) {
 }  // namespace
 
 agent_record* master_process::agent_at(const address& process) {
-  auto i = agent_by_process_.find(process);
-  return i == agent_by_process_.end() ? nullptr : i->second;
+  return agents_.connected_at(process);
 }
 
 agent_record* master_process::registered_agent(const std::string& agent_id) {
-  auto agent = agents_.find(agent_id);
-  if (agent == agents_.end() || agent->second.state != agent_state::registered)
-    return nullptr;
-  return &agent->second;
+  return agents_.find(agent_id, agent_state::registered);
 }
 
 void master_process::on_register_agent(const address& from,
@@ -95,7 +91,7 @@ void master_process::recover_registry() {
   std::size_t recovering = 0;
   auto kept_agents = writer_.kept().agents();
   for (auto& [id, kept] : kept_agents) {
-    auto& agent = agents_[id];
+    auto& agent = agents_.record(id);
     agent.describe(kept.info());
     // A new record: it begins as the registry left it.
     agent.state =
@@ -164,13 +160,12 @@ bool master_process::move(agent_record& agent, agent_state to) {
 }
 
 void master_process::admit(const address& from, const v1::AgentInfo& info) {
-  auto& agent = agents_[info.id().value()];
+  auto& agent = agents_.record(info.id().value());
   agent.describe(info);
   if (!move(agent, agent_state::registered))
     return;
-  agent.process = from;
+  agents_.connect(agent, from);
   agent.missed_pongs = 0;
-  agent_by_process_[from] = &agent;
   link(from);
   // Rendering the resources parses them: only for a line that is written.
   if (runtime::log_enabled(runtime::log_level::info))
@@ -189,9 +184,8 @@ void master_process::on_reregister_agent(const address& from,
     return;
   }
   auto id = info.id().value();
-  auto known = agents_.find(id);
-  if (known != agents_.end() && known->second.state == agent_state::registered) {
-    if (known->second.process == from) {
+  if (auto* known = agents_.find(id, agent_state::registered)) {
+    if (known->process == from) {
       // A retry of a reregistration that already went through.
       reply_when_durable(
           from, admitted<internal::AgentReregistered>(info.id(), master_info()));
@@ -209,10 +203,10 @@ void master_process::on_reregister_agent(const address& from,
   }
   if (!persist(registry::admission(info), "agent " + id, true))
     return;  // the agent retries
-  bool was_unreachable =
-      known != agents_.end() && known->second.state == agent_state::unreachable;
-  if (known != agents_.end())
-    known->second.reconnect_timer.cancel();
+  auto* known = agents_.find(id);
+  bool was_unreachable = known != nullptr && known->state == agent_state::unreachable;
+  if (known != nullptr)
+    known->reconnect_timer.cancel();
   admit(from, info);
   // Frameworks this master has not seen since it started get a record, so
   // their tasks are kept for them until their schedulers subscribe; those
@@ -232,7 +226,7 @@ void master_process::on_reregister_agent(const address& from,
   internal::AllocatorAddAgent add;
   *add.mutable_agent_info() = info;
   *add.mutable_total() = info.resources();
-  auto& agent = agents_[id];
+  auto& agent = agents_.record(id);
   take_back_executors(agent, msg, add);
   std::vector<internal::KillTask> kills;
   std::set<std::pair<std::string, std::string>> reported;
@@ -393,7 +387,7 @@ void master_process::remove_silent_agent(const std::string& agent_id,
   auto& limit = options_.agent_removal_rate_limit;
   if (!limit)
     return mark_unreachable(agent_id, why);
-  auto& agent = agents_.at(agent_id);
+  auto& agent = *agents_.find(agent_id);
   if (agent.removal_pending)
     return;
   agent.removal_pending = true;
@@ -401,11 +395,11 @@ void master_process::remove_silent_agent(const std::string& agent_id,
   auto turn = std::max(at, next_agent_removal_);
   next_agent_removal_ = turn + limit->window / static_cast<int64_t>(limit->permits);
   delay(turn - at, [this, agent_id, why] {
-    auto i = agents_.find(agent_id);
-    if (i == agents_.end())
+    auto* found = agents_.find(agent_id);
+    if (found == nullptr)
       return;
-    i->second.removal_pending = false;
-    auto& agent = i->second;
+    auto& agent = *found;
+    agent.removal_pending = false;
     if (agent.state == agent_state::disconnected ||
         (agent.state == agent_state::registered &&
          agent.missed_pongs >= options_.max_missed_pongs))
@@ -415,10 +409,10 @@ void master_process::remove_silent_agent(const std::string& agent_id,
 
 void master_process::mark_unreachable(const std::string& agent_id,
                                       const std::string& why) {
-  auto i = agents_.find(agent_id);
-  if (i == agents_.end() || i->second.state == agent_state::unreachable)
+  auto* found = agents_.find(agent_id);
+  if (found == nullptr || found->state == agent_state::unreachable)
     return;
-  auto& agent = i->second;
+  auto& agent = *found;
   log(runtime::log_level::warning, "agent " + agent_id + " is unreachable: " + why);
   bool in_allocator = agent.state == agent_state::registered;
   if (agent.state == agent_state::registered)
@@ -442,7 +436,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
 }
 
 void master_process::forget_connection(agent_record& agent) {
-  agent_by_process_.erase(agent.process);
+  agents_.disconnect(agent.process);
   unlink(agent.process);
   for (auto& offer_id : offers_.on_agent(agent.id->value()))
     rescind(offer_id);
@@ -450,10 +444,10 @@ void master_process::forget_connection(agent_record& agent) {
 
 void master_process::disconnect_agent(const std::string& agent_id,
                                       const std::string& why) {
-  auto i = agents_.find(agent_id);
-  if (i == agents_.end() || i->second.state != agent_state::registered)
+  auto* registered = agents_.find(agent_id, agent_state::registered);
+  if (registered == nullptr)
     return;
-  auto& agent = i->second;
+  auto& agent = *registered;
   log(runtime::log_level::warning, "agent " + agent_id + " disconnected: " + why);
   forget_connection(agent);
   move(agent, agent_state::disconnected);
@@ -469,10 +463,10 @@ void master_process::disconnect_agent(const std::string& agent_id,
   send(allocator_, std::move(remove));
   agent.reconnect_timer = start_timer(
       options_.agent_ping_interval * options_.max_missed_pongs, [this, agent_id] {
-        auto i = agents_.find(agent_id);
-        if (i == agents_.end() || i->second.state != agent_state::disconnected)
+        auto* disconnected = agents_.find(agent_id, agent_state::disconnected);
+        if (disconnected == nullptr)
           return;
-        i->second.reconnect_timer.forget();
+        disconnected->reconnect_timer.forget();
         remove_silent_agent(agent_id,
                             "it did not come back after its connection broke");
       });

@@ -174,9 +174,8 @@ void master_process::teardown(const std::string& framework_id, const std::string
   std::set<std::string> agents_involved;
   for (auto& [task_id, task] : framework.tasks) {
     agents_involved.insert(task.agent());
-    auto agent = agents_.find(task.agent());
-    if (agent != agents_.end())
-      agent->second.tasks.erase(framework_id, task_id);
+    if (auto* agent = agents_.find(task.agent()))
+      agent->tasks.erase(framework_id, task_id);
     common::move_task(task.state, v1::TASK_KILLED);
     remember_completed(framework, task_id, std::move(task));
   }

@@ -215,9 +215,8 @@ void master_process::exited(const address& peer, const runtime::peer_exit& why) 
     }
     return;
   }
-  if (auto i = agent_by_process_.find(peer); i != agent_by_process_.end()) {
-    auto agent_id = i->second->id->value();
-    agent_by_process_.erase(i);
+  if (auto* agent = agents_.disconnect(peer)) {
+    auto agent_id = agent->id->value();
     disconnect_agent(agent_id, std::string(to_string(why.kind)) + ": " + why.detail);
   }
 }

@@ -13,6 +13,7 @@
 #include "actors/master/agent_record.hpp"
 #include "actors/master/framework_record.hpp"
 #include "actors/master/master_options.hpp"
+#include "actors/master/agent_table.hpp"
 #include "actors/master/offer_book.hpp"
 #include "actors/master/registry.hpp"
 #include "actors/master/registry_writer.hpp"
@@ -33,8 +34,11 @@ namespace mensa::master {
 /// Frameworks talk to it with v1 scheduler `Call`s and hear back `Event`s,
 /// whether their scheduler is an actor or, later, an HTTP client. The
 /// implementation is split by concern: master_process.cpp (the handler
-/// table, calls, events), frameworks.cpp, agents.cpp, offers.cpp,
-/// accept.cpp and tasks.cpp.
+/// table, calls, events), frameworks.cpp, agents.cpp, registry_gc.cpp,
+/// offers.cpp, accept.cpp, tasks.cpp and roles.cpp. What it keeps lives in
+/// plain tables it owns: `agent_table` (its agents), `offer_book` (the
+/// outstanding offers) and `registry_writer` (the registry and its group
+/// commit).
 class master_process : public runtime::process {
  public:
   /// A master whose registry (what survives it) is `kept`: in memory by
@@ -59,7 +63,9 @@ class master_process : public runtime::process {
   }
 
   /// Returns the admitted agents, by ID.
-  const std::map<std::string, agent_record>& agents() const noexcept { return agents_; }
+  const std::map<std::string, agent_record>& agents() const noexcept {
+    return agents_.all();
+  }
 
   /// Returns the outstanding offers, by ID.
   const std::map<std::string, offer_record>& offers() const noexcept {
@@ -90,6 +96,8 @@ class master_process : public runtime::process {
   /// in the bounded history).
   bool torn_down(const std::string& framework_id) const;
   void rescind_offers(framework_record& framework);
+  /// The one place a framework's state changes after its record was made.
+  bool move(framework_record& framework, framework_state to);
 
   // -- agents (agents.cpp) ----------------------------------------------------
   void on_register_agent(const address& from, const internal::RegisterAgent& msg);
@@ -113,23 +121,19 @@ class master_process : public runtime::process {
   framework_record& recover_framework(const v1::FrameworkInfo& info);
   void ping_agents();
   void mark_unreachable(const std::string& agent_id, const std::string& why);
-
-  // -- registry garbage collection (registry_gc.cpp) --------------------------
-  /// Forgets the agents unreachable for longer than
-  /// `registry_max_agent_age`, and the longest unreachable beyond
-  /// `registry_max_agent_count`; runs every `registry_gc_interval`.
-  void collect_unreachable_agents();
   /// The agent's connection broke: what only it can keep running (tasks of
   /// frameworks that checkpoint) waits for it; the rest is lost.
   void disconnect_agent(const std::string& agent_id, const std::string& why);
-  /// Reports the tasks the master has on `agent` that the agent did not
-  /// report when it reregistered (`reported`: framework ID, task ID).
+  /// Counts the executors a reregistering agent reports as its frameworks'
+  /// again, and adds what they use to `add` for the allocator.
   void take_back_executors(const agent_record& agent,
                            const internal::ReregisterAgent& msg,
                            internal::AllocatorAddAgent& add);
   void end_reported_task(framework_record& framework, agent_record& agent,
                          const v1::Task& task);
   bool ended_here(const framework_record& framework, const v1::Task& task) const;
+  /// Reports the tasks the master has on `agent` that the agent did not
+  /// report when it reregistered (`reported`: framework ID, task ID).
   void drop_unreported_tasks(
       agent_record& agent,
       const std::set<std::pair<std::string, std::string>>& reported);
@@ -139,11 +143,15 @@ class master_process : public runtime::process {
   /// The one place an agent's state changes after its record was made:
   /// moves it to `to` if `agent_may_move` allows; logs and refuses otherwise.
   bool move(agent_record& agent, agent_state to);
-  /// The one place a framework's state changes after its record was made.
-  bool move(framework_record& framework, framework_state to);
   agent_record* agent_at(const address& process);
   /// Returns the agent `agent_id` if it is registered (connected), else null.
   agent_record* registered_agent(const std::string& agent_id);
+
+  // -- registry garbage collection (registry_gc.cpp) --------------------------
+  /// Forgets the agents unreachable for longer than
+  /// `registry_max_agent_age`, and the longest unreachable beyond
+  /// `registry_max_agent_count`; runs every `registry_gc_interval`.
+  void collect_unreachable_agents();
 
   // -- offers (offers.cpp) ----------------------------------------------------
   void on_allocator_offers(const address& from, const internal::AllocatorOffers& msg);
@@ -222,13 +230,9 @@ class master_process : public runtime::process {
   runtime::time_point next_agent_removal_{};
   std::map<std::string, framework_record> frameworks_;
   std::deque<framework_record> completed_frameworks_;
-  std::map<std::string, agent_record> agents_;
+  agent_table agents_;
   offer_book offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
-  /// The connected agents by their processes (records in `agents_` stay
-  /// put; the master erases only those of unreachable agents, which have no
-  /// entry here).
-  std::unordered_map<address, agent_record*> agent_by_process_;
 };
 
 }  // namespace mensa::master

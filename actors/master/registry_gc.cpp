@@ -27,13 +27,12 @@ void master_process::collect_unreachable_agents() {
     if (k >= over_count && now - since < max_age)
       continue;
     auto& id = unreachable[k].id;
-    auto record = agents_.find(id);
-    if (record != agents_.end() && record->second.state != agent_state::unreachable)
+    auto* record = agents_.find(id);
+    if (record != nullptr && record->state != agent_state::unreachable)
       continue;
     if (!persist(registry::removal(id), "the removal of agent " + id, true))
       break;  // the next round tries again
-    if (record != agents_.end())
-      agents_.erase(record);
+    agents_.erase(id);
     forgotten.push_back(id);
   }
   if (forgotten.empty())

@@ -37,10 +37,9 @@ void master_process::complete_task(framework_record& framework,
   if (i == framework.tasks.end())
     return;
   auto& agent_id = i->second.agent();
-  auto agent = agents_.find(agent_id);
-  if (agent != agents_.end()) {
-    agent->second.tasks.erase(framework.info.id().value(), task_id);
-    if (agent->second.state == agent_state::registered)
+  if (auto* agent = agents_.find(agent_id)) {
+    agent->tasks.erase(framework.info.id().value(), task_id);
+    if (agent->state == agent_state::registered)
       recover(framework.info.id().value(), agent_id, *i->second.resources,
               std::nullopt);
   }
@@ -206,15 +205,15 @@ void master_process::reconcile(framework_record& framework,
     v1::TaskState state = aware ? v1::TASK_UNKNOWN : v1::TASK_LOST;
     std::string why = "the task is unknown";
     if (wanted.has_agent_id()) {
-      auto agent = agents_.find(wanted.agent_id().value());
+      auto* agent = agents_.find(wanted.agent_id().value());
       // An agent still to reregister after a master restart will say what
       // it runs; until then the master does not know, and says nothing.
-      if (agent != agents_.end() && agent->second.state == agent_state::recovering)
+      if (agent != nullptr && agent->state == agent_state::recovering)
         continue;
-      if (agent != agents_.end() && agent->second.state == agent_state::registered) {
+      if (agent != nullptr && agent->state == agent_state::registered) {
         state = aware ? v1::TASK_GONE : v1::TASK_LOST;
         why = "the task is unknown to its agent's master record";
-      } else if (agent != agents_.end()) {
+      } else if (agent != nullptr) {
         state = aware ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
         why = "the task's agent is unreachable";
       }
