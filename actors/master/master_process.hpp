@@ -124,7 +124,7 @@ class master_process : public runtime::process {
   /// The agent's connection broke: what only it can keep running (tasks of
   /// frameworks that checkpoint) waits for it; the rest is lost.
   void disconnect_agent(const std::string& agent_id, const std::string& why);
-  /// Counts the executors a reregistering agent reports as its frameworks'
+  /// Records the executors a reregistering agent reports as its frameworks'
   /// again, and adds what they use to `add` for the allocator.
   void take_back_executors(const agent_record& agent,
                            const internal::ReregisterAgent& msg,
