@@ -578,6 +578,10 @@ std::chrono::system_clock::time_point process::wall_now() const {
   return node_.wall_time(clock().now());
 }
 
+double process::wall_seconds() const {
+  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
+}
+
 // -- utilities ----------------------------------------------------------------
 
 metrics_registry& process::metrics() const {

@@ -248,6 +248,10 @@ class process : public caf::event_based_actor {
   /// Returns the wall-clock time (simulated in the harness).
   std::chrono::system_clock::time_point wall_now() const;
 
+  /// Returns the wall-clock time in seconds since the epoch, the unit of a
+  /// TaskStatus's timestamp.
+  double wall_seconds() const;
+
   // -- utilities --------------------------------------------------------------
 
   /// Returns a random number; deterministic per seed in the harness.

@@ -5,7 +5,7 @@
 #include <set>
 #include <utility>
 
-#include "actors/agent/command_executor_info.hpp"
+#include "actors/common/command_executor.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/uuid.hpp"
@@ -93,10 +93,6 @@ void agent_process::on_start() {
 
 void agent_process::on_stop() {
   containerizer_.reset();
-}
-
-double agent_process::now_seconds() const {
-  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
 }
 
 bool agent_process::from_master(const address& from) const {
@@ -335,7 +331,7 @@ bool agent_process::queue_update(const v1::FrameworkID& framework,
   *status.mutable_agent_id() = info_.id();
   *status.mutable_executor_id() = executor;
   if (!status.has_timestamp())
-    status.set_timestamp(now_seconds());
+    status.set_timestamp(wall_seconds());
   internal::StatusUpdate update;
   *update.mutable_framework_id() = framework;
   *update.mutable_executor_id() = executor;
@@ -356,7 +352,7 @@ void agent_process::fail_tasks(const v1::FrameworkID& framework,
   for (auto& task : group.tasks())
     send_status(framework, executor,
                 common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
-                                    reason, now_seconds(), why));
+                                    reason, wall_seconds(), why));
 }
 
 void agent_process::report_executor_exited(const v1::FrameworkID& framework,
@@ -381,7 +377,7 @@ void agent_process::on_run_task(const address& from, const internal::RunTask& ms
   *group.add_tasks() = task;
   run(msg.framework(),
       task.has_executor() ? task.executor()
-                          : make_command_executor_info(task, msg.framework()),
+                          : common::make_command_executor_info(task, msg.framework()),
       std::move(group));
 }
 
@@ -518,7 +514,7 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
   send_status(
       msg.framework_id(), unknown,
       common::make_status(msg.task_id(), v1::TASK_LOST, v1::TaskStatus::SOURCE_AGENT,
-                          v1::TaskStatus::REASON_TASK_UNKNOWN, now_seconds(),
+                          v1::TaskStatus::REASON_TASK_UNKNOWN, wall_seconds(),
                           "the agent does not know the task"));
 }
 

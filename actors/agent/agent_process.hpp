@@ -228,7 +228,6 @@ class agent_process : public runtime::process {
                          const std::string& container_id) const;
   std::pair<agent_framework*, executor_record*> find_executor(
       const std::string& framework_id, const std::string& executor_id);
-  double now_seconds() const;
 
   agent_options options_;
   v1::AgentInfo info_;

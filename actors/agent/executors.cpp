@@ -336,7 +336,7 @@ void agent_process::end_task(agent_framework& framework, executor_record& execut
     return;
   send_status(framework.info.id(), executor.info.executor_id(),
               common::make_status(task.task_id(), state, v1::TaskStatus::SOURCE_AGENT,
-                                  reason, now_seconds(), why));
+                                  reason, wall_seconds(), why));
 }
 
 // -- the end of a container ---------------------------------------------------

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "actors/agent/command_executor_info.hpp"
+#include "actors/common/command_executor.hpp"
 #include "actors/common/command_info.hpp"
 
 namespace mensa::agent {
@@ -55,7 +55,7 @@ runtime::expected<container_process> process_containerizer::launch(
   runtime::child_spec child;
   auto& command = spec.executor.command();
   // mensa's own executors (command and default) are `mensa executor`.
-  child.argv = is_command_executor(spec.executor) ||
+  child.argv = common::is_command_executor(spec.executor) ||
                        spec.executor.type() == v1::ExecutorInfo::DEFAULT
                    ? std::vector<std::string>{mensa_program_, "executor"}
                    : common::command_argv(command);

@@ -45,7 +45,7 @@ runtime::expected<std::string> command_executor::sandbox_for(
 void command_executor::launch_task(const v1::TaskInfo& task) {
   auto fail = [&](const std::string& why) {
     update(common::make_status(task.task_id(), v1::TASK_FAILED,
-                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), why));
+                               v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds(), why));
   };
   if (!is_default_executor() && launched_ > 0)
     return fail("the command executor runs one task only");
@@ -53,7 +53,7 @@ void command_executor::launch_task(const v1::TaskInfo& task) {
     return fail("task " + task.task_id().value() + " runs here already");
   ++launched_;
   update(common::make_status(task.task_id(), v1::TASK_STARTING,
-                             v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
+                             v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds()));
   auto sandbox = sandbox_for(task);
   if (!sandbox)
     return fail(sandbox.error().message);
@@ -83,7 +83,7 @@ void command_executor::launch_task(const v1::TaskInfo& task) {
   entry.info = task;
   entry.pid = *pid;
   update(common::make_status(task.task_id(), v1::TASK_RUNNING,
-                             v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
+                             v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds()));
 }
 
 void command_executor::kill(const v1::TaskID& task, const v1::KillPolicy* policy) {
@@ -101,7 +101,7 @@ void command_executor::kill(const v1::TaskID& task, const v1::KillPolicy* policy
     if (common::has_capability(framework_info(),
                                v1::FrameworkInfo::Capability::TASK_KILLING_STATE))
       update(common::make_status(task, v1::TASK_KILLING,
-                                 v1::TaskStatus::SOURCE_EXECUTOR, now_seconds()));
+                                 v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds()));
     runtime::child_processes::signal_group(entry.pid, SIGTERM);
   }
   // A second kill may shorten the grace period (e.g. to force it now): the
@@ -133,7 +133,7 @@ void command_executor::task_exited(const std::string& task_id,
     message = "Command " + how.describe();
   }
   update(common::make_status(entry.info.task_id(), state,
-                             v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), message));
+                             v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds(), message));
 }
 
 void command_executor::agent_lost() {

@@ -17,10 +17,6 @@ void executor_process::on_start() {
   subscribe();
 }
 
-double executor_process::now_seconds() const {
-  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
-}
-
 void executor_process::send_call(v1::executor::Call call) {
   *call.mutable_framework_id() = context_.framework_id;
   *call.mutable_executor_id() = context_.executor_id;
@@ -151,7 +147,7 @@ void executor_process::take_task(v1::TaskInfo given) {
   auto& task = live_[id] = std::move(given);
   auto refuse = [&](const char* why) {
     update(common::make_status(task.task_id(), v1::TASK_KILLED,
-                               v1::TaskStatus::SOURCE_EXECUTOR, now_seconds(), why));
+                               v1::TaskStatus::SOURCE_EXECUTOR, wall_seconds(), why));
   };
   if (shutting_down_)
     return refuse("the executor is shutting down");
@@ -213,7 +209,7 @@ void executor_process::update(v1::TaskStatus status) {
   status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   *status.mutable_executor_id() = context_.executor_id;
   if (!status.has_timestamp())
-    status.set_timestamp(now_seconds());
+    status.set_timestamp(wall_seconds());
   status.set_uuid(common::make_uuid(random(), random()));
   v1::executor::Call::Update pending;
   *pending.mutable_status() = status;

@@ -96,7 +96,6 @@ class executor_process : public runtime::process {
   }
 
   /// Returns the seconds since the epoch on the runtime clock.
-  double now_seconds() const;
 
  private:
   bool reported_end(const std::string& task_id) const;

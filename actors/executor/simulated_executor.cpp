@@ -20,9 +20,9 @@ bool starts_with(const std::string& s, const char* prefix) {
 void simulated_executor::launch_task(const v1::TaskInfo& task) {
   auto id = task.task_id();
   update(common::make_status(id, v1::TASK_STARTING, v1::TaskStatus::SOURCE_EXECUTOR,
-                             now_seconds()));
+                             wall_seconds()));
   update(common::make_status(id, v1::TASK_RUNNING, v1::TaskStatus::SOURCE_EXECUTOR,
-                             now_seconds()));
+                             wall_seconds()));
   auto command = task.command().value();
   if (command == "true" || command == "exit 0") {
     finish(id, v1::TASK_FINISHED, "Command exited with status 0");
@@ -47,7 +47,7 @@ void simulated_executor::kill(const v1::TaskID& task, const v1::KillPolicy* poli
   if (common::has_capability(framework_info(),
                              v1::FrameworkInfo::Capability::TASK_KILLING_STATE))
     update(common::make_status(task, v1::TASK_KILLING, v1::TaskStatus::SOURCE_EXECUTOR,
-                               now_seconds()));
+                               wall_seconds()));
   auto& info = live->second;
   if (info.command().value().find("ignore-term") == std::string::npos) {
     finish(task, v1::TASK_KILLED, "Command terminated with signal SIGTERM");
@@ -69,7 +69,7 @@ void simulated_executor::finish(const v1::TaskID& task, v1::TaskState state,
                                 const std::string& message) {
   timers_.erase(task.value());
   update(common::make_status(task, state, v1::TaskStatus::SOURCE_EXECUTOR,
-                             now_seconds(), message));
+                             wall_seconds(), message));
 }
 
 void simulated_executor::all_tasks_done() {

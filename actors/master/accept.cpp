@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "actors/common/command_executor.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/master/master_process.hpp"
 
@@ -156,7 +157,7 @@ void master_process::accept(framework_record& framework,
     auto fail = [&](const v1::TaskInfo& task) {
       send_update(framework, common::make_status(task.task_id(), state,
                                                  v1::TaskStatus::SOURCE_MASTER, reason,
-                                                 now_seconds(), why));
+                                                 wall_seconds(), why));
     };
     for (auto& operation : call.operations()) {
       if (operation.type() == v1::Offer::Operation::LAUNCH)
@@ -228,7 +229,7 @@ void master_process::accept(framework_record& framework,
                     const std::string& why) {
     send_update(framework, common::make_status(task.task_id(), v1::TASK_ERROR,
                                                v1::TaskStatus::SOURCE_MASTER, reason,
-                                               now_seconds(), why));
+                                               wall_seconds(), why));
   };
 
   // The call's own operations, when no one else holds the message: their
@@ -264,7 +265,7 @@ void master_process::accept(framework_record& framework,
           executor_id = task.executor().executor_id();
           add_executor(task.executor(), cost);
         } else {
-          executor_id.set_value(task.task_id().value());
+          executor_id = common::command_executor_id(task.task_id());
         }
         start_task(framework, *agent, task, std::move(task_resources), executor_id);
         internal::RunTask run;

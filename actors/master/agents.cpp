@@ -273,10 +273,10 @@ void master_process::on_reregister_agent(const address& from,
       continue;
     if (f.partition_aware()) {
       // It heard TASK_UNREACHABLE: the task is back.
-      auto status = common::make_status(task.task_id(), task.state(),
-                                        v1::TaskStatus::SOURCE_MASTER,
-                                        v1::TaskStatus::REASON_AGENT_REREGISTERED,
-                                        now_seconds(), "agent " + id + " reregistered");
+      auto status = common::make_status(
+          task.task_id(), task.state(), v1::TaskStatus::SOURCE_MASTER,
+          v1::TaskStatus::REASON_AGENT_REREGISTERED, wall_seconds(),
+          "agent " + id + " reregistered");
       *status.mutable_agent_id() = info.id();
       send_update(f, std::move(status));
     } else {

@@ -63,10 +63,6 @@ std::string master_process::next_id(const char* kind, uint64_t& counter) {
   return id_ + suffix;
 }
 
-double master_process::now_seconds() const {
-  return std::chrono::duration<double>(wall_now().time_since_epoch()).count();
-}
-
 int64_t master_process::now_nanoseconds() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              wall_now().time_since_epoch())

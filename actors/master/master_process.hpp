@@ -83,7 +83,6 @@ class master_process : public runtime::process {
   void send_event(const framework_record& framework, v1::scheduler::Event event);
   void send_error(const address& to, const std::string& message);
   std::string next_id(const char* kind, uint64_t& counter);
-  double now_seconds() const;
   /// Returns the wall clock's time in nanoseconds since the epoch.
   int64_t now_nanoseconds() const;
   v1::MasterInfo master_info() const;

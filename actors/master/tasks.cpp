@@ -73,7 +73,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
   v1::TaskID id;
   id.set_value(task_id);
   auto status = common::make_status(id, state, v1::TaskStatus::SOURCE_MASTER, reason,
-                                    now_seconds(), why);
+                                    wall_seconds(), why);
   *status.mutable_agent_id() = *agent.id;
   if (state == v1::TASK_UNREACHABLE)
     status.mutable_unreachable_time()->set_nanoseconds(now_nanoseconds());
@@ -162,7 +162,7 @@ void master_process::kill(framework_record& framework,
     auto state = framework.partition_aware() ? v1::TASK_UNKNOWN : v1::TASK_LOST;
     send_update(framework, common::make_status(
                                call.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
-                               v1::TaskStatus::REASON_TASK_UNKNOWN, now_seconds(),
+                               v1::TaskStatus::REASON_TASK_UNKNOWN, wall_seconds(),
                                "the master does not know the task"));
     return;
   }
@@ -184,7 +184,7 @@ void master_process::reconcile(framework_record& framework,
     id.set_value(task_id);
     auto status =
         common::make_status(id, task.state, v1::TaskStatus::SOURCE_MASTER,
-                            v1::TaskStatus::REASON_RECONCILIATION, now_seconds(),
+                            v1::TaskStatus::REASON_RECONCILIATION, wall_seconds(),
                             "reconciliation: the latest state");
     *status.mutable_agent_id() = *task.agent_id;
     return status;
@@ -220,7 +220,7 @@ void master_process::reconcile(framework_record& framework,
     }
     auto status =
         common::make_status(wanted.task_id(), state, v1::TaskStatus::SOURCE_MASTER,
-                            v1::TaskStatus::REASON_RECONCILIATION, now_seconds(), why);
+                            v1::TaskStatus::REASON_RECONCILIATION, wall_seconds(), why);
     if (wanted.has_agent_id())
       *status.mutable_agent_id() = wanted.agent_id();
     send_update(framework, status);

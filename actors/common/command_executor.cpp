@@ -1,8 +1,8 @@
-#include "actors/agent/command_executor_info.hpp"
+#include "actors/common/command_executor.hpp"
 
 #include <algorithm>
 
-namespace mensa::agent {
+namespace mensa::common {
 
 namespace {
 
@@ -11,10 +11,16 @@ constexpr const char* command_kind = "command";
 
 }  // namespace
 
+v1::ExecutorID command_executor_id(const v1::TaskID& task_id) {
+  v1::ExecutorID id;
+  id.set_value(task_id.value());
+  return id;
+}
+
 v1::ExecutorInfo make_command_executor_info(const v1::TaskInfo& task,
                                             const v1::FrameworkInfo& framework) {
   v1::ExecutorInfo info;
-  info.mutable_executor_id()->set_value(task.task_id().value());
+  *info.mutable_executor_id() = command_executor_id(task.task_id());
   *info.mutable_framework_id() = framework.id();
   info.set_name("Command Executor (Task: " + task.task_id().value() + ")");
   auto* label = info.mutable_labels()->add_labels();
@@ -30,4 +36,4 @@ bool is_command_executor(const v1::ExecutorInfo& info) {
   });
 }
 
-}  // namespace mensa::agent
+}  // namespace mensa::common
