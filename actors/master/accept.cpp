@@ -11,6 +11,27 @@
 
 namespace mensa::master {
 
+/// What one ACCEPT has taken and used so far: its offers, what is left of
+/// them and the task IDs it launched.
+struct launch_batch {
+  std::vector<offer_record> offers;
+  std::string agent_id;
+  std::string role;
+  common::resources available;
+  std::set<std::string> task_ids;
+
+  /// Takes `needed` from what is left; returns why it cannot (empty if it
+  /// could), naming `what` needed it.
+  std::string take(const common::resources& needed, const std::string& what) {
+    if (available.contains(needed)) {
+      available -= needed;
+      return {};
+    }
+    return what + " needs " + needed.to_string() + " but the offers have " +
+           available.to_string() + " left";
+  }
+};
+
 namespace {
 
 std::string validate_task_id(const std::string& id) {
@@ -47,15 +68,6 @@ std::string allocate_to(google::protobuf::RepeatedPtrField<v1::Resource>& list,
   }
   return {};
 }
-
-// What one ACCEPT has used so far: what is left of its offers and the task
-// IDs it launched.
-struct launch_batch {
-  std::string agent_id;
-  std::string role;
-  common::resources available;
-  std::set<std::string> task_ids;
-};
 
 // Returns what is wrong with `task` (empty if nothing), gives its
 // resources (and its executor's) the offers' role and puts its own in
@@ -152,85 +164,16 @@ void master_process::accept(framework_record& framework,
                             const v1::scheduler::Call::Accept& call) {
   auto framework_id = framework.info.id().value();
   auto filters = call.has_filters() ? call.filters() : v1::Filters{};
-  auto fail_all_tasks = [&](v1::TaskState state, v1::TaskStatus::Reason reason,
-                            const std::string& why) {
-    auto fail = [&](const v1::TaskInfo& task) {
-      send_update(framework, common::make_status(task.task_id(), state,
-                                                 v1::TaskStatus::SOURCE_MASTER, reason,
-                                                 wall_seconds(), why));
-    };
-    for (auto& operation : call.operations()) {
-      if (operation.type() == v1::Offer::Operation::LAUNCH)
-        for (auto& task : operation.launch().task_infos())
-          fail(task);
-      if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP)
-        for (auto& task : operation.launch_group().task_group().tasks())
-          fail(task);
-    }
-  };
-
-  // The offers: live, this framework's, each once, all from one agent.
-  std::vector<offer_record> taken;
-  std::set<std::string> seen;
-  std::string agent_id;
-  std::string offer_error = call.offer_ids_size() == 0 ? "no offers given" : "";
-  for (auto& offer_id : call.offer_ids()) {
-    auto id = offer_id.value();
-    if (!seen.insert(id).second) {
-      offer_error = "offer " + id + " appears more than once";
-      continue;
-    }
-    auto* offered = offers_.find(id);
-    if (offered == nullptr) {
-      offer_error = "offer " + id + " is no longer valid";
-      continue;
-    }
-    if (offered->framework_id != framework_id) {
-      offer_error = "offer " + id + " belongs to another framework";
-      continue;
-    }
-    if (agent_id.empty())
-      agent_id = offered->agent_id;
-    else if (agent_id != offered->agent_id)
-      offer_error = "the offers are from more than one agent";
-    taken.push_back(*offers_.take(id));
-  }
-  auto* agent = registered_agent(agent_id);
-  if (offer_error.empty() && agent == nullptr)
-    offer_error = "agent " + agent_id + " is gone";
-  if (!offer_error.empty()) {
-    fail_all_tasks(framework.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST,
-                   v1::TaskStatus::REASON_INVALID_OFFERS,
-                   "invalid offers: " + offer_error);
-    for (auto& offer : taken)
+  launch_batch batch;
+  if (auto why = take_offers(framework, call, batch); !why.empty()) {
+    fail_all_tasks(framework, call,
+                   framework.partition_aware() ? v1::TASK_DROPPED : v1::TASK_LOST,
+                   v1::TaskStatus::REASON_INVALID_OFFERS, "invalid offers: " + why);
+    for (auto& offer : batch.offers)
       recover(framework_id, offer.agent_id, offer.resources, filters);
     return;
   }
-
-  launch_batch batch;
-  batch.agent_id = agent_id;
-  batch.role = taken.front().role;
-  for (auto& offer : taken)
-    batch.available += offer.resources;
-  auto take = [&](const common::resources& needed, const std::string& what) {
-    if (batch.available.contains(needed)) {
-      batch.available -= needed;
-      return std::string{};
-    }
-    return what + " needs " + needed.to_string() + " but the offers have " +
-           batch.available.to_string() + " left";
-  };
-  // Counts a launched executor (once: a known one stays as it is).
-  auto add_executor = [&](const v1::ExecutorInfo& executor,
-                          const common::resources& cost) {
-    framework.executors[agent_id].emplace(executor.executor_id().value(), cost);
-  };
-  auto refuse = [&](const v1::TaskInfo& task, v1::TaskStatus::Reason reason,
-                    const std::string& why) {
-    send_update(framework, common::make_status(task.task_id(), v1::TASK_ERROR,
-                                               v1::TaskStatus::SOURCE_MASTER, reason,
-                                               wall_seconds(), why));
-  };
+  auto& agent = *registered_agent(batch.agent_id);
 
   // The call's own operations, when no one else holds the message: their
   // tasks move out instead of being copied.
@@ -240,98 +183,169 @@ void master_process::accept(framework_record& framework,
                          : nullptr;
   for (int i = 0; i < call.operations_size(); ++i) {
     auto& operation = call.operations(i);
-    auto* own_operation =
-        own_accept != nullptr ? own_accept->mutable_operations(i) : nullptr;
-    if (operation.type() == v1::Offer::Operation::LAUNCH) {
-      for (int t = 0; t < operation.launch().task_infos_size(); ++t) {
-        auto task =
-            own_operation != nullptr
-                ? std::move(*own_operation->mutable_launch()->mutable_task_infos(t))
-                : operation.launch().task_infos(t);
-        common::resources task_resources;
-        auto why = check_task(framework, task, batch, false, task_resources);
-        common::resources cost;
-        if (why.empty() && task.has_executor())
-          cost = executor_cost(framework, task.executor(), agent_id);
-        if (why.empty())
-          why = take(task_resources + cost, "the task");
-        if (!why.empty()) {
-          refuse(task, v1::TaskStatus::REASON_TASK_INVALID, why);
-          continue;
-        }
-        batch.task_ids.insert(task.task_id().value());
-        v1::ExecutorID executor_id;
-        if (task.has_executor()) {
-          executor_id = task.executor().executor_id();
-          add_executor(task.executor(), cost);
-        } else {
-          executor_id = common::command_executor_id(task.task_id());
-        }
-        start_task(framework, *agent, task, std::move(task_resources), executor_id);
-        internal::RunTask run;
-        *run.mutable_framework() = framework.info;
-        *run.mutable_task() = std::move(task);
-        send(agent->process, std::move(run));
-      }
-      continue;
+    auto* own = own_accept != nullptr ? own_accept->mutable_operations(i) : nullptr;
+    switch (operation.type()) {
+      case v1::Offer::Operation::LAUNCH:
+        for (int t = 0; t < operation.launch().task_infos_size(); ++t)
+          launch_task(framework, agent, batch,
+                      own != nullptr
+                          ? std::move(*own->mutable_launch()->mutable_task_infos(t))
+                          : operation.launch().task_infos(t));
+        break;
+      case v1::Offer::Operation::LAUNCH_GROUP:
+        launch_group(framework, agent, batch,
+                     own != nullptr
+                         ? std::move(*own->mutable_launch_group()->mutable_executor())
+                         : operation.launch_group().executor(),
+                     own != nullptr
+                         ? std::move(*own->mutable_launch_group()->mutable_task_group())
+                         : operation.launch_group().task_group());
+        break;
+      default:
+        send_error(framework.scheduler,
+                   "offer operation " +
+                       v1::Offer::Operation::Type_Name(operation.type()) +
+                       " is not supported; its resources go back");
     }
-    if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP) {
-      auto executor =
-          own_operation != nullptr
-              ? std::move(*own_operation->mutable_launch_group()->mutable_executor())
-              : operation.launch_group().executor();
-      auto group =
-          own_operation != nullptr
-              ? std::move(*own_operation->mutable_launch_group()->mutable_task_group())
-              : operation.launch_group().task_group();
-      auto why = group.tasks_size() == 0
-                     ? "the task group is empty"
-                     : check_group_executor(framework, executor, batch);
-      std::set<std::string> ids;
-      std::vector<common::resources> tasks_resources(group.tasks_size());
-      for (int i = 0; i < group.tasks_size(); ++i) {
-        if (!why.empty())
-          break;
-        auto& task = *group.mutable_tasks(i);
-        why = check_task(framework, task, batch, true, tasks_resources[i]);
-        if (why.empty() && !ids.insert(task.task_id().value()).second)
-          why = "task ID '" + task.task_id().value() + "' appears twice in the group";
-        if (!why.empty())
-          why = "task " + task.task_id().value() + ": " + why;
-      }
-      common::resources cost;
-      if (why.empty()) {
-        cost = executor_cost(framework, executor, agent_id);
-        common::resources needed = cost;
-        for (auto& resources : tasks_resources)
-          needed += resources;
-        why = take(needed, "the task group");
-      }
-      if (!why.empty()) {
-        for (auto& task : group.tasks())
-          refuse(task, v1::TaskStatus::REASON_TASK_GROUP_INVALID, why);
-        continue;
-      }
-      *executor.mutable_framework_id() = framework.info.id();
-      add_executor(executor, cost);
-      for (int i = 0; i < group.tasks_size(); ++i) {
-        auto& task = group.tasks(i);
-        batch.task_ids.insert(task.task_id().value());
-        start_task(framework, *agent, task, std::move(tasks_resources[i]),
-                   executor.executor_id());
-      }
-      internal::RunTaskGroup run;
-      *run.mutable_framework() = framework.info;
-      *run.mutable_executor() = std::move(executor);
-      *run.mutable_task_group() = std::move(group);
-      send(agent->process, std::move(run));
-      continue;
-    }
-    send_error(framework.scheduler,
-               "offer operation " + v1::Offer::Operation::Type_Name(operation.type()) +
-                   " is not supported; its resources go back");
   }
-  recover(framework_id, agent_id, batch.available, filters);
+  recover(framework_id, batch.agent_id, batch.available, filters);
+}
+
+std::string master_process::take_offers(const framework_record& framework,
+                                        const v1::scheduler::Call::Accept& call,
+                                        launch_batch& batch) {
+  std::set<std::string> seen;
+  std::string why = call.offer_ids_size() == 0 ? "no offers given" : "";
+  for (auto& offer_id : call.offer_ids()) {
+    auto id = offer_id.value();
+    if (!seen.insert(id).second) {
+      why = "offer " + id + " appears more than once";
+      continue;
+    }
+    auto* offered = offers_.find(id);
+    if (offered == nullptr) {
+      why = "offer " + id + " is no longer valid";
+      continue;
+    }
+    if (offered->framework_id != framework.info.id().value()) {
+      why = "offer " + id + " belongs to another framework";
+      continue;
+    }
+    if (batch.agent_id.empty())
+      batch.agent_id = offered->agent_id;
+    else if (batch.agent_id != offered->agent_id)
+      why = "the offers are from more than one agent";
+    batch.offers.push_back(*offers_.take(id));
+  }
+  if (why.empty() && registered_agent(batch.agent_id) == nullptr)
+    why = "agent " + batch.agent_id + " is gone";
+  if (!why.empty())
+    return why;
+  batch.role = batch.offers.front().role;
+  for (auto& offer : batch.offers)
+    batch.available += offer.resources;
+  return {};
+}
+
+void master_process::fail_all_tasks(framework_record& framework,
+                                    const v1::scheduler::Call::Accept& call,
+                                    v1::TaskState state, v1::TaskStatus::Reason reason,
+                                    const std::string& why) {
+  auto fail = [&](const v1::TaskInfo& task) {
+    send_update(framework, common::make_status(task.task_id(), state,
+                                               v1::TaskStatus::SOURCE_MASTER, reason,
+                                               wall_seconds(), why));
+  };
+  for (auto& operation : call.operations()) {
+    if (operation.type() == v1::Offer::Operation::LAUNCH)
+      for (auto& task : operation.launch().task_infos())
+        fail(task);
+    if (operation.type() == v1::Offer::Operation::LAUNCH_GROUP)
+      for (auto& task : operation.launch_group().task_group().tasks())
+        fail(task);
+  }
+}
+
+void master_process::refuse_task(framework_record& framework, const v1::TaskInfo& task,
+                                 v1::TaskStatus::Reason reason,
+                                 const std::string& why) {
+  send_update(framework, common::make_status(task.task_id(), v1::TASK_ERROR,
+                                             v1::TaskStatus::SOURCE_MASTER, reason,
+                                             wall_seconds(), why));
+}
+
+void master_process::launch_task(framework_record& framework, agent_record& agent,
+                                 launch_batch& batch, v1::TaskInfo task) {
+  common::resources task_resources;
+  auto why = check_task(framework, task, batch, false, task_resources);
+  common::resources executor_resources;
+  if (why.empty() && task.has_executor())
+    executor_resources = executor_cost(framework, task.executor(), batch.agent_id);
+  if (why.empty())
+    why = batch.take(task_resources + executor_resources, "the task");
+  if (!why.empty()) {
+    refuse_task(framework, task, v1::TaskStatus::REASON_TASK_INVALID, why);
+    return;
+  }
+  batch.task_ids.insert(task.task_id().value());
+  v1::ExecutorID executor_id;
+  if (task.has_executor()) {
+    executor_id = task.executor().executor_id();
+    // A known executor stays as it is: its resources were counted once.
+    framework.executors[batch.agent_id].emplace(executor_id.value(),
+                                                executor_resources);
+  } else {
+    executor_id = common::command_executor_id(task.task_id());
+  }
+  start_task(framework, agent, task, std::move(task_resources), executor_id);
+  internal::RunTask run;
+  *run.mutable_framework() = framework.info;
+  *run.mutable_task() = std::move(task);
+  send(agent.process, std::move(run));
+}
+
+void master_process::launch_group(framework_record& framework, agent_record& agent,
+                                  launch_batch& batch, v1::ExecutorInfo executor,
+                                  v1::TaskGroupInfo group) {
+  auto why = group.tasks_size() == 0 ? "the task group is empty"
+                                     : check_group_executor(framework, executor, batch);
+  std::set<std::string> ids;
+  std::vector<common::resources> tasks_resources(group.tasks_size());
+  for (int i = 0; i < group.tasks_size() && why.empty(); ++i) {
+    auto& task = *group.mutable_tasks(i);
+    why = check_task(framework, task, batch, true, tasks_resources[i]);
+    if (why.empty() && !ids.insert(task.task_id().value()).second)
+      why = "task ID '" + task.task_id().value() + "' appears twice in the group";
+    if (!why.empty())
+      why = "task " + task.task_id().value() + ": " + why;
+  }
+  common::resources executor_resources;
+  if (why.empty()) {
+    executor_resources = executor_cost(framework, executor, batch.agent_id);
+    common::resources needed = executor_resources;
+    for (auto& resources : tasks_resources)
+      needed += resources;
+    why = batch.take(needed, "the task group");
+  }
+  if (!why.empty()) {
+    for (auto& task : group.tasks())
+      refuse_task(framework, task, v1::TaskStatus::REASON_TASK_GROUP_INVALID, why);
+    return;
+  }
+  *executor.mutable_framework_id() = framework.info.id();
+  framework.executors[batch.agent_id].emplace(executor.executor_id().value(),
+                                              executor_resources);
+  for (int i = 0; i < group.tasks_size(); ++i) {
+    auto& task = group.tasks(i);
+    batch.task_ids.insert(task.task_id().value());
+    start_task(framework, agent, task, std::move(tasks_resources[i]),
+               executor.executor_id());
+  }
+  internal::RunTaskGroup run;
+  *run.mutable_framework() = framework.info;
+  *run.mutable_executor() = std::move(executor);
+  *run.mutable_task_group() = std::move(group);
+  send(agent.process, std::move(run));
 }
 
 }  // namespace mensa::master

@@ -26,6 +26,8 @@
 
 namespace mensa::master {
 
+struct launch_batch;
+
 /// The master: admits agents, subscribes frameworks, turns the allocator's
 /// decisions into offers, validates what frameworks do with them, launches
 /// tasks on agents and carries status updates and acknowledgements between
@@ -163,7 +165,32 @@ class master_process : public runtime::process {
                const std::optional<v1::Filters>& filters);
 
   // -- accept and launch (accept.cpp) -----------------------------------------
+  /// ACCEPT: takes the call's offers, launches each valid task and task
+  /// group on their agent, refuses the others with TASK_ERROR and gives
+  /// what is left of the offers back to the allocator.
   void accept(framework_record& framework, const v1::scheduler::Call::Accept& call);
+  /// Takes the call's offers out of the offer book into `batch`; returns
+  /// what is wrong with them (empty if they are live, the framework's, each
+  /// named once and all from one registered agent).
+  std::string take_offers(const framework_record& framework,
+                          const v1::scheduler::Call::Accept& call, launch_batch& batch);
+  /// Sends `state` for every task the call would have launched.
+  void fail_all_tasks(framework_record& framework,
+                      const v1::scheduler::Call::Accept& call, v1::TaskState state,
+                      v1::TaskStatus::Reason reason, const std::string& why);
+  /// LAUNCH of one task: checks it, takes its resources (and its new
+  /// executor's) from `batch` and runs it on `agent`, or refuses it.
+  void launch_task(framework_record& framework, agent_record& agent,
+                   launch_batch& batch, v1::TaskInfo task);
+  /// LAUNCH_GROUP: checks the executor and every task, takes their
+  /// resources from `batch` and runs them on `agent` together, or refuses
+  /// every task of the group.
+  void launch_group(framework_record& framework, agent_record& agent,
+                    launch_batch& batch, v1::ExecutorInfo executor,
+                    v1::TaskGroupInfo group);
+  /// Tells the framework that `task` was not launched (TASK_ERROR).
+  void refuse_task(framework_record& framework, const v1::TaskInfo& task,
+                   v1::TaskStatus::Reason reason, const std::string& why);
   /// Records a task accepted for `agent`, run by `executor_id`, taking
   /// `resources` (its own, as parsed from `task`).
   void start_task(framework_record& framework, agent_record& agent,
