@@ -208,9 +208,28 @@ void master_process::on_reregister_agent(const address& from,
   if (known != nullptr)
     known->reconnect_timer.cancel();
   admit(from, info);
-  // Frameworks this master has not seen since it started get a record, so
-  // their tasks are kept for them until their schedulers subscribe; those
-  // torn down while the agent was away end there too.
+  recover_reported_frameworks(from, msg);
+  internal::AllocatorAddAgent add;
+  *add.mutable_agent_info() = info;
+  *add.mutable_total() = info.resources();
+  auto& agent = agents_.record(id);
+  take_back_executors(agent, msg, add);
+  auto kills = take_back_tasks(agent, msg, was_unreachable, add);
+  send(allocator_, std::move(add));
+  // The agent hears it is back (and what to kill) once that is kept.
+  writer_.when_durable(
+      [this, from,
+       reply = admitted<internal::AgentReregistered>(info.id(), master_info()),
+       kills = std::move(kills)]() mutable {
+        send(from, std::move(reply));
+        for (auto& kill : kills)
+          send(from, std::move(kill));
+      });
+}
+
+// Their tasks are kept for them until their schedulers subscribe.
+void master_process::recover_reported_frameworks(const address& from,
+                                                 const internal::ReregisterAgent& msg) {
   for (auto& framework : msg.frameworks()) {
     if (!framework.has_id() || frameworks_.count(framework.id().value()) > 0)
       continue;
@@ -222,12 +241,11 @@ void master_process::on_reregister_agent(const address& from,
     }
     recover_framework(framework);
   }
-  // Take back the tasks the agent still runs, for frameworks we know.
-  internal::AllocatorAddAgent add;
-  *add.mutable_agent_info() = info;
-  *add.mutable_total() = info.resources();
-  auto& agent = agents_.record(id);
-  take_back_executors(agent, msg, add);
+}
+
+std::vector<internal::KillTask> master_process::take_back_tasks(
+    agent_record& agent, const internal::ReregisterAgent& msg, bool was_unreachable,
+    internal::AllocatorAddAgent& add) {
   std::vector<internal::KillTask> kills;
   std::set<std::pair<std::string, std::string>> reported;
   for (auto& task : msg.tasks()) {
@@ -235,70 +253,65 @@ void master_process::on_reregister_agent(const address& from,
     auto framework = frameworks_.find(task.framework_id().value());
     if (framework == frameworks_.end())
       continue;
-    auto& f = framework->second;
-    if (common::is_terminal(task.state())) {
-      end_reported_task(f, agent, task);
-      continue;
-    }
-    if (ended_here(f, task)) {
+    if (common::is_terminal(task.state()))
+      end_reported_task(framework->second, agent, task);
+    else if (ended_here(framework->second, task))
       // The agent lost what it had not kept (its disk failed it): the end
       // it reported before stays the task's last word, and the executor
       // reports it again.
-      log(runtime::log_level::warning,
-          "agent " + id + " reports task " + task.task_id().value() + " " +
-              common::name_of(task.state()) + ", which ended here: it stays ended");
-      continue;
-    }
-    // Was the framework told the task ended when the agent went away? Only
-    // a task the master no longer has live can have been.
-    bool told_lost = was_unreachable;
-    if (f.tasks.count(task.task_id().value()) == 0) {
-      auto& done = f.completed_tasks;
-      auto lost = std::remove_if(done.begin(), done.end(), [&](const ended_task& t) {
-        return t.id == task.task_id().value() &&
-               (t.record.state == v1::TASK_LOST ||
-                t.record.state == v1::TASK_UNREACHABLE);
-      });
-      told_lost = told_lost || lost != done.end();
-      done.erase(lost, done.end());
-    }
-    auto& record = f.tasks[task.task_id().value()] =
-        task_record::reported(task, agent.id);
-    agent.tasks.insert(task.framework_id().value(), task.task_id().value());
-    auto* used = add.add_used();
-    *used->mutable_framework_id() = task.framework_id();
-    *used->mutable_agent_id() = info.id();
-    *used->mutable_resources() = task.resources();
-    if (!told_lost)
-      continue;
-    if (f.partition_aware()) {
-      // It heard TASK_UNREACHABLE: the task is back.
-      auto status = common::make_status(
-          task.task_id(), task.state(), v1::TaskStatus::SOURCE_MASTER,
-          v1::TaskStatus::REASON_AGENT_REREGISTERED, wall_seconds(),
-          "agent " + id + " reregistered");
-      *status.mutable_agent_id() = info.id();
-      send_update(f, std::move(status));
-    } else {
-      // It heard TASK_LOST and may have started another copy: this one
-      // must not run on (as in Mesos).
-      common::move_task(record.state, v1::TASK_KILLING);
-      auto& kill = kills.emplace_back();
-      *kill.mutable_framework_id() = task.framework_id();
-      *kill.mutable_task_id() = task.task_id();
-    }
+      log(runtime::log_level::warning, "agent " + agent.id->value() + " reports task " +
+                                           task.task_id().value() + " " +
+                                           common::name_of(task.state()) +
+                                           ", which ended here: it stays ended");
+    else
+      take_back_live_task(framework->second, agent, task, was_unreachable, add, kills);
   }
   drop_unreported_tasks(agent, reported);
-  send(allocator_, std::move(add));
-  // The agent hears it is back (and what to kill) once that is kept.
-  writer_.when_durable(
-      [this, from,
-       reply = admitted<internal::AgentReregistered>(info.id(), master_info()),
-       kills = std::move(kills)]() mutable {
-        send(from, std::move(reply));
-        for (auto& kill : kills)
-          send(from, std::move(kill));
-      });
+  return kills;
+}
+
+void master_process::take_back_live_task(framework_record& framework,
+                                         agent_record& agent, const v1::Task& task,
+                                         bool was_unreachable,
+                                         internal::AllocatorAddAgent& add,
+                                         std::vector<internal::KillTask>& kills) {
+  // Was the framework told the task ended when the agent went away? Only
+  // a task the master no longer has live can have been.
+  bool told_lost = was_unreachable;
+  if (framework.tasks.count(task.task_id().value()) == 0) {
+    auto& done = framework.completed_tasks;
+    auto lost = std::remove_if(done.begin(), done.end(), [&](const ended_task& t) {
+      return t.id == task.task_id().value() && (t.record.state == v1::TASK_LOST ||
+                                                t.record.state == v1::TASK_UNREACHABLE);
+    });
+    told_lost = told_lost || lost != done.end();
+    done.erase(lost, done.end());
+  }
+  auto& record = framework.tasks[task.task_id().value()] =
+      task_record::reported(task, agent.id);
+  agent.tasks.insert(task.framework_id().value(), task.task_id().value());
+  auto* used = add.add_used();
+  *used->mutable_framework_id() = task.framework_id();
+  *used->mutable_agent_id() = *agent.id;
+  *used->mutable_resources() = task.resources();
+  if (!told_lost)
+    return;
+  if (framework.partition_aware()) {
+    // It heard TASK_UNREACHABLE: the task is back.
+    auto status =
+        common::make_status(task.task_id(), task.state(), v1::TaskStatus::SOURCE_MASTER,
+                            v1::TaskStatus::REASON_AGENT_REREGISTERED, wall_seconds(),
+                            "agent " + agent.id->value() + " reregistered");
+    *status.mutable_agent_id() = *agent.id;
+    send_update(framework, std::move(status));
+  } else {
+    // It heard TASK_LOST and may have started another copy: this one
+    // must not run on (as in Mesos).
+    common::move_task(record.state, v1::TASK_KILLING);
+    auto& kill = kills.emplace_back();
+    *kill.mutable_framework_id() = task.framework_id();
+    *kill.mutable_task_id() = task.task_id();
+  }
 }
 
 // The agent is the authority on its executors: each one it reports runs,

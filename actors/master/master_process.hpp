@@ -127,9 +127,28 @@ class master_process : public runtime::process {
   void disconnect_agent(const std::string& agent_id, const std::string& why);
   /// Records the executors a reregistering agent reports as its frameworks'
   /// again, and adds what they use to `add` for the allocator.
+  /// Gives a record to each framework the reregistering agent names that
+  /// this master has not seen since it started, and shuts down on the agent
+  /// those that were torn down while it was away.
+  void recover_reported_frameworks(const address& from,
+                                   const internal::ReregisterAgent& msg);
   void take_back_executors(const agent_record& agent,
                            const internal::ReregisterAgent& msg,
                            internal::AllocatorAddAgent& add);
+  /// Takes back the tasks a reregistering agent reports: ended ones end
+  /// here, live ones become the master's again with their resources counted
+  /// in `add`, and those the master no longer has are dropped. Returns the
+  /// kills the agent is sent once its reregistration is durable.
+  std::vector<internal::KillTask> take_back_tasks(agent_record& agent,
+                                                  const internal::ReregisterAgent& msg,
+                                                  bool was_unreachable,
+                                                  internal::AllocatorAddAgent& add);
+  /// Takes back one live task the agent reports; adds a kill for it when
+  /// its framework heard TASK_LOST (and may run another copy).
+  void take_back_live_task(framework_record& framework, agent_record& agent,
+                           const v1::Task& task, bool was_unreachable,
+                           internal::AllocatorAddAgent& add,
+                           std::vector<internal::KillTask>& kills);
   void end_reported_task(framework_record& framework, agent_record& agent,
                          const v1::Task& task);
   bool ended_here(const framework_record& framework, const v1::Task& task) const;
