@@ -36,43 +36,16 @@ void master_process::subscribe(const address& from,
     send_error(from, "cannot subscribe: " + why);
     return;
   }
-  framework_record* framework = nullptr;
   bool resubscribing = false;
-  if (info.has_id() && !info.id().value().empty()) {
-    auto id = info.id().value();
-    for (auto& gone : completed_frameworks_)
-      if (gone.info.id().value() == id) {
-        send_error(from, "framework " + id + " has been torn down");
-        return;
-      }
-    auto i = frameworks_.find(id);
-    if (i != frameworks_.end()) {
-      framework = &i->second;
-      resubscribing = true;
-    } else {
-      // Unknown to this master (it failed over): take the framework back.
-      framework = &frameworks_[id];
-    }
-  } else {
-    info.mutable_id()->set_value(next_id("", next_framework_));
-    framework = &frameworks_[info.id().value()];
-  }
-  auto id = info.id().value();
-  if (resubscribing) {
-    if (framework->state != framework_state::recovered &&
-        framework->scheduler != from) {
-      if (framework->state == framework_state::active)
-        send_error(framework->scheduler,
-                   "framework " + id + " failed over to " + from.str());
-      unlink(framework->scheduler);
-      framework_by_scheduler_.erase(framework->scheduler);
-    }
-    framework->failover_timer.cancel();
-  }
+  auto* framework = record_to_subscribe(from, info, resubscribing);
+  if (framework == nullptr)
+    return;
+  if (resubscribing)
+    take_over_scheduler(*framework, from);
   framework->info = info;
   framework->scheduler = from;
   move(*framework, framework_state::active);
-  framework_by_scheduler_[from] = id;
+  framework_by_scheduler_[from] = info.id().value();
   link(from);
 
   v1::scheduler::Event subscribed;
@@ -83,36 +56,74 @@ void master_process::subscribe(const address& from,
   *subscribed.mutable_subscribed()->mutable_master_info() = master_info();
   send_event(*framework, std::move(subscribed));
 
-  if (resubscribing) {
-    // Agents resend at once what the scheduler has not acknowledged.
-    internal::UpdateFramework changed;
-    *changed.mutable_framework_info() = info;
-    for (auto& [_, agent] : agents_)
-      if (agent.state == agent_state::registered)
-        send(agent.process, changed);
-    internal::AllocatorUpdateFramework update;
-    *update.mutable_framework_info() = info;
-    *update.mutable_suppressed_roles() = call.suppressed_roles();
-    send(allocator_, std::move(update));
-    internal::AllocatorActivateFramework activate;
-    *activate.mutable_framework_id() = info.id();
-    activate.set_active(true);
-    send(allocator_, std::move(activate));
-  } else {
-    internal::AllocatorAddFramework add;
-    *add.mutable_framework_info() = info;
-    *add.mutable_suppressed_roles() = call.suppressed_roles();
-    for (auto& [task_id, task] : framework->tasks) {
-      auto* used = add.add_used();
-      *used->mutable_framework_id() = info.id();
-      *used->mutable_agent_id() = *task.agent_id;
-      task.resources->copy_to(used->mutable_resources());
-    }
-    send(allocator_, std::move(add));
-  }
+  if (resubscribing)
+    announce_resubscribed(info, call);
+  else
+    add_to_allocator(*framework, call);
   log(runtime::log_level::info,
-      std::string(resubscribing ? "resubscribed" : "subscribed") + " framework " + id +
-          " (" + info.name() + ") at " + from.str());
+      std::string(resubscribing ? "resubscribed" : "subscribed") + " framework " +
+          info.id().value() + " (" + info.name() + ") at " + from.str());
+}
+
+framework_record* master_process::record_to_subscribe(const address& from,
+                                                      v1::FrameworkInfo& info,
+                                                      bool& resubscribing) {
+  if (!info.has_id() || info.id().value().empty()) {
+    info.mutable_id()->set_value(next_id("", next_framework_));
+    return &frameworks_[info.id().value()];
+  }
+  auto id = info.id().value();
+  if (torn_down(id)) {
+    send_error(from, "framework " + id + " has been torn down");
+    return nullptr;
+  }
+  auto known = frameworks_.find(id);
+  resubscribing = known != frameworks_.end();
+  return resubscribing ? &known->second : &frameworks_[id];
+}
+
+void master_process::take_over_scheduler(framework_record& framework,
+                                         const address& from) {
+  if (framework.state != framework_state::recovered && framework.scheduler != from) {
+    if (framework.state == framework_state::active)
+      send_error(framework.scheduler, "framework " + framework.info.id().value() +
+                                          " failed over to " + from.str());
+    unlink(framework.scheduler);
+    framework_by_scheduler_.erase(framework.scheduler);
+  }
+  framework.failover_timer.cancel();
+}
+
+void master_process::announce_resubscribed(const v1::FrameworkInfo& info,
+                                           const v1::scheduler::Call::Subscribe& call) {
+  // Agents resend at once what the scheduler has not acknowledged.
+  internal::UpdateFramework changed;
+  *changed.mutable_framework_info() = info;
+  for (auto& [_, agent] : agents_)
+    if (agent.state == agent_state::registered)
+      send(agent.process, changed);
+  internal::AllocatorUpdateFramework update;
+  *update.mutable_framework_info() = info;
+  *update.mutable_suppressed_roles() = call.suppressed_roles();
+  send(allocator_, std::move(update));
+  internal::AllocatorActivateFramework activate;
+  *activate.mutable_framework_id() = info.id();
+  activate.set_active(true);
+  send(allocator_, std::move(activate));
+}
+
+void master_process::add_to_allocator(const framework_record& framework,
+                                      const v1::scheduler::Call::Subscribe& call) {
+  internal::AllocatorAddFramework add;
+  *add.mutable_framework_info() = framework.info;
+  *add.mutable_suppressed_roles() = call.suppressed_roles();
+  for (auto& [task_id, task] : framework.tasks) {
+    auto* used = add.add_used();
+    *used->mutable_framework_id() = framework.info.id();
+    *used->mutable_agent_id() = *task.agent_id;
+    task.resources->copy_to(used->mutable_resources());
+  }
+  send(allocator_, std::move(add));
 }
 
 void master_process::rescind_offers(framework_record& framework) {

@@ -90,7 +90,26 @@ class master_process : public runtime::process {
   v1::MasterInfo master_info() const;
 
   // -- frameworks (frameworks.cpp) --------------------------------------------
+  /// SUBSCRIBE: validates the framework, finds or makes its record, makes
+  /// `from` its scheduler, answers SUBSCRIBED and tells the allocator.
   void subscribe(const address& from, const v1::scheduler::Call::Subscribe& subscribe);
+  /// Returns the record `info` subscribes to: its own (setting
+  /// `resubscribing`), a new one under the ID it brings (a framework this
+  /// master has not seen since it failed over) or a new one under a new ID
+  /// written into `info`; null, after telling `from`, for a framework torn
+  /// down.
+  framework_record* record_to_subscribe(const address& from, v1::FrameworkInfo& info,
+                                        bool& resubscribing);
+  /// Makes `from` the framework's scheduler; an active scheduler it
+  /// replaces hears it failed over.
+  void take_over_scheduler(framework_record& framework, const address& from);
+  /// Tells the agents and the allocator that a known framework is back
+  /// (and may have changed its info).
+  void announce_resubscribed(const v1::FrameworkInfo& info,
+                             const v1::scheduler::Call::Subscribe& call);
+  /// Adds a new framework to the allocator with the tasks it already has.
+  void add_to_allocator(const framework_record& framework,
+                        const v1::scheduler::Call::Subscribe& call);
   void teardown(const std::string& framework_id, const std::string& why);
   void disconnect(framework_record& framework);
   /// Returns whether framework `framework_id` was torn down (and is still
