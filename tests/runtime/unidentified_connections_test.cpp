@@ -58,10 +58,11 @@ TEST_CASE(
     "not") {
   deadline_thread clock;
   std::atomic<int> deadlines{0};
+  std::promise<void> reported;
   unidentified_connections watched(
       clock, 10, 50ms, [&](unidentified_connections::cause why) {
-        if (why == unidentified_connections::cause::deadline)
-          ++deadlines;
+        if (why == unidentified_connections::cause::deadline && ++deadlines == 1)
+          reported.set_value();
       });
   socket_pair identified;
   socket_pair silent;
@@ -73,6 +74,8 @@ TEST_CASE(
   CHECK(watched.count() == 1);
   // The silent one's deadline comes after the identified one's would have.
   REQUIRE(silent.peer_sees_shutdown(generous));
+  // The report follows the shutdown, on the deadline thread.
+  REQUIRE(reported.get_future().wait_for(generous) == std::future_status::ready);
   CHECK(deadlines == 1);
   CHECK(watched.count() == 0);
   CHECK_FALSE(identified.shut_down_now());
