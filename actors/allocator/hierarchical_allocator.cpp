@@ -1,8 +1,6 @@
 #include "actors/allocator/hierarchical_allocator.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 
 #include "actors/common/roles.hpp"
 
@@ -30,15 +28,6 @@ std::map<std::string, common::resources> by_role(common::resources r,
     result[role.empty() ? otherwise : std::string(role)].add(entry);
   }
   return result;
-}
-
-// Whether `r` is only unreserved, unallocated scalars, which their amounts
-// describe whole.
-bool only_plain_scalars(const common::resources& r) {
-  return std::all_of(r.entries().begin(), r.entries().end(), [](const v1::Resource& x) {
-    return x.type() == v1::Value::SCALAR && x.reservations_size() == 0 &&
-           !x.has_allocation_info();
-  });
 }
 
 bool has_reservations(const common::resources& r) {
@@ -600,175 +589,11 @@ void hierarchical_allocator::recover(const std::string& framework,
   for (auto& [role, part] : by_role(resources, default_role(f->second))) {
     auto refused = std::move(part).unallocated();
     std::optional<resource_quantities> amounts;
-    if (only_plain_scalars(refused))
+    if (resource_quantities::describe_whole(refused))
       amounts = resource_quantities::of(refused);
     f->second.refusals[agent].push_back(
         {role, std::move(refused), std::move(amounts), expires});
   }
-}
-
-bool hierarchical_allocator::filtered(framework_state& framework,
-                                      const std::string& agent, const std::string& role,
-                                      const common::resources& offer,
-                                      const resource_quantities* amounts,
-                                      time_point now) {
-  if (framework.refusals.empty())
-    return false;
-  auto i = framework.refusals.find(agent);
-  if (i == framework.refusals.end())
-    return false;
-  auto& live = i->second;
-  live.erase(std::remove_if(live.begin(), live.end(),
-                            [&](const refusal& r) { return r.expires <= now; }),
-             live.end());
-  if (live.empty()) {
-    framework.refusals.erase(i);
-    return false;
-  }
-  // Filtered when one refusal covers the offer: more than was refused (say
-  // after a task ended) is offered again.
-  return std::any_of(live.begin(), live.end(), [&](const refusal& r) {
-    if (r.role != role)
-      return false;
-    return amounts != nullptr && r.amounts ? r.amounts->contains(*amounts)
-                                           : r.refused.contains(offer);
-  });
-}
-
-// -- allocation ---------------------------------------------------------------
-
-// What `role` may be offered of the agent's available resources in stage
-// `s`: what it may use (unreserved, or reserved for its line), with
-// unreserved scalars cut to its limits and, in the guarantee stage, to
-// what its guarantees lack; outside guarantees, the headroom unmet
-// guarantees of other roles need stays free.
-std::optional<hierarchical_allocator::shaped_offer> hierarchical_allocator::shape_offer(
-    const agent_state& agent, const std::string& role, const role_state& r, stage s) {
-  // What the role may use; all the agent has unless some is reserved for
-  // others.
-  common::resources usable;
-  if (agent.reserved)
-    usable = agent.available.usable_by(role);
-  bool all_usable =
-      !agent.reserved || usable.entries().size() == agent.available.entries().size();
-  auto& source = all_usable ? agent.available : usable;
-  // Unreserved scalars cut by quota: (entry index, amount offered).
-  std::vector<std::pair<std::size_t, double>> cuts;
-  bool needed = false;
-  auto& line = r.quota_line;
-  auto* outermost = r.outermost_guarantee;
-  for (std::size_t i = 0; !quotas_.empty() && i < source.entries().size(); ++i) {
-    auto& entry = source.entries()[i];
-    if (entry.type() != v1::Value::SCALAR || entry.reservations_size() > 0)
-      continue;
-    auto& name = entry.name();
-    auto index = resource_quantities::index_of(name);
-    double cap = INFINITY;
-    bool guaranteed = false;
-    for (auto& [state, consumed_by_line] : line) {
-      auto& quota = state->quota;
-      auto consumed = consumed_by_line->get(index);
-      if (auto limit = quota.limits.find(name); limit != quota.limits.end())
-        cap = std::min(cap, limit->second - consumed);
-      if (s == stage::guarantees && !state->met && quota.guarantees.get(index) > 0) {
-        auto lack = quota.guarantees.get(index) - consumed;
-        cap = std::min(cap, std::max(0.0, lack));
-        guaranteed = true;
-        needed = needed || lack > 0;
-      }
-    }
-    if (!guaranteed) {
-      auto required = required_headroom_.get(index);
-      if (required > 0) {
-        auto own = outermost ? outermost->deficit.get(index) : 0;
-        cap = std::min(cap, unallocated_unreserved_.get(index) - (required - own));
-      }
-    }
-    auto amount = common::round_scalar(std::min(entry.scalar().value(), cap));
-    if (amount < entry.scalar().value())
-      cuts.emplace_back(i, amount);
-  }
-  if (s == stage::guarantees && !needed)
-    return std::nullopt;
-  shaped_offer offer;
-  if (cuts.empty() && all_usable) {
-    offer.whole = true;
-    offer.amounts = agent.available_amounts;
-  } else {
-    if (cuts.empty()) {
-      offer.resources = std::move(usable);
-    } else {
-      auto cut = cuts.begin();
-      for (std::size_t i = 0; i < source.entries().size(); ++i) {
-        auto& entry = source.entries()[i];
-        if (cut == cuts.end() || cut->first != i) {
-          offer.resources.add(entry);
-          continue;
-        }
-        if (cut->second > 0) {
-          auto shrunk = entry;
-          shrunk.mutable_scalar()->set_value(cut->second);
-          offer.resources.add(shrunk);
-        }
-        ++cut;
-      }
-    }
-    offer.amounts = resource_quantities::of(offer.resources);
-  }
-  if (!allocatable(offer.amounts))
-    return std::nullopt;
-  return offer;
-}
-
-void hierarchical_allocator::allocate_on(agent_state& agent, stage s, time_point now,
-                                         std::vector<allocation>& out) {
-  auto& agent_id = *agent.id;
-  bool allocated = true;
-  while (allocated && agent.offerable) {
-    // With the headroom used up, only roles under unmet guarantees (those
-    // the guarantee stage visits) can get unreserved resources.
-    bool guarantees_only =
-        s == stage::guarantees || (!agent.reserved && headroom_exhausted());
-    auto selection = guarantees_only ? guarantee_selection : fair_share_selection;
-    allocated = role_sorter_.visit(
-        [&](const std::string& role, role_state* role_record) {
-          auto& r = *role_record;
-          auto offer = shape_offer(agent, role, r, s);
-          if (!offer)
-            return false;
-          auto& offered = offer->whole ? agent.available : offer->resources;
-          auto* plain = only_plain_scalars(offered) ? &offer->amounts : nullptr;
-          return r.frameworks.visit(
-              [&](const std::string& framework_id, framework_state* record) {
-                auto& framework = *record;
-                if (filtered(framework, agent_id, role, offered, plain, now))
-                  return false;
-                auto resources = take(agent, *offer).allocated_to(role);
-                track(framework, agent, r, resources, offer->amounts);
-                out.push_back({framework_id, agent_id, role, std::move(resources)});
-                return true;
-              });
-        },
-        selection);
-  }
-}
-
-std::vector<allocation> hierarchical_allocator::allocate(time_point now,
-                                                         uint64_t seed) {
-  std::vector<allocation> result;
-  // Agents in a random order each pass (deterministic for a seed), so no
-  // agent is always offered first.
-  auto order = offerable_;
-  std::mt19937_64 random(seed);
-  for (std::size_t i = order.size(); i > 1; --i)
-    std::swap(order[i - 1], order[random() % i]);
-  for (auto* agent : order) {
-    if (role_sorter_.active_count(guarantee_selection) > 0)
-      allocate_on(*agent, stage::guarantees, now, result);
-    if (agent->offerable)
-      allocate_on(*agent, stage::fair_share, now, result);
-  }
-  return result;
 }
 
 }  // namespace mensa::allocator

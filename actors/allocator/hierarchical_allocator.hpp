@@ -255,6 +255,10 @@ class hierarchical_allocator {
                const common::resources& resources);
   void change_role_allocation(role_state& role, const resource_quantities& r, bool add);
   bool allocatable(const resource_quantities& r) const;
+
+  // allocation.cpp: the allocation pass.
+  double quota_cap(const std::string& name, std::size_t index,
+                   const role_state& role_record, stage s, bool& needed) const;
   std::optional<shaped_offer> shape_offer(const agent_state& agent,
                                           const std::string& role, const role_state& r,
                                           stage s);

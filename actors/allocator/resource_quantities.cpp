@@ -61,6 +61,13 @@ resource_quantities resource_quantities::of(const common::resources& r) {
   return result;
 }
 
+bool resource_quantities::describe_whole(const common::resources& r) {
+  return std::all_of(r.entries().begin(), r.entries().end(), [](const v1::Resource& x) {
+    return x.type() == v1::Value::SCALAR && x.reservations_size() == 0 &&
+           !x.has_allocation_info();
+  });
+}
+
 void resource_quantities::set(std::size_t index, double amount) {
   amount = common::round_scalar(amount);
   if (amount <= 0) {

@@ -25,6 +25,10 @@ class resource_quantities {
   /// Returns the scalar amounts of `r`, whatever their roles.
   static resource_quantities of(const common::resources& r);
 
+  /// Returns whether `of(r)` describes `r` whole: `r` is only unreserved,
+  /// unallocated scalars, so comparing amounts compares the resources.
+  static bool describe_whole(const common::resources& r);
+
   /// Returns the index of the resource `name`, the same for the life of
   /// the process; interns it on first use. Thread-safe.
   static std::size_t index_of(std::string_view name);
