@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "actors/common/command_executor.hpp"
+#include "actors/common/status_update.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/uuid.hpp"
@@ -328,17 +329,8 @@ void agent_process::forget_idle_framework(const std::string& framework_id) {
 bool agent_process::queue_update(const v1::FrameworkID& framework,
                                  const v1::ExecutorID& executor,
                                  v1::TaskStatus status) {
-  *status.mutable_agent_id() = info_.id();
-  *status.mutable_executor_id() = executor;
-  if (!status.has_timestamp())
-    status.set_timestamp(wall_seconds());
-  internal::StatusUpdate update;
-  *update.mutable_framework_id() = framework;
-  *update.mutable_executor_id() = executor;
-  *update.mutable_agent_id() = info_.id();
-  update.set_timestamp(status.timestamp());
-  update.set_uuid(status.uuid());
-  *update.mutable_status() = std::move(status);
+  auto update = common::wrap_status(framework, executor, info_.id(), std::move(status),
+                                    wall_seconds());
   auto kept =
       persist_for(framework.value(), [&] { return checkpoint::update(update); });
   updates_.update(std::move(update));

@@ -5,6 +5,7 @@
 
 #include "actors/agent/agent_process.hpp"
 #include "actors/common/staging_task.hpp"
+#include "actors/common/status_update.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/task_transitions.hpp"
@@ -282,7 +283,7 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
 void agent_process::executor_update(agent_framework& framework,
                                     executor_record& executor,
                                     const v1::executor::Call::Update& update) {
-  if (update.status().uuid().size() != 16) {
+  if (!common::names_an_update(update.status().uuid())) {
     log(runtime::log_level::warning,
         "dropped an update without a 16-byte uuid from " + executor.process.str());
     return;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "actors/common/status_update.hpp"
 #include "actors/common/task_states.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/task_transitions.hpp"
@@ -91,7 +92,7 @@ void master_process::on_status_update(const address& from,
         "ignored a status update from " + from.str() + ", which is not an agent");
     return;
   }
-  if (msg.uuid().size() != 16) {
+  if (!common::names_an_update(msg.uuid())) {
     log(runtime::log_level::warning, "dropped a status update from " + from.str() +
                                          " whose uuid is not 16 bytes long");
     return;
@@ -108,10 +109,7 @@ void master_process::on_status_update(const address& from,
   // master's alone.
   auto* own = unshared_message<internal::StatusUpdate>();
   auto status = own != nullptr ? std::move(*own->mutable_status()) : msg.status();
-  status.set_uuid(msg.uuid());
-  *status.mutable_agent_id() = *agent->id;
-  if (msg.has_executor_id())
-    *status.mutable_executor_id() = msg.executor_id();
+  common::stamp_as_sent(status, msg, *agent->id);
   auto task = framework->second.tasks.find(status.task_id().value());
   // A retry or a duplicate of an update seen before goes to the framework
   // again (it may have missed it) but does not take the task back to an
