@@ -123,7 +123,7 @@ void agent_process::register_with_master() {
     msg.set_version(MENSA_VERSION);
     std::set<std::pair<std::string, std::string>> reported;
     std::set<std::string> named;
-    for (auto& [framework_id, framework] : frameworks_) {
+    for (auto& [framework_id, framework] : executors_) {
       *msg.add_frameworks() = framework.info;
       named.insert(framework_id);
       for (auto& [executor_id, executor] : framework.executors) {
@@ -141,9 +141,9 @@ void agent_process::register_with_master() {
       auto& task_id = update.status().task_id().value();
       if (reported.count({framework_id, task_id}) > 0)
         return;
-      if (auto info = departed_frameworks_.find(framework_id);
-          info != departed_frameworks_.end() && named.insert(framework_id).second)
-        *msg.add_frameworks() = info->second;
+      if (auto* info = executors_.departed(framework_id);
+          info != nullptr && named.insert(framework_id).second)
+        *msg.add_frameworks() = *info;
       auto* task = msg.add_tasks();
       *task->mutable_task_id() = update.status().task_id();
       task->set_name(task_id);
@@ -244,7 +244,7 @@ void agent_process::on_shutdown_agent(const address& from,
   if (auto cleared = checkpoint_.clear(); !cleared)
     log(runtime::log_level::error,
         "cannot clear the checkpoint: " + cleared.error().message);
-  for (auto& [id, framework] : frameworks_)
+  for (auto& [id, framework] : executors_)
     for (auto& [executor_id, executor] : framework.executors)
       containerizer_->destroy(executor.container_id);
   quit();
@@ -261,36 +261,23 @@ void agent_process::exited(const address& peer, const runtime::peer_exit& why) {
       reregister_soon();
     return;
   }
-  for (auto& [framework_id, framework] : frameworks_)
-    for (auto& [executor_id, executor] : framework.executors)
-      if (executor.process == peer) {
-        // The container's end is what counts; make sure it comes. An
-        // executor whose tasks have all ended is on its way out: give it the
-        // grace period to exit by itself.
-        if (executor.has_live_tasks()) {
-          containerizer_->destroy(executor.container_id);
-        } else if (!executor.shutdown_timer.active()) {
-          auto container_id = executor.container_id;
-          executor.shutdown_timer = start_timer(
-              options_.executor_shutdown_grace_period,
-              [this, container_id] { containerizer_->destroy(container_id); });
-        }
-        return;
-      }
+  auto [framework, executor] = executors_.subscribed_at(peer);
+  if (executor == nullptr)
+    return;
+  // The container's end is what counts; make sure it comes. An executor
+  // whose tasks have all ended is on its way out: give it the grace period
+  // to exit by itself.
+  if (executor->has_live_tasks()) {
+    containerizer_->destroy(executor->container_id);
+  } else if (!executor->shutdown_timer.active()) {
+    auto container_id = executor->container_id;
+    executor->shutdown_timer =
+        start_timer(options_.executor_shutdown_grace_period,
+                    [this, container_id] { containerizer_->destroy(container_id); });
+  }
 }
 
 // -- tasks --------------------------------------------------------------------
-
-std::pair<agent_framework*, executor_record*> agent_process::find_executor(
-    const std::string& framework_id, const std::string& executor_id) {
-  auto framework = frameworks_.find(framework_id);
-  if (framework == frameworks_.end())
-    return {nullptr, nullptr};
-  auto executor = framework->second.executors.find(executor_id);
-  if (executor == framework->second.executors.end())
-    return {&framework->second, nullptr};
-  return {&framework->second, &executor->second};
-}
 
 void label_sandbox(v1::TaskStatus& status, const std::string& sandbox) {
   if (sandbox.empty())
@@ -302,7 +289,7 @@ void label_sandbox(v1::TaskStatus& status, const std::string& sandbox) {
 
 void agent_process::send_status(const v1::FrameworkID& framework,
                                 const v1::ExecutorID& executor, v1::TaskStatus status) {
-  if (auto [f, e] = find_executor(framework.value(), executor.value()); e != nullptr)
+  if (auto [f, e] = executors_.find(framework.value(), executor.value()); e != nullptr)
     label_sandbox(status, e->task_sandbox(status.task_id().value()));
   status.set_uuid(common::make_uuid(random(), random()));
   queue_update(framework, executor, std::move(status));
@@ -316,14 +303,6 @@ runtime::expected<void> agent_process::persist(
   if (auto failed = checkpoint_.take_compaction_failure(); !failed.empty())
     log(runtime::log_level::warning, "cannot compact the checkpoint: " + failed);
   return kept;
-}
-
-void agent_process::forget_idle_framework(const std::string& framework_id) {
-  auto framework = frameworks_.find(framework_id);
-  if (framework == frameworks_.end() || !framework->second.executors.empty())
-    return;
-  departed_frameworks_[framework_id] = std::move(framework->second.info);
-  frameworks_.erase(framework);
 }
 
 bool agent_process::queue_update(const v1::FrameworkID& framework,
@@ -390,16 +369,14 @@ void agent_process::on_run_task_group(const address& from,
 void agent_process::run(const v1::FrameworkInfo& framework_info, v1::ExecutorInfo info,
                         v1::TaskGroupInfo group) {
   auto framework_id = framework_info.id().value();
-  auto& framework = frameworks_[framework_id];
-  if (!framework.info.has_id())
-    departed_frameworks_.erase(framework_id);
+  auto& framework = executors_.arrive(framework_id);
   bool changed =
       framework_info.checkpoint() && framework.info.SerializePartialAsString() !=
                                          framework_info.SerializePartialAsString();
   framework.info = framework_info;
   *info.mutable_framework_id() = framework.info.id();
   auto executor_id = info.executor_id().value();
-  auto [unused, executor] = find_executor(framework_id, executor_id);
+  auto [unused, executor] = executors_.find(framework_id, executor_id);
   if (changed) {
     // Without its framework a restarted agent could not take the tasks back.
     if (auto kept = persist(checkpoint::framework(framework.info)); !kept)
@@ -455,16 +432,16 @@ void agent_process::refuse_launch(agent_framework& framework,
   if (!executor_counted)
     return;
   report_executor_exited(framework.info.id(), info.executor_id(), std::nullopt);
-  forget_idle_framework(framework.info.id().value());
+  executors_.forget_if_idle(framework.info.id().value());
 }
 
 void agent_process::on_kill_task(const address& from, const internal::KillTask& msg) {
   if (!from_master(from))
     return;
-  auto framework = frameworks_.find(msg.framework_id().value());
+  auto* framework = executors_.find(msg.framework_id().value());
   auto task_id = msg.task_id().value();
-  if (framework != frameworks_.end()) {
-    for (auto& [executor_id, executor] : framework->second.executors) {
+  if (framework != nullptr) {
+    for (auto& [executor_id, executor] : framework->executors) {
       // A queued task goes with its whole group (as the group would be
       // killed once running).
       auto group = std::find_if(
@@ -474,12 +451,12 @@ void agent_process::on_kill_task(const address& from, const internal::KillTask& 
                 [&](const auto& task) { return task.task_id().value() == task_id; });
           });
       if (group != executor.queued.end()) {
-        fail_tasks(framework->second.info.id(), executor.info.executor_id(), *group,
+        fail_tasks(framework->info.id(), executor.info.executor_id(), *group,
                    v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
                    "killed before it launched");
         executor.queued.erase(group);
         if (executor.idle())
-          shutdown_executor(framework->second, executor);
+          shutdown_executor(*framework, executor);
         return;
       }
       if (executor.launched.count(task_id) > 0) {
@@ -527,7 +504,7 @@ void agent_process::on_acknowledgement(
   if (!common::is_terminal(acked->status().state()))
     return;
   auto [framework, executor] =
-      find_executor(msg.framework_id().value(), acked->executor_id().value());
+      executors_.find(msg.framework_id().value(), acked->executor_id().value());
   if (executor == nullptr)
     return;
   executor->launched.erase(msg.task_id().value());
@@ -539,11 +516,10 @@ void agent_process::on_update_framework(const address& from,
   if (!from_master(from))
     return;
   auto& id = msg.framework_info().id().value();
-  if (auto departed = departed_frameworks_.find(id);
-      departed != departed_frameworks_.end())
-    departed->second = msg.framework_info();
-  if (auto framework = frameworks_.find(id); framework != frameworks_.end()) {
-    framework->second.info = msg.framework_info();
+  if (auto* departed = executors_.departed(id); departed != nullptr)
+    *departed = msg.framework_info();
+  if (auto* framework = executors_.find(id); framework != nullptr) {
+    framework->info = msg.framework_info();
     // Unkept, a restart has the older info until the master sends it again.
     static_cast<void>(persist(checkpoint::framework(msg.framework_info())));
   }
@@ -556,17 +532,17 @@ void agent_process::on_shutdown_framework(const address& from,
                                           const internal::ShutdownFramework& msg) {
   if (!from_master(from))
     return;
-  auto framework = frameworks_.find(msg.framework_id().value());
+  auto* framework = executors_.find(msg.framework_id().value());
   updates_.remove_framework(msg.framework_id().value());
-  departed_frameworks_.erase(msg.framework_id().value());
+  executors_.forget_departed(msg.framework_id().value());
   // Unkept, a restart takes the framework's executors back, and the master,
   // which tore the framework down, has them shut down again.
   static_cast<void>(persist(checkpoint::removal(msg.framework_id())));
-  if (framework == frameworks_.end())
+  if (framework == nullptr)
     return;
-  for (auto& [executor_id, executor] : framework->second.executors) {
+  for (auto& [executor_id, executor] : framework->executors) {
     executor.queued.clear();
-    shutdown_executor(framework->second, executor);
+    shutdown_executor(*framework, executor);
   }
 }
 
@@ -575,7 +551,7 @@ void agent_process::on_shutdown_executor(const address& from,
   if (!from_master(from))
     return;
   auto [framework, executor] =
-      find_executor(msg.framework_id().value(), msg.executor_id().value());
+      executors_.find(msg.framework_id().value(), msg.executor_id().value());
   if (executor != nullptr)
     shutdown_executor(*framework, *executor);
 }
@@ -585,7 +561,7 @@ void agent_process::on_framework_message(const address& from,
   if (!from_master(from))
     return;
   auto [framework, executor] =
-      find_executor(msg.framework_id().value(), msg.executor_id().value());
+      executors_.find(msg.framework_id().value(), msg.executor_id().value());
   if (executor == nullptr || executor->state != executor_state::running)
     return;
   v1::executor::Event event;

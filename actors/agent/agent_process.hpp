@@ -9,7 +9,7 @@
 #include "actors/agent/agent_options.hpp"
 #include "actors/agent/checkpoint.hpp"
 #include "actors/agent/containerizer.hpp"
-#include "actors/agent/executor_state.hpp"
+#include "actors/agent/executor_table.hpp"
 #include "actors/agent/status_update_manager.hpp"
 #include "mensa/internal/cluster.pb.h"
 #include "mensa/v1/executor.pb.h"
@@ -23,58 +23,6 @@ inline constexpr const char* sandbox_label = "mensa.sandbox";
 
 /// Adds the sandbox label to `status` (nothing for an empty sandbox).
 void label_sandbox(v1::TaskStatus& status, const std::string& sandbox);
-
-/// The agent's record of one executor run.
-struct executor_record {
-  v1::ExecutorInfo info;
-  std::string container_id;
-  std::string sandbox;
-  executor_state state = executor_state::launching;
-  /// The executor process, once subscribed.
-  runtime::address process;
-  /// Launches waiting for the executor to subscribe, in arrival order: a
-  /// task group each for a default executor, one task each otherwise.
-  /// While an executor shut down for idleness ends, the groups that arrive
-  /// wait here for a new run of it.
-  std::vector<v1::TaskGroupInfo> queued;
-  /// Tasks given to the executor and not yet done, by task ID.
-  std::map<std::string, v1::Task> launched;
-  /// While recovering: the groups the checkpoint kept, to give again what
-  /// the executor never received.
-  std::vector<v1::TaskGroupInfo> recovered_groups;
-  /// While recovering: kills to send once the executor is back.
-  std::vector<v1::executor::Event> pending_kills;
-  runtime::timer registration_timer;
-  runtime::timer shutdown_timer;
-  /// Armed when a default executor last had nothing to run; a launch
-  /// does not cancel it (it finds the executor busy and does nothing).
-  runtime::timer idle_timer;
-  /// When a default executor last came to have nothing to run.
-  runtime::time_point idle_since;
-  /// Set when the agent shut the executor down because it was idle: the
-  /// master may still send it tasks, which then get a new run of it.
-  bool shut_down_idle = false;
-
-  /// True while a task is queued or launched and not yet terminal.
-  bool has_live_tasks() const;
-
-  /// True when nothing is queued and every launched task's end was
-  /// acknowledged.
-  bool idle() const { return queued.empty() && launched.empty(); }
-
-  /// Returns whether this is a default executor (it runs task groups).
-  bool is_default() const { return info.type() == v1::ExecutorInfo::DEFAULT; }
-
-  /// Returns the sandbox of one of its tasks: the executor's own, or
-  /// `tasks/<task ID>` in it for a default executor.
-  std::string task_sandbox(const std::string& task_id) const;
-};
-
-/// The agent's record of a framework with executors here.
-struct agent_framework {
-  v1::FrameworkInfo info;
-  std::map<std::string, executor_record> executors;
-};
 
 /// The agent: registers with the master (and again after losing it), runs
 /// tasks by launching executors through its containerizer, kills them by
@@ -98,8 +46,8 @@ class agent_process : public runtime::process {
   bool registered() const noexcept { return registered_; }
 
   /// Returns the frameworks with executors here, by ID.
-  const std::map<std::string, agent_framework>& frameworks() const noexcept {
-    return frameworks_;
+  const executor_table::frameworks_by_id& frameworks() const noexcept {
+    return executors_.frameworks();
   }
 
   /// Returns the status update manager (for views and tests).
@@ -171,9 +119,6 @@ class agent_process : public runtime::process {
       return {};
     return persist(build());
   }
-  /// Forgets framework `framework_id` if it has no executor left, keeping
-  /// its info while its last updates are on their way.
-  void forget_idle_framework(const std::string& framework_id);
   void report_executor_exited(const v1::FrameworkID& framework,
                               const v1::ExecutorID& executor,
                               std::optional<int> status);
@@ -226,8 +171,6 @@ class agent_process : public runtime::process {
   std::string sandbox_of(const std::string& framework_id,
                          const std::string& executor_id,
                          const std::string& container_id) const;
-  std::pair<agent_framework*, executor_record*> find_executor(
-      const std::string& framework_id, const std::string& executor_id);
 
   agent_options options_;
   v1::AgentInfo info_;
@@ -239,12 +182,10 @@ class agent_process : public runtime::process {
   std::unique_ptr<containerizer> containerizer_;
   checkpoint checkpoint_;
   status_update_manager updates_;
-  std::map<std::string, agent_framework> frameworks_;
-  /// The info of frameworks that ran tasks here and have no executor left
-  /// (so no entry in `frameworks_`): a reregistration names the frameworks
-  /// of the updates still on their way.
-  std::map<std::string, v1::FrameworkInfo> departed_frameworks_;
-  std::map<std::string, std::pair<std::string, std::string>> executor_by_container_;
+  /// The frameworks and executors here; the info of frameworks that left
+  /// while their last updates are on their way (a reregistration names
+  /// the frameworks of those updates).
+  executor_table executors_;
 };
 
 }  // namespace mensa::agent

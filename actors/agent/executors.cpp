@@ -60,18 +60,14 @@ runtime::expected<executor_record*> agent_process::launch_executor(
     return runtime::failure{"cannot checkpoint the launch of executor " + executor_id +
                             ": " + kept.error().message};
   }
-  auto& executor = framework.executors[executor_id];
-  executor.info = info;
-  executor.container_id = spec.container_id;
-  executor.sandbox = spec.sandbox;
   // A new record (no executor of that ID ran): it begins launching.
-  executor.state = executor_state::launching;
-  executor_by_container_[spec.container_id] = {framework_id, executor_id};
+  auto& executor = executors_.add(framework, info, spec.container_id, spec.sandbox,
+                                  executor_state::launching);
   auto container_id = spec.container_id;
   executor.registration_timer = start_timer(
       options_.executor_registration_timeout,
       [this, framework_id, executor_id, container_id] {
-        auto [f, e] = find_executor(framework_id, executor_id);
+        auto [f, e] = executors_.find(framework_id, executor_id);
         if (e == nullptr || e->container_id != container_id ||
             e->state != executor_state::launching)
           return;
@@ -83,19 +79,6 @@ runtime::expected<executor_record*> agent_process::launch_executor(
   log(runtime::log_level::info, "launched executor " + executor_id + " of framework " +
                                     framework_id + " in container " + container_id);
   return &executor;
-}
-
-bool executor_record::has_live_tasks() const {
-  return !queued.empty() ||
-         std::any_of(launched.begin(), launched.end(), [](const auto& entry) {
-           return !common::is_terminal(entry.second.state());
-         });
-}
-
-std::string executor_record::task_sandbox(const std::string& task_id) const {
-  if (!is_default() || sandbox.empty())
-    return sandbox;
-  return sandbox + "/tasks/" + task_id;
 }
 
 void agent_process::launch_group(executor_record& executor, v1::TaskGroupInfo group) {
@@ -135,7 +118,7 @@ void agent_process::check_idleness_in(runtime::duration d,
   auto executor_id = executor.info.executor_id().value();
   auto container_id = executor.container_id;
   executor.idle_timer = start_timer(d, [this, framework_id, executor_id, container_id] {
-    auto [f, e] = find_executor(framework_id, executor_id);
+    auto [f, e] = executors_.find(framework_id, executor_id);
     if (e == nullptr || e->container_id != container_id)
       return;
     e->idle_timer.forget();
@@ -208,7 +191,7 @@ void agent_process::shutdown_executor(agent_framework& framework,
 void agent_process::on_executor_call(const address& from,
                                      const v1::executor::Call& call) {
   auto [framework, executor] =
-      find_executor(call.framework_id().value(), call.executor_id().value());
+      executors_.find(call.framework_id().value(), call.executor_id().value());
   auto refuse = [&](const std::string& why) {
     log(runtime::log_level::warning, "refused a call from " + from.str() + ": " + why);
     v1::executor::Event error;
@@ -261,7 +244,7 @@ void agent_process::subscribe_executor(const address& from, agent_framework& fra
   bool recovered = executor.state == executor_state::recovering;
   if (!move(executor, executor_state::running))
     return;
-  executor.process = from;
+  executors_.subscribed(executor, from);
   executor.registration_timer.cancel();
   link(from);
   v1::executor::Event subscribed;
@@ -343,14 +326,11 @@ void agent_process::end_task(agent_framework& framework, executor_record& execut
 // -- the end of a container ---------------------------------------------------
 
 void agent_process::container_ended(const container_termination& ended) {
-  auto i = executor_by_container_.find(ended.container_id);
-  if (i == executor_by_container_.end())
+  auto [framework, executor] = executors_.take_container(ended.container_id);
+  if (executor == nullptr)
     return;
-  auto [framework_id, executor_id] = i->second;
-  executor_by_container_.erase(i);
-  auto [framework, executor] = find_executor(framework_id, executor_id);
-  if (executor == nullptr || executor->container_id != ended.container_id)
-    return;
+  auto framework_id = framework->info.id().value();
+  auto executor_id = executor->info.executor_id().value();
   log(runtime::log_level::info, "executor " + executor_id + " of framework " +
                                     framework_id + " ended: " + ended.message);
   // Tasks sent while the agent ended an idle executor get a new run of it;
@@ -380,9 +360,9 @@ void agent_process::container_ended(const container_termination& ended) {
   static_cast<void>(
       persist(checkpoint::end(framework_id, executor_id, ended.container_id)));
   auto info = executor->info;
-  framework->executors.erase(executor_id);
+  executors_.erase(*framework, executor_id);
   if (relaunch_with.empty()) {
-    forget_idle_framework(framework_id);
+    executors_.forget_if_idle(framework_id);
     return;
   }
   log(runtime::log_level::info, "launching executor " + executor_id + " of framework " +

@@ -23,7 +23,7 @@ void agent_process::recover() {
   std::size_t executors = 0;
   std::vector<std::string> gone;
   for (auto& framework : state.frameworks()) {
-    auto& record = frameworks_[framework.info().id().value()];
+    auto& record = executors_.arrive(framework.info().id().value());
     record.info = framework.info();
     for (auto& executor : framework.executors()) {
       if (!recover_executor(record, executor))
@@ -47,16 +47,12 @@ bool agent_process::recover_executor(agent_framework& framework,
                                      const internal::CheckpointedExecutor& kept) {
   auto framework_id = framework.info.id().value();
   auto executor_id = kept.info().executor_id().value();
-  auto& executor = framework.executors[executor_id];
-  executor.info = kept.info();
-  executor.container_id = kept.container_id();
-  executor.sandbox = kept.sandbox();
   // A new record, taken back from the checkpoint: it begins recovering.
-  executor.state = executor_state::recovering;
+  auto& executor = executors_.add(framework, kept.info(), kept.container_id(),
+                                  kept.sandbox(), executor_state::recovering);
   for (auto& task : kept.tasks())
     executor.launched[task.task_id().value()] = task;
   executor.recovered_groups = {kept.groups().begin(), kept.groups().end()};
-  executor_by_container_[kept.container_id()] = {framework_id, executor_id};
   auto recovered = containerizer_->recover(
       kept.container_id(), container_process{kept.pid(), kept.start_time()});
   if (!recovered) {
@@ -69,7 +65,7 @@ bool agent_process::recover_executor(agent_framework& framework,
   executor.registration_timer = start_timer(
       options_.executor_reregistration_timeout,
       [this, framework_id, executor_id, container_id] {
-        auto [f, e] = find_executor(framework_id, executor_id);
+        auto [f, e] = executors_.find(framework_id, executor_id);
         if (e == nullptr || e->container_id != container_id ||
             e->state != executor_state::recovering)
           return;
