@@ -57,8 +57,11 @@ void deadline_thread::run() {
       continue;
     }
     auto first = due_.begin();
-    if (clock::now() < first->first.first) {
-      wake_.wait_until(lock, first->first.first);
+    // A copy: waiting lets go of the lock, and a cancel may erase the
+    // entry (wait_until reads its deadline again when it wakes).
+    auto deadline = first->first.first;
+    if (clock::now() < deadline) {
+      wake_.wait_until(lock, deadline);
       continue;
     }
     auto fn = std::move(first->second);
