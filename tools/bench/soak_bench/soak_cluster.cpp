@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -9,12 +10,26 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace mensa::bench {
 
 namespace {
+
+// Returns what `path` under /proc holds, or nothing when its process has
+// gone meanwhile (libstdc++'s streams throw on that read error, ESRCH).
+std::string read_proc_file(const std::string& path) {
+  std::string text;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
+}
 
 using namespace std::chrono_literals;
 
@@ -70,7 +85,8 @@ bool soak_process::alive() {
 long soak_process::peak_kib() const {
   if (!child_)
     return 0;
-  std::ifstream status("/proc/" + std::to_string(child_->pid()) + "/status");
+  std::istringstream status(
+      read_proc_file("/proc/" + std::to_string(child_->pid()) + "/status"));
   std::string line;
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0)
@@ -159,8 +175,7 @@ std::vector<pid_t> children_of(pid_t pid) {
     auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos)
       continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto text = read_proc_file(entry.path() / "stat");
     auto close = text.rfind(')');
     if (close == std::string::npos)
       continue;
