@@ -11,6 +11,7 @@
 #include "runtime/envelope_batch.hpp"
 #include "runtime/log.hpp"
 #include "runtime/network_transport.hpp"
+#include "runtime/http/node_endpoints.hpp"
 #include "runtime/port/port_guard.hpp"
 #include "runtime/port/tls_session.hpp"
 #include "runtime/process.hpp"
@@ -67,9 +68,9 @@ void raise_descriptor_limit() {
 }
 
 // The sockets of a real node: plaintext or TLS, behind the port's guards.
-expected<std::unique_ptr<transport>> make_network_transport(node_config& cfg,
-                                                            caf::actor_system& sys,
-                                                            metrics_registry& metrics) {
+expected<std::unique_ptr<transport>> make_network_transport(
+    node_config& cfg, caf::actor_system& sys, metrics_registry& metrics,
+    std::shared_ptr<const http::router> routes) {
   std::shared_ptr<port::tls_context> tls;
   if (cfg.tls_enabled()) {
     auto loaded = port::tls_context::load(cfg.tls_certificate, cfg.tls_key, cfg.tls_ca,
@@ -83,7 +84,8 @@ expected<std::unique_ptr<transport>> make_network_transport(node_config& cfg,
   limits.handshake_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.handshake_timeout);
   limits.max_unidentified = cfg.max_unidentified_connections;
-  auto guard = std::make_shared<port::port_guard>(limits, metrics, std::move(tls));
+  auto guard = std::make_shared<port::port_guard>(limits, metrics, std::move(tls),
+                                                  std::move(routes));
   return std::unique_ptr<transport>(
       std::make_unique<network_transport>(sys, std::move(guard), cfg.resolve_timeout));
 }
@@ -131,11 +133,13 @@ expected<std::unique_ptr<node>> node::start(std::unique_ptr<node_config> cfg,
     self.transport_ = make_transport(self);
   } else {
     raise_descriptor_limit();
-    auto made = make_network_transport(*self.config_, *self.system_, self.metrics_);
+    auto made = make_network_transport(*self.config_, *self.system_, self.metrics_,
+                                       self.routes_);
     if (!made)
       return made.error();
     self.transport_ = std::move(*made);
   }
+  http::add_node_endpoints(*self.routes_, self.metrics_);
   self.directory_ = self.system_->spawn(directory, &self);
   auto port =
       self.transport_->listen(self.directory_, self.config_->ip, self.config_->port);

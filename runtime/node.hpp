@@ -21,6 +21,7 @@
 #include "runtime/atoms.hpp"
 #include "runtime/drop_reason.hpp"
 #include "runtime/expected.hpp"
+#include "runtime/http/router.hpp"
 #include "runtime/message_filter.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/node_config.hpp"
@@ -110,6 +111,10 @@ class node {
   /// Returns the node's metrics.
   metrics_registry& metrics() noexcept { return metrics_; }
 
+  /// Returns the node's HTTP routes, served on its port (processes add
+  /// theirs with `process::route`).
+  http::router& http_routes() noexcept { return *routes_; }
+
   /// The runtime's own metrics besides drops, updated by processes.
   struct runtime_metrics {
     /// Processes running on this node.
@@ -162,6 +167,8 @@ class node {
   std::array<counter*, drop_reason_count> dropped_{};
   runtime_metrics runtime_metrics_;
   std::unique_ptr<node_config> config_;
+  // Shared with the port's connections, which may outlive the node briefly.
+  std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<runtime::transport> transport_;
   std::shared_ptr<message_filter> filter_;

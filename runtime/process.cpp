@@ -85,7 +85,24 @@ caf::behavior process::make_behavior() {
   };
 }
 
+void process::add_route(std::string path, route_handler fn) {
+  auto self = weak_self();
+  node_.http_routes().add(
+      std::move(path),
+      [self, fn = std::make_shared<route_handler>(std::move(fn))](
+          http::request&& request, const http::responder& out) {
+        auto shared = std::make_shared<const http::request>(std::move(request));
+        auto lived = self.dispatch<process>(
+            [fn, shared, out](process& p) { (*fn)(p, *shared, out); });
+        if (!lived)
+          out.respond(
+              http::response::error(503, "the endpoint's process has stopped\n"));
+      },
+      this);
+}
+
 void process::on_exit() {
+  node_.http_routes().remove_owned_by(this);
   node_.forget(self_->name(), id());
   on_stop();
   flush_outboxes();

@@ -24,6 +24,7 @@
 #include "runtime/envelope.hpp"
 #include "runtime/flow_control.hpp"
 #include "runtime/handler_table.hpp"
+#include "runtime/http/router.hpp"
 #include "runtime/log.hpp"
 #include "runtime/splitmix64.hpp"
 #include "runtime/time.hpp"
@@ -129,6 +130,22 @@ class process : public caf::event_based_actor {
         [fn = std::move(fn)](const address& from, const google::protobuf::Message& m) {
           fn(from, static_cast<const M&>(m));
         });
+  }
+
+  // -- HTTP -------------------------------------------------------------------
+
+  /// Serves HTTP requests for `path` on the node's port with a member
+  /// function, run inside this process like a message handler; it answers
+  /// through the responder, at once or later. See `http::router::add` for
+  /// paths; the route goes when the process does.
+  template <class Derived>
+  void route(std::string path, void (Derived::*fn)(const http::request& request,
+                                                   const http::responder& out)) {
+    static_assert(std::is_base_of_v<process, Derived>);
+    add_route(std::move(path), [fn](process& p, const http::request& request,
+                                    const http::responder& out) {
+      (static_cast<Derived&>(p).*fn)(request, out);
+    });
   }
 
   // -- messaging --------------------------------------------------------------
@@ -240,6 +257,13 @@ class process : public caf::event_based_actor {
   bool cancel(timer_id id);
 
   friend class timer;
+
+  /// What `route` installs: a handler run inside the process.
+  using route_handler =
+      std::function<void(process&, const http::request&, const http::responder&)>;
+
+  /// Routes `path` to `fn`, run inside this process.
+  void add_route(std::string path, route_handler fn);
 
   /// Returns a handle that reaches this process from anywhere without
   /// keeping it alive (see `weak_process`).

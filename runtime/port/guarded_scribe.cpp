@@ -71,6 +71,10 @@ guarded_scribe::guarded_scribe(caf::io::network::default_multiplexer& mpx,
 }
 
 guarded_scribe::~guarded_scribe() {
+  // The connection has ended: a handler still answering learns it.
+  if (http_link_)
+    http_link_->connection = nullptr;
+  http_ = nullptr;
   if (doorman_)
     doorman_->forget(this);
 }
@@ -176,7 +180,9 @@ bool guarded_scribe::consume(caf::execution_unit* ctx, const void* buf, std::siz
   switch (phase_) {
     case phase::first_bytes:
       // A node speaks first with its client handshake, whose first byte is
-      // the operation (1); a web client would start with a method name.
+      // the operation (1); a web client starts with a method name.
+      if (data[0] >= 'A' && data[0] <= 'Z')
+        return start_http(data, n);
       if (static_cast<uint8_t>(data[0]) !=
           static_cast<uint8_t>(basp_operation::client_handshake))
         return refuse(ctx, refusal::unknown_protocol,
@@ -189,8 +195,53 @@ bool guarded_scribe::consume(caf::execution_unit* ctx, const void* buf, std::siz
       return on_payload(ctx, n);
     case phase::skipping:
       return on_skipped(n);
+    case phase::http:
+      http_->feed(data, n);
+      return true;
   }
   return false;
+}
+
+bool guarded_scribe::start_http(const char* data, std::size_t n) {
+  phase_ = phase::http;
+  http::request_limits limits;
+  limits.max_body = guard_->max_message_size();
+  http_link_ = std::make_shared<http_link>();
+  auto* mpx = &stream_.backend();
+  auto post = [link = http_link_,
+               mpx](std::function<void(http::server_connection*)> fn) {
+    mpx->dispatch([link, fn = std::move(fn)] { fn(link->connection); });
+  };
+  auto routes = guard_->routes();
+  http_ = std::make_unique<http::server_connection>(
+      static_cast<http::server_connection::socket&>(*this), limits, peer_,
+      std::move(post), [routes](http::request&& r, const http::responder& out) {
+        routes->dispatch(std::move(r), out);
+      });
+  http_link_->connection = http_.get();
+  stream_.configure_read(caf::io::receive_policy::at_most(read_step));
+  http_->feed(data, n);
+  return true;
+}
+
+void guarded_scribe::write(std::string_view bytes) {
+  auto& out = stream_.wr_buf();
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  flush();
+}
+
+void guarded_scribe::close_when_written() {
+  stream_.graceful_shutdown();
+  // A client that does not close its end is closed at the deadline.
+  if (!ticket_.pending())
+    ticket_ = guard_->unidentified().admit(stream_.fd());
+}
+
+void guarded_scribe::awaiting_request(bool waiting) {
+  if (!waiting)
+    ticket_.identified();
+  else if (!ticket_.pending())
+    ticket_ = guard_->unidentified().admit(stream_.fd());
 }
 
 bool guarded_scribe::on_header_bytes(caf::execution_unit* ctx, const char* data,

@@ -11,6 +11,7 @@
 #include "caf/io/network/stream_impl.hpp"
 #include "caf/io/scribe.hpp"
 #include "caf/policy/tcp.hpp"
+#include "runtime/http/server_connection.hpp"
 #include "runtime/port/basp_frame.hpp"
 #include "runtime/port/port_guard.hpp"
 #include "runtime/port/tls_session.hpp"
@@ -68,9 +69,15 @@ struct socket_io {
 /// - On an identified connection a frame that is too large or malformed is
 ///   dropped (counted and logged) and the connection goes on; before that,
 ///   or when the framing itself is lost, the connection is closed.
+/// - An accepted connection whose first byte starts an HTTP method is served
+///   as HTTP/1.1 (`http::server_connection`) by the node's routes and never
+///   reaches the broker. While it waits for a request (after connecting and
+///   after each answer) it counts among the unidentified connections, with
+///   the same deadline.
 ///
 /// Lives on the node's network thread, like every CAF scribe.
-class guarded_scribe final : public caf::io::scribe {
+class guarded_scribe final : public caf::io::scribe,
+                             private http::server_connection::socket {
  public:
   /// Who opened the connection.
   enum class side { accepted, connected };
@@ -104,7 +111,7 @@ class guarded_scribe final : public caf::io::scribe {
   bool consume(caf::execution_unit* ctx, const void* buf, std::size_t n) override;
 
  private:
-  enum class phase { first_bytes, header, payload, skipping };
+  enum class phase { first_bytes, header, payload, skipping, http };
 
   bool on_header_bytes(caf::execution_unit* ctx, const char* data, std::size_t n);
   bool on_header(caf::execution_unit* ctx);
@@ -121,6 +128,12 @@ class guarded_scribe final : public caf::io::scribe {
   void launch();
   friend struct socket_io;
   void tls_failed();
+
+  // Serving HTTP (see http::server_connection::socket).
+  bool start_http(const char* data, std::size_t n);
+  void write(std::string_view bytes) override;
+  void close_when_written() override;
+  void awaiting_request(bool waiting) override;
 
   std::shared_ptr<port_guard> guard_;
   std::unique_ptr<tls_session> tls_;
@@ -142,6 +155,12 @@ class guarded_scribe final : public caf::io::scribe {
   std::vector<char> delivery_;
   std::string peer_;
   caf::io::network::stream_impl<socket_io> stream_;
+  // Reaches the HTTP side from other threads while it lives.
+  struct http_link {
+    http::server_connection* connection = nullptr;
+  };
+  std::shared_ptr<http_link> http_link_;
+  std::unique_ptr<http::server_connection> http_;
   // Declared after the stream: it leaves the unidentified connections
   // before the stream closes the socket.
   unidentified_connections::ticket ticket_;

@@ -55,24 +55,26 @@ const char* to_string(frame_drop reason) {
 }
 
 port_guard::port_guard(const port_limits& limits, metrics_registry& metrics,
-                       std::shared_ptr<tls_context> tls)
+                       std::shared_ptr<tls_context> tls,
+                       std::shared_ptr<const http::router> routes)
     : limits_(limits),
       tls_(std::move(tls)),
+      routes_(std::move(routes)),
       spare_fd_(open_spare()),
-      unidentified_(clock_,
-                    std::max<std::size_t>(
-                        1, std::min(limits.max_unidentified, descriptor_limit() / 4)),
-                    limits.handshake_timeout,
-                    [this](unidentified_connections::cause why) {
-                      if (why == unidentified_connections::cause::deadline)
-                        refused(refusal::handshake_timeout, "",
-                                "no handshake within --handshake_timeout");
-                      else
-                        refused(refusal::too_many_unidentified, "",
-                                std::to_string(unidentified_.limit()) +
-                                    " connections were waiting to identify "
-                                    "themselves: the one waiting longest made room");
-                    }) {
+      unidentified_(
+          clock_,
+          std::max<std::size_t>(
+              1, std::min(limits.max_unidentified, descriptor_limit() / 4)),
+          limits.handshake_timeout, [this](unidentified_connections::cause why) {
+            if (why == unidentified_connections::cause::deadline)
+              refused(refusal::handshake_timeout, "",
+                      "no handshake (or HTTP request) within --handshake_timeout");
+            else
+              refused(refusal::too_many_unidentified, "",
+                      std::to_string(unidentified_.limit()) +
+                          " connections were waiting to identify "
+                          "themselves: the one waiting longest made room");
+          }) {
   for (int i = 0; i < 5; ++i)
     refusals_[i].count = &metrics.counter(
         std::string("runtime/connections_refused/") +

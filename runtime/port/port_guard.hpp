@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "runtime/http/router.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/port/deadline_thread.hpp"
 #include "runtime/port/tls_session.hpp"
@@ -54,9 +55,9 @@ enum class frame_drop {
 };
 
 /// What every connection of a node's port shares: the limits, the clock of
-/// handshake deadlines, the TLS context, a spare descriptor for when the
-/// process runs out, and the counters and log lines of what it refused.
-/// Safe to use from any thread.
+/// handshake deadlines, the TLS context, the HTTP routes, a spare descriptor for when
+/// the process runs out, and the counters and log lines of what it refused. Safe to use
+/// from any thread.
 class port_guard {
  public:
   /// Room a frame may take beyond `max_message_size`: the envelope's sender
@@ -67,9 +68,11 @@ class port_guard {
   static constexpr std::size_t handshake_frame_limit = 64 * 1024;
 
   /// Guards a port with `limits`, counting into `metrics` (which must
-  /// outlive this); `tls` is null for plaintext.
+  /// outlive this); `tls` is null for plaintext; HTTP requests go to
+  /// `routes`.
   port_guard(const port_limits& limits, metrics_registry& metrics,
-             std::shared_ptr<tls_context> tls);
+             std::shared_ptr<tls_context> tls,
+             std::shared_ptr<const http::router> routes);
 
   ~port_guard();
 
@@ -106,6 +109,9 @@ class port_guard {
   /// Returns the clock of the port's deadlines.
   deadline_thread& clock() noexcept { return clock_; }
 
+  /// Returns the node's HTTP routes.
+  const std::shared_ptr<const http::router>& routes() const noexcept { return routes_; }
+
   /// Returns the TLS context, or null for plaintext.
   tls_context* tls() const noexcept { return tls_.get(); }
 
@@ -136,6 +142,7 @@ class port_guard {
   port_limits limits_;
   std::string local_node_;
   std::shared_ptr<tls_context> tls_;
+  std::shared_ptr<const http::router> routes_;
   event_counter refusals_[5];
   event_counter drops_[2];
   std::atomic<int> spare_fd_{-1};
