@@ -8,12 +8,11 @@
 #include "actors/common/roles.hpp"
 #include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"
+#include "actors/master/scheduler_stream.hpp"
 
 namespace mensa::master {
 
-namespace {
-
-std::string validate_framework(const v1::FrameworkInfo& info) {
+std::string master_process::validate_framework(const v1::FrameworkInfo& info) {
   if (info.name().empty())
     return "FrameworkInfo.name must not be empty";
   if (!std::isfinite(info.failover_timeout()) || info.failover_timeout() < 0)
@@ -26,8 +25,6 @@ std::string validate_framework(const v1::FrameworkInfo& info) {
     return "FrameworkInfo.roles needs the MULTI_ROLE capability (or use 'role')";
   return {};
 }
-
-}  // namespace
 
 void master_process::subscribe(const address& from,
                                const v1::scheduler::Call::Subscribe& call) {
@@ -208,6 +205,11 @@ void master_process::teardown(const std::string& framework_id, const std::string
   framework.failover_timer.cancel();
   unlink(framework.scheduler);
   framework_by_scheduler_.erase(framework.scheduler);
+  if (!scheduler_stream::stream_id_of(framework.scheduler).empty()) {
+    internal::CloseSubscription close;
+    close.set_reason("framework " + framework_id + " was torn down: " + why);
+    send(framework.scheduler, std::move(close));
+  }
   completed_frameworks_.push_back(std::move(framework));
   while (completed_frameworks_.size() > options_.max_completed_frameworks)
     completed_frameworks_.pop_front();

@@ -41,6 +41,10 @@ void master_process::on_start() {
   install(&master_process::on_update_weights);
   install(&master_process::on_update_quota);
   install(&master_process::on_get_roles);
+  route("/api/v1/scheduler", &master_process::on_scheduler_api);
+  route("/master/health", &master_process::on_health);
+  // "/state" reaches "/master/state", as on a Mesos master.
+  local_node().http_routes().set_delegate("/master");
   started_ns_ = now_nanoseconds();
   recover_registry();
   if (!options_.weights.empty()) {

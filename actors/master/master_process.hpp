@@ -22,6 +22,7 @@
 #include "mensa/internal/operator.pb.h"
 #include "mensa/internal/cluster.pb.h"
 #include "mensa/v1/scheduler.pb.h"
+#include "runtime/http/media_types.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::master {
@@ -90,6 +91,8 @@ class master_process : public runtime::process {
   v1::MasterInfo master_info() const;
 
   // -- frameworks (frameworks.cpp) --------------------------------------------
+  /// Returns what is wrong with `info` for a subscription, or empty.
+  static std::string validate_framework(const v1::FrameworkInfo& info);
   /// SUBSCRIBE: validates the framework, finds or makes its record, makes
   /// `from` its scheduler, answers SUBSCRIBED and tells the allocator.
   void subscribe(const address& from, const v1::scheduler::Call::Subscribe& subscribe);
@@ -118,6 +121,24 @@ class master_process : public runtime::process {
   void rescind_offers(framework_record& framework);
   /// The one place a framework's state changes after its record was made.
   bool move(framework_record& framework, framework_state to);
+
+  // -- the scheduler HTTP API (scheduler_api.cpp) ------------------------------
+  /// POST /api/v1/scheduler: checks the request as Mesos does (method,
+  /// content type, body, call, Accept, framework, stream), then hands the
+  /// call to `on_call` as coming from the framework's scheduler stream; a
+  /// SUBSCRIBE makes that stream first (`scheduler_stream`).
+  void on_scheduler_api(const runtime::http::request& request,
+                        const runtime::http::responder& out);
+  /// Subscribes over HTTP: a new stream process becomes the scheduler.
+  void subscribe_over_http(const runtime::http::request& request,
+                           const runtime::http::responder& out,
+                           runtime::http::encoding encoding,
+                           const v1::scheduler::Call& call);
+
+  // -- read endpoints (state_endpoints.cpp) -----------------------------------
+  /// GET /master/health: 200 while the master handles requests.
+  void on_health(const runtime::http::request& request,
+                 const runtime::http::responder& out);
 
   // -- agents (agents.cpp) ----------------------------------------------------
   void on_register_agent(const address& from, const internal::RegisterAgent& msg);

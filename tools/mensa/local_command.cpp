@@ -23,7 +23,8 @@ class local_config : public runtime::node_config {
         "Usage: mensa local [--agents=N] [flags]\n\n"
         "Runs a whole cluster in this process: a master and N agents on\n"
         "--ip:--port (127.0.0.1:5050 by default), so frameworks and more agents\n"
-        "can join from other processes. Each agent gets an equal share of the\n"
+        "can join from other processes; HTTP frameworks POST to\n"
+        "http://--ip:--port/api/v1/scheduler. Each agent gets an equal share of the\n"
         "machine unless --resources says what each one offers. Sandboxes live\n"
         "under --work_dir (/tmp/mensa-local). Stop it with Ctrl-C.";
     opt_group{custom_options_, "global"}.add(agents, "agents", "agents to run (2)");

@@ -1,0 +1,178 @@
+// The scheduler HTTP API, POST /api/v1/scheduler: Mesos's checks in Mesos's
+// order and status codes, then the same handlers actor schedulers reach.
+// An HTTP framework's scheduler is a `scheduler_stream` process on this
+// node: its subscription's stream.
+
+#include "actors/common/uuid.hpp"
+#include "actors/master/master_process.hpp"
+#include "actors/master/scheduler_stream.hpp"
+#include "runtime/http/json.hpp"
+#include "runtime/node.hpp"
+
+namespace mensa::master {
+
+namespace {
+
+using runtime::http::response;
+using call_type = v1::scheduler::Call;
+
+// What a call needs besides its type, as Mesos's validation checks;
+// returns what is wrong, or empty.
+std::string validate_call(const v1::scheduler::Call& call) {
+  if (!call.has_type() || call.type() == call_type::UNKNOWN)
+    return "Expecting 'type' to be present";
+  auto needs = [&](bool present, const char* field) -> std::string {
+    if (present)
+      return {};
+    return "Expecting '" + std::string(field) + "' to be present";
+  };
+  if (call.type() == call_type::SUBSCRIBE) {
+    if (!call.has_subscribe())
+      return needs(false, "subscribe");
+    const auto& info = call.subscribe().framework_info();
+    if (call.has_framework_id() &&
+        (!info.has_id() || info.id().value() != call.framework_id().value()))
+      return "'framework_id' differs from 'subscribe.framework_info.id'";
+    return {};
+  }
+  if (!call.has_framework_id())
+    return needs(false, "framework_id");
+  switch (call.type()) {
+    case call_type::TEARDOWN:
+    case call_type::REVIVE:
+    case call_type::SUPPRESS:
+    case call_type::RECONCILE:
+    case call_type::REQUEST:
+      return {};
+    case call_type::ACCEPT:
+      return needs(call.has_accept(), "accept");
+    case call_type::DECLINE:
+      return needs(call.has_decline(), "decline");
+    case call_type::KILL:
+      return needs(call.has_kill(), "kill");
+    case call_type::SHUTDOWN:
+      return needs(call.has_shutdown(), "shutdown");
+    case call_type::ACKNOWLEDGE:
+      if (!call.has_acknowledge())
+        return needs(false, "acknowledge");
+      if (call.acknowledge().uuid().size() != 16)
+        return "'acknowledge.uuid' must be 16 bytes";
+      return {};
+    case call_type::MESSAGE:
+      return needs(call.has_message(), "message");
+    default:
+      return "mensa does not support " + call_type::Type_Name(call.type()) + " calls";
+  }
+}
+
+}  // namespace
+
+void master_process::on_scheduler_api(const runtime::http::request& request,
+                                      const runtime::http::responder& out) {
+  if (request.method != "POST") {
+    out.respond(response::error(405, "Expecting a 'POST' request, received '" +
+                                         request.method + "'")
+                    .with("Allow", "POST"));
+    return;
+  }
+  auto content_type = request.header("Content-Type");
+  if (!content_type) {
+    out.respond(response::error(400, "Expecting 'Content-Type' to be present"));
+    return;
+  }
+  auto body_encoding = runtime::http::body_encoding(*content_type);
+  if (!body_encoding) {
+    out.respond(response::error(415,
+                                "Expecting 'Content-Type' of application/json or "
+                                "application/x-protobuf"));
+    return;
+  }
+  v1::scheduler::Call call;
+  auto parsed = *body_encoding == runtime::http::encoding::json
+                    ? runtime::http::parse_json(request.body, call)
+                    : runtime::http::parse_protobuf(request.body, call);
+  if (!parsed) {
+    out.respond(
+        response::error(400, "Failed to parse the call: " + parsed.error().message));
+    return;
+  }
+  if (auto why = validate_call(call); !why.empty()) {
+    out.respond(response::error(400, "Failed to validate scheduler::Call: " + why));
+    return;
+  }
+  auto answer_encoding = runtime::http::answer_encoding(request);
+  if (!answer_encoding) {
+    out.respond(response::error(
+        406, "Expecting 'Accept' to allow application/json or application/x-protobuf"));
+    return;
+  }
+  if (call.type() == call_type::SUBSCRIBE) {
+    subscribe_over_http(request, out, *answer_encoding, call);
+    return;
+  }
+  const auto& framework_id = call.framework_id().value();
+  auto i = frameworks_.find(framework_id);
+  if (i == frameworks_.end()) {
+    out.respond(response::error(400, "Framework cannot be found"));
+    return;
+  }
+  auto& framework = i->second;
+  if (framework.state != framework_state::active) {
+    out.respond(response::error(403, "Framework is not subscribed"));
+    return;
+  }
+  auto stream_id = scheduler_stream::stream_id_of(framework.scheduler);
+  if (stream_id.empty() || !local_node().is_local(framework.scheduler)) {
+    out.respond(response::error(403, "Framework is not connected via HTTP"));
+    return;
+  }
+  auto given = request.header("Mesos-Stream-Id");
+  if (!given) {
+    out.respond(response::error(
+        400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header"));
+    return;
+  }
+  if (*given != stream_id) {
+    out.respond(
+        response::error(400, "The stream ID '" + std::string(*given) +
+                                 "' included in this request didn't match the "
+                                 "stream ID currently associated with framework "
+                                 "ID " +
+                                 framework_id));
+    return;
+  }
+  out.respond(response::empty(202));
+  on_call(framework.scheduler, call);
+}
+
+void master_process::subscribe_over_http(const runtime::http::request& request,
+                                         const runtime::http::responder& out,
+                                         runtime::http::encoding encoding,
+                                         const v1::scheduler::Call& call) {
+  if (request.header("Mesos-Stream-Id")) {
+    out.respond(response::error(
+        400, "Subscribe calls should not include the 'Mesos-Stream-Id' header"));
+    return;
+  }
+  const auto& info = call.subscribe().framework_info();
+  if (auto why = validate_framework(info); !why.empty()) {
+    out.respond(response::error(400, "Failed to validate scheduler::Call: " + why));
+    return;
+  }
+  if (info.has_id() && torn_down(info.id().value())) {
+    out.respond(response::error(403, "Framework has been removed"));
+    return;
+  }
+  auto stream_id = common::format_uuid(common::make_uuid(random(), random()));
+  auto stream = local_node().spawn<scheduler_stream>(
+      std::string(scheduler_stream::name_prefix) + stream_id, out, encoding,
+      options_.heartbeat_interval);
+  if (!stream) {
+    out.respond(response::error(
+        503, "cannot open a subscription stream: " + stream.error().message));
+    return;
+  }
+  subscribe(*stream, call.subscribe());
+}
+
+}  // namespace mensa::master

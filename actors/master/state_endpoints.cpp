@@ -1,0 +1,19 @@
+// The master's read endpoints that Mesos tools rely on (the v0 API), as
+// Mesos renders them.
+
+#include "actors/master/master_process.hpp"
+#include "runtime/http/node_endpoints.hpp"
+
+namespace mensa::master {
+
+using runtime::http::response;
+
+void master_process::on_health(const runtime::http::request& request,
+                               const runtime::http::responder& out) {
+  // Answered by the master itself: a master too busy to answer is not
+  // healthy ("delayed responses are also indicative of poor health").
+  out.respond(
+      runtime::http::method_not_allowed(request, "GET").value_or(response::empty(200)));
+}
+
+}  // namespace mensa::master

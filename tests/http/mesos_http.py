@@ -1,0 +1,170 @@
+"""What the HTTP API tests share: a real `mensa local` (or master) process,
+and a Mesos HTTP client written as a Python framework author would with the
+standard library only (http.client, json), reading RecordIO streams."""
+
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+GENEROUS = 60.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """`mensa local` on a free port, stopped at exit; its output is kept."""
+
+    def __init__(self, mensa, *flags, agents=1):
+        self.port = free_port()
+        self.work_dir = tempfile.mkdtemp(prefix="mensa-http-test-")
+        self.process = subprocess.Popen(
+            [mensa, "local", f"--port={self.port}", f"--agents={agents}",
+             f"--work_dir={self.work_dir}", "--resources=cpus:2;mem:1024;disk:1024",
+             *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._ready.wait(GENEROUS):
+            raise RuntimeError("mensa local did not start:\n" + "\n".join(self.lines))
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if "sandboxes in" in line:
+                self._ready.set()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(GENEROUS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def connection(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=GENEROUS)
+
+    def request(self, method, path, body=None, headers=None):
+        """One request on a fresh connection: (status, headers, body)."""
+        c = self.connection()
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+
+class RecordIO:
+    """Reads the records of a RecordIO stream (length, '\\n', record)."""
+
+    def __init__(self, response):
+        self.response = response
+        self.buffer = b""
+
+    def _fill(self):
+        chunk = self.response.read1(65536)
+        if not chunk:
+            raise EOFError("the stream ended")
+        self.buffer += chunk
+
+    def next(self):
+        while b"\n" not in self.buffer:
+            self._fill()
+        length, _, self.buffer = self.buffer.partition(b"\n")
+        size = int(length)
+        while len(self.buffer) < size:
+            self._fill()
+        record, self.buffer = self.buffer[:size], self.buffer[size:]
+        return json.loads(record)
+
+
+class Scheduler:
+    """A framework speaking only Mesos's scheduler HTTP API, in JSON."""
+
+    def __init__(self, cluster, name="http-framework", framework_id=None,
+                 failover_timeout=0.0, checkpoint=False):
+        self.cluster = cluster
+        info = {"user": os.environ.get("USER", "root"), "name": name,
+                "failover_timeout": failover_timeout, "checkpoint": checkpoint}
+        if framework_id:
+            info["id"] = {"value": framework_id}
+        call = {"type": "SUBSCRIBE", "subscribe": {"framework_info": info}}
+        if framework_id:
+            call["framework_id"] = {"value": framework_id}
+        self.stream_connection = cluster.connection()
+        self.stream_connection.request(
+            "POST", "/api/v1/scheduler", body=json.dumps(call),
+            headers={"Content-Type": "application/json", "Accept": "application/json"})
+        self.response = self.stream_connection.getresponse()
+        self.status = self.response.status
+        self.headers = dict(self.response.getheaders())
+        if self.status != 200:
+            self.error = self.response.read().decode()
+            return
+        self.stream_id = self.response.getheader("Mesos-Stream-Id")
+        self.events = RecordIO(self.response)
+        subscribed = self.next_event("SUBSCRIBED")
+        self.subscribed = subscribed["subscribed"]
+        self.framework_id = self.subscribed["framework_id"]["value"]
+        self.calls = cluster.connection()
+
+    def next_event(self, *types, timeout=GENEROUS):
+        """The next event of one of `types` (others are skipped, updates
+        acknowledged)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            event = self.events.next()
+            if event["type"] in types:
+                return event
+        raise TimeoutError(f"no {types} event")
+
+    def call(self, call_type, body=None, stream_id=None, content_type="application/json"):
+        """Sends a call on the calls connection: (status, body)."""
+        call = {"framework_id": {"value": self.framework_id}, "type": call_type}
+        if body is not None:
+            call[call_type.lower()] = body
+        headers = {"Content-Type": content_type}
+        headers["Mesos-Stream-Id"] = stream_id if stream_id is not None else self.stream_id
+        if stream_id == "":
+            del headers["Mesos-Stream-Id"]
+        self.calls.request("POST", "/api/v1/scheduler", body=json.dumps(call),
+                           headers=headers)
+        r = self.calls.getresponse()
+        return r.status, r.read().decode()
+
+    def acknowledge(self, status):
+        if "uuid" not in status:
+            return
+        code, body = self.call("ACKNOWLEDGE", {
+            "agent_id": status["agent_id"], "task_id": status["task_id"],
+            "uuid": status["uuid"]})
+        assert code == 202, (code, body)
+
+    def close(self):
+        self.stream_connection.close()
+
+
+def command_task(offer, task_id, command, cpus=0.1, mem=32):
+    return {
+        "name": task_id, "task_id": {"value": task_id},
+        "agent_id": offer["agent_id"],
+        "command": {"value": command},
+        "resources": [
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus}},
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": mem}},
+        ],
+    }
+
+
+def b64(raw):
+    return base64.b64encode(raw).decode()
