@@ -5,15 +5,25 @@ offer, launch a real task, acknowledge its updates until TASK_FINISHED;
 resubscribe after the stream drops; tear down; and every wrong request
 answered as Mesos answers it, with the node serving on.
 
-Usage: scheduler_api_test.py MENSA"""
+Usage: scheduler_api_test.py MENSA PROTO_ROOT"""
 
 import json
+import subprocess
 import sys
 import unittest
 
 import mesos_http
 
 MENSA = None
+PROTO_ROOT = None
+
+
+def protoc(mode, message_type, data):
+    """Encodes text format to protobuf bytes, or decodes them, with protoc."""
+    return subprocess.run(
+        ["protoc", f"--{mode}={message_type}", f"-I{PROTO_ROOT}",
+         "mensa/v1/scheduler.proto"],
+        input=data, capture_output=True, check=True).stdout
 
 
 class SchedulerApi(unittest.TestCase):
@@ -75,6 +85,31 @@ class SchedulerApi(unittest.TestCase):
         self.assertEqual(again.call("TEARDOWN")[0], 202)
         again.close()
 
+    def test_a_protobuf_client_subscribes_and_reads_protobuf_events(self):
+        call = protoc("encode", "mensa.v1.scheduler.Call",
+                      b'type: SUBSCRIBE subscribe { framework_info { user: "root" '
+                      b'name: "protobuf" } }')
+        c = self.cluster.connection()
+        c.request("POST", "/api/v1/scheduler", body=call, headers={
+            "Content-Type": "application/x-protobuf", "Accept": "application/x-protobuf"})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"), "application/x-protobuf")
+        buffer = b""
+        while b"\n" not in buffer:
+            buffer += r.read1(65536)
+        length, _, rest = buffer.partition(b"\n")
+        while len(rest) < int(length):
+            rest += r.read1(65536)
+        event = protoc("decode", "mensa.v1.scheduler.Event", rest[:int(length)])
+        self.assertIn(b"type: SUBSCRIBED", event)
+        self.assertIn(b"heartbeat_interval_seconds: 15", event)
+        c.close()
+        garbage = self.cluster.request("POST", "/api/v1/scheduler", b"\xff\xff\xff",
+                                       {"Content-Type": "application/x-protobuf"})
+        self.assertEqual(garbage[0], 400)
+        self.assertIn(b"not a protobuf", garbage[2])
+
     def test_wrong_requests_are_answered_as_mesos_answers_them(self):
         c = self.cluster
         post = lambda body, headers: c.request("POST", "/api/v1/scheduler", body, headers)
@@ -125,8 +160,8 @@ class SchedulerApi(unittest.TestCase):
 
 
 def main():
-    global MENSA
-    MENSA = sys.argv[1]
+    global MENSA, PROTO_ROOT
+    MENSA, PROTO_ROOT = sys.argv[1], sys.argv[2]
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(SchedulerApi)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
     bad = len(result.failures) + len(result.errors)
