@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <functional>
 #include <utility>
 
@@ -17,11 +16,8 @@ class exchange {
   /// with null once the connection is gone.
   using poster = std::function<void(std::function<void(server_connection*)>)>;
 
-  /// The exchange `id` of the connection that `post` reaches.
-  exchange(poster post, uint64_t id) : post_(std::move(post)), id_(id) {}
-
-  /// Returns the exchange's number on its connection.
-  uint64_t id() const noexcept { return id_; }
+  /// An exchange of the connection that `post` reaches.
+  explicit exchange(poster post) : post_(std::move(post)) {}
 
   /// Returns true for the one caller that may answer.
   bool claim_answer() noexcept { return !answered_.exchange(true); }
@@ -58,7 +54,6 @@ class exchange {
 
  private:
   poster post_;
-  uint64_t id_;
   std::atomic<bool> answered_{false};
   std::atomic<bool> ended_{false};
   std::atomic<bool> gone_{false};

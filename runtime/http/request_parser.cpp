@@ -64,7 +64,6 @@ bool request_parser::take_continue_wanted() noexcept {
 request request_parser::take() {
   auto result = std::move(current_);
   current_ = request{};
-  started_ = false;
   complete_ = false;
   continue_wanted_ = false;
   if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED)
@@ -104,7 +103,6 @@ void request_parser::finish_field() {
 
 int request_parser::on_message_begin(http_parser* p) {
   auto& self = owner(p);
-  self.started_ = true;
   self.header_bytes_ = 0;
   self.current_.peer = self.peer_;
   return 0;

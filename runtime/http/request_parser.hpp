@@ -63,9 +63,6 @@ class request_parser {
   /// Returns what was wrong with a failed stream.
   const std::string& error_message() const noexcept { return error_message_; }
 
-  /// Returns whether bytes of a request have arrived that is not whole yet.
-  bool mid_request() const noexcept { return started_ && !complete_; }
-
  private:
   static int on_message_begin(http_parser* p);
   static int on_url(http_parser* p, const char* at, std::size_t n);
@@ -88,7 +85,6 @@ class request_parser {
   std::string value_;
   bool in_value_ = false;
   std::size_t header_bytes_ = 0;
-  bool started_ = false;
   bool complete_ = false;
   bool continue_wanted_ = false;
   int error_status_ = 0;

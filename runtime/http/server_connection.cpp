@@ -53,7 +53,8 @@ void server_connection::serve_pending() {
     current_keep_alive_ = r.keep_alive;
     current_head_ = r.method == "HEAD";
     stream_unframed_ = r.version < 11;
-    current_ = std::make_shared<exchange>(post_, next_id_++);
+    ++requests_;
+    current_ = std::make_shared<exchange>(post_);
     io_.awaiting_request(false);
     on_request_(std::move(r), responder(current_));
   }
@@ -61,14 +62,7 @@ void server_connection::serve_pending() {
 }
 
 void server_connection::refuse(int status, const std::string& message) {
-  auto r = response::error(status, message + "\n");
-  out_.clear();
-  write_head(
-      r,
-      "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n",
-      out_);
-  out_ += r.body;
-  io_.write(out_);
+  write_whole(response::error(status, message + "\n"), false, false);
   closing_ = true;
   io_.close_when_written();
 }
@@ -76,15 +70,20 @@ void server_connection::refuse(int status, const std::string& message) {
 void server_connection::answer(exchange& x, response&& r) {
   if (!is_current(x) || streaming_)
     return;
+  write_whole(r, current_keep_alive_, current_head_);
+  finished(current_keep_alive_);
+}
+
+void server_connection::write_whole(const response& r, bool keep_alive,
+                                    bool head_only) {
   out_.clear();
   std::string framing = "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  if (!current_keep_alive_)
+  if (!keep_alive)
     framing += "Connection: close\r\n";
   write_head(r, framing, out_);
-  if (!current_head_)
+  if (!head_only)
     out_ += r.body;
   io_.write(out_);
-  finished(current_keep_alive_);
 }
 
 void server_connection::open_stream(exchange& x, response&& r) {

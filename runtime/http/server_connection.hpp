@@ -73,7 +73,7 @@ class server_connection {
   void end_stream(exchange& x);
 
   /// Returns how many requests this connection has taken.
-  uint64_t requests() const noexcept { return next_id_ - 1; }
+  uint64_t requests() const noexcept { return requests_; }
 
  private:
   bool is_current(const exchange& x) const noexcept {
@@ -81,6 +81,8 @@ class server_connection {
   }
   void serve_pending();
   void refuse(int status, const std::string& message);
+  // Writes `r` with its length, and the body unless `head_only`.
+  void write_whole(const response& r, bool keep_alive, bool head_only);
   void finished(bool keep_alive);
 
   socket& io_;
@@ -97,7 +99,7 @@ class server_connection {
   bool streaming_ = false;
   bool closing_ = false;
   bool serving_ = false;
-  uint64_t next_id_ = 1;
+  uint64_t requests_ = 0;
   std::string out_;
 };
 

@@ -233,8 +233,7 @@ void guarded_scribe::write(std::string_view bytes) {
 void guarded_scribe::close_when_written() {
   stream_.graceful_shutdown();
   // A client that does not close its end is closed at the deadline.
-  if (!ticket_.pending())
-    ticket_ = guard_->unidentified().admit(stream_.fd());
+  awaiting_request(true);
 }
 
 void guarded_scribe::awaiting_request(bool waiting) {

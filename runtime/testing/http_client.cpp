@@ -11,6 +11,8 @@
 
 #include <cstring>
 
+#include "runtime/http/request.hpp"
+
 namespace mensa::runtime::testing {
 
 namespace {
@@ -19,21 +21,11 @@ http_client& owner(http_parser* p) {
   return *static_cast<http_client*>(p->data);
 }
 
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 }  // namespace
 
 std::optional<std::string> http_reply::header(std::string_view name) const {
   for (const auto& [field, value] : headers)
-    if (same_ignoring_case(field, name))
+    if (http::equal_ignoring_case(field, name))
       return value;
   return std::nullopt;
 }
