@@ -6,7 +6,7 @@
 #include "actors/common/uuid.hpp"
 #include "actors/master/master_process.hpp"
 #include "actors/master/scheduler_stream.hpp"
-#include "runtime/http/json.hpp"
+#include "runtime/http/api_call.hpp"
 #include "runtime/node.hpp"
 
 namespace mensa::master {
@@ -69,45 +69,18 @@ std::string validate_call(const v1::scheduler::Call& call) {
 
 void master_process::on_scheduler_api(const runtime::http::request& request,
                                       const runtime::http::responder& out) {
-  if (request.method != "POST") {
-    out.respond(response::error(405, "Expecting a 'POST' request, received '" +
-                                         request.method + "'")
-                    .with("Allow", "POST"));
-    return;
-  }
-  auto content_type = request.header("Content-Type");
-  if (!content_type) {
-    out.respond(response::error(400, "Expecting 'Content-Type' to be present"));
-    return;
-  }
-  auto body_encoding = runtime::http::body_encoding(*content_type);
-  if (!body_encoding) {
-    out.respond(response::error(415,
-                                "Expecting 'Content-Type' of application/json or "
-                                "application/x-protobuf"));
-    return;
-  }
   v1::scheduler::Call call;
-  auto parsed = *body_encoding == runtime::http::encoding::json
-                    ? runtime::http::parse_json(request.body, call)
-                    : runtime::http::parse_protobuf(request.body, call);
-  if (!parsed) {
-    out.respond(
-        response::error(400, "Failed to parse the call: " + parsed.error().message));
+  auto read = runtime::http::read_call(
+      request, call, "scheduler::Call", [](const google::protobuf::Message& parsed) {
+        return validate_call(static_cast<const v1::scheduler::Call&>(parsed));
+      });
+  if (auto* refusal = std::get_if<runtime::http::response>(&read)) {
+    out.respond(std::move(*refusal));
     return;
   }
-  if (auto why = validate_call(call); !why.empty()) {
-    out.respond(response::error(400, "Failed to validate scheduler::Call: " + why));
-    return;
-  }
-  auto answer_encoding = runtime::http::answer_encoding(request);
-  if (!answer_encoding) {
-    out.respond(response::error(
-        406, "Expecting 'Accept' to allow application/json or application/x-protobuf"));
-    return;
-  }
+  auto answer_encoding = std::get<runtime::http::encoding>(read);
   if (call.type() == call_type::SUBSCRIBE) {
-    subscribe_over_http(request, out, *answer_encoding, call);
+    subscribe_over_http(request, out, answer_encoding, call);
     return;
   }
   const auto& framework_id = call.framework_id().value();
