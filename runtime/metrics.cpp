@@ -139,33 +139,38 @@ double metrics_registry::value(std::string_view name) const {
   return 0;
 }
 
-std::string metrics_registry::to_json() const {
-  google::protobuf::Struct root;
-  auto& fields = *root.mutable_fields();
-  {
-    std::lock_guard<std::mutex> guard(mutex_);
-    for (auto& [name, e] : entries_) {
-      switch (e.type) {
-        case kind::counter:
-          fields[name].set_number_value(static_cast<double>(e.as_counter->value()));
-          break;
-        case kind::gauge:
-          fields[name].set_number_value(e.as_gauge->value());
-          break;
-        case kind::timer: {
-          auto s = e.as_timer->read();
-          fields[name + "/count"].set_number_value(static_cast<double>(s.count));
-          fields[name + "/sum_ms"].set_number_value(s.sum_ms);
-          fields[name + "/min_ms"].set_number_value(s.min_ms);
-          fields[name + "/max_ms"].set_number_value(s.max_ms);
-          fields[name + "/p50_ms"].set_number_value(s.p50_ms);
-          fields[name + "/p90_ms"].set_number_value(s.p90_ms);
-          fields[name + "/p99_ms"].set_number_value(s.p99_ms);
-          break;
-        }
+std::vector<std::pair<std::string, double>> metrics_registry::values() const {
+  std::vector<std::pair<std::string, double>> out;
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (auto& [name, e] : entries_) {
+    switch (e.type) {
+      case kind::counter:
+        out.emplace_back(name, static_cast<double>(e.as_counter->value()));
+        break;
+      case kind::gauge:
+        out.emplace_back(name, e.as_gauge->value());
+        break;
+      case kind::timer: {
+        auto s = e.as_timer->read();
+        out.emplace_back(name + "/count", static_cast<double>(s.count));
+        out.emplace_back(name + "/sum_ms", s.sum_ms);
+        out.emplace_back(name + "/min_ms", s.min_ms);
+        out.emplace_back(name + "/max_ms", s.max_ms);
+        out.emplace_back(name + "/p50_ms", s.p50_ms);
+        out.emplace_back(name + "/p90_ms", s.p90_ms);
+        out.emplace_back(name + "/p99_ms", s.p99_ms);
+        break;
       }
     }
   }
+  return out;
+}
+
+std::string metrics_registry::to_json() const {
+  google::protobuf::Struct root;
+  auto& fields = *root.mutable_fields();
+  for (auto& [name, value] : values())
+    fields[name].set_number_value(value);
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;

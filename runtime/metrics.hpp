@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mensa::runtime {
@@ -99,8 +100,11 @@ class metrics_registry {
   /// Returns the value of counter or gauge `name`, or 0 if there is none.
   double value(std::string_view name) const;
 
-  /// Renders every metric as one flat JSON object, Mesos style: counters and
+  /// Returns every metric's value by name, flat, Mesos style: counters and
   /// gauges by name, timers as `name/count`, `name/p50_ms` and so on.
+  std::vector<std::pair<std::string, double>> values() const;
+
+  /// Renders `values()` as one flat JSON object (`/metrics/snapshot`).
   std::string to_json() const;
 
   /// Renders every metric in the Prometheus text format; names are prefixed

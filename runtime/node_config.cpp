@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "caf/config_option.hpp"
+#include "caf/config_value.hpp"
 #include "caf/pec.hpp"
 #include "caf/sec.hpp"
 #include "runtime/log.hpp"
@@ -215,6 +216,30 @@ expected<void> node_config::validate() const {
       return ok.error();
   }
   return {};
+}
+
+std::vector<std::pair<std::string, std::string>> node_config::flag_values() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& opt : custom_options_) {
+    if (opt.category() != "global")
+      continue;
+    auto long_name = opt.long_name();
+    std::string name(long_name.data(), long_name.size());
+    if (name == "help" || name == "long-help" || name == "dump-config" ||
+        name == "config-file")
+      continue;
+    auto value = opt.get();
+    if (!value)
+      continue;
+    // Strings print bare, as Mesos shows its flags; everything else as CAF
+    // renders it (10s, 1024, true).
+    if (auto text = caf::get_if<std::string>(&*value))
+      out.emplace_back(std::move(name), *text);
+    else
+      out.emplace_back(std::move(name), caf::to_string(*value));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string node_config::flags_help() const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "caf/actor_system_config.hpp"
@@ -40,6 +41,10 @@ class node_config : public caf::actor_system_config {
 
   /// Checks the values (after parsing or after setting them in code).
   expected<void> validate() const;
+
+  /// Returns every flag's name and value now in force, by name (the help
+  /// and config-file flags left out), as `/flags` and GET_FLAGS show them.
+  std::vector<std::pair<std::string, std::string>> flag_values() const;
 
   /// Returns the help text for the node's flags and the program's own.
   std::string flags_help() const;

@@ -42,6 +42,9 @@ void master_process::on_start() {
   install(&master_process::on_update_quota);
   install(&master_process::on_get_roles);
   route("/api/v1/scheduler", &master_process::on_scheduler_api);
+  // Mesos's docs write the operator API both with and without the slash.
+  route("/api/v1", &master_process::on_operator_api);
+  route("/api/v1/", &master_process::on_operator_api);
   route("/master/health", &master_process::on_health);
   // "/state" reaches "/master/state", as on a Mesos master.
   local_node().http_routes().set_delegate("/master");

@@ -21,6 +21,7 @@
 #include "mensa/internal/allocator.pb.h"
 #include "mensa/internal/operator.pb.h"
 #include "mensa/internal/cluster.pb.h"
+#include "mensa/v1/master.pb.h"
 #include "mensa/v1/scheduler.pb.h"
 #include "runtime/http/media_types.hpp"
 #include "runtime/process.hpp"
@@ -134,6 +135,29 @@ class master_process : public runtime::process {
                            const runtime::http::responder& out,
                            runtime::http::encoding encoding,
                            const v1::scheduler::Call& call);
+
+  // -- the operator HTTP API (operator_api.cpp) -------------------------------
+  /// POST /api/v1: checks the call as Mesos does and answers it from the
+  /// master's tables (GET_*), or changes weights, quota or frameworks
+  /// through the same code as the actor API.
+  void on_operator_api(const runtime::http::request& request,
+                       const runtime::http::responder& out);
+
+  // -- the state as the operator API describes it (cluster_state.cpp) ---------
+  using resources_by_agent = std::map<std::string, common::resources>;
+  /// Returns what tasks and executors hold on each agent.
+  resources_by_agent allocated_by_agent() const;
+  v1::Offer describe_offer(const std::string& offer_id,
+                           const offer_record& offer) const;
+  v1::master::Response::GetAgents describe_agents() const;
+  v1::master::Response::GetFrameworks::Framework describe_framework(
+      const framework_record& framework) const;
+  v1::master::Response::GetFrameworks describe_frameworks() const;
+  v1::master::Response::GetExecutors describe_executors() const;
+  v1::master::Response::GetTasks describe_tasks() const;
+  v1::master::Response::GetRoles describe_roles() const;
+  /// GET_STATE: tasks, executors, frameworks and agents.
+  v1::master::Response::GetState describe_state() const;
 
   // -- read endpoints (state_endpoints.cpp) -----------------------------------
   /// GET /master/health: 200 while the master handles requests.

@@ -162,7 +162,29 @@ void append_json(const Message& message, std::string& out) {
     first = false;
     append_json_string(field->name(), out);
     out += ':';
-    if (field->is_repeated()) {
+    if (field->is_map()) {
+      // A map is an object keyed by its keys, as protobuf and Mesos print
+      // maps (QuotaConfig's guarantees: {"cpus": {"value": 1}}).
+      out += '{';
+      auto n = reflection->FieldSize(message, field);
+      for (int k = 0; k < n; ++k) {
+        const auto& entry = reflection->GetRepeatedMessage(message, field, k);
+        const auto* entry_reflection = entry.GetReflection();
+        const auto* key = entry.GetDescriptor()->map_key();
+        const auto* value = entry.GetDescriptor()->map_value();
+        if (k > 0)
+          out += ',';
+        std::string key_text;
+        append_value(entry, *entry_reflection, *key, -1, key_text);
+        if (key_text.empty() || key_text.front() != '"')
+          append_json_string(key_text, out);
+        else
+          out += key_text;
+        out += ':';
+        append_value(entry, *entry_reflection, *value, -1, out);
+      }
+      out += '}';
+    } else if (field->is_repeated()) {
       out += '[';
       auto n = reflection->FieldSize(message, field);
       for (int k = 0; k < n; ++k) {

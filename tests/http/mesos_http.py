@@ -8,9 +8,11 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 
 GENEROUS = 60.0
 
@@ -168,3 +170,17 @@ def command_task(offer, task_id, command, cpus=0.1, mem=32):
 
 def b64(raw):
     return base64.b64encode(raw).decode()
+
+
+def run(case):
+    """Runs test case class `case` against MENSA PROTO_ROOT from the command
+    line (set on its module) and prints the summary tools/test-summary
+    reads; returns the exit code."""
+    module = sys.modules[case.__module__]
+    module.MENSA, module.PROTO_ROOT = sys.argv[1], sys.argv[2]
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+    bad = len(result.failures) + len(result.errors)
+    print(f"[unittest] test cases: {result.testsRun} | {max(result.testsRun - bad, 0)} passed | "
+          f"{bad} failed")
+    return 0 if result.wasSuccessful() else 1

@@ -159,16 +159,5 @@ class SchedulerApi(unittest.TestCase):
         self.assertEqual(c.request("GET", "/master/health")[0], 200)
 
 
-def main():
-    global MENSA, PROTO_ROOT
-    MENSA, PROTO_ROOT = sys.argv[1], sys.argv[2]
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(SchedulerApi)
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    bad = len(result.failures) + len(result.errors)
-    print(f"[unittest] test cases: {result.testsRun} | {result.testsRun - bad} passed | "
-          f"{bad} failed")
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mesos_http.run(SchedulerApi))

@@ -31,6 +31,12 @@ class web_log : public runtime::testing::watched_state {
   int gone() const {
     return read([&] { return gone_; });
   }
+  void process_started() {
+    change([&] { started_ = true; });
+  }
+  bool started() const {
+    return read([&] { return started_; });
+  }
   void process_stopped() {
     change([&] { stopped_ = true; });
   }
@@ -40,6 +46,7 @@ class web_log : public runtime::testing::watched_state {
 
  private:
   int gone_ = 0;
+  bool started_ = false;
   bool stopped_ = false;
 };
 
@@ -60,6 +67,7 @@ class web_process : public runtime::process {
     route("/web/ticks", &web_process::on_ticks);
     route("/web/forever", &web_process::on_forever);
     route("/web/files/", &web_process::on_files);
+    log_->process_started();
   }
 
  private:
@@ -139,6 +147,7 @@ TEST_CASE("a process's routes answer from inside it, and go with it") {
   local_node served;
   auto log = std::make_shared<web_log>();
   REQUIRE(served.node->spawn<web_process>("web", log));
+  REQUIRE(log->wait_for([&] { return log->started(); }, generous));
   auto web = connect_to(served.node->port());
   auto echoed = get(*web, "/web/echo", "POST", "hello");
   CHECK(echoed.status == 200);
@@ -172,6 +181,7 @@ TEST_CASE("a client that goes mid-stream ends the stream for its handler") {
   local_node served;
   auto log = std::make_shared<web_log>();
   REQUIRE(served.node->spawn<web_process>("web", log));
+  REQUIRE(log->wait_for([&] { return log->started(); }, generous));
   {
     auto web = connect_to(served.node->port());
     auto head = get(*web, "/web/forever");
@@ -202,6 +212,7 @@ TEST_CASE("a body over --max_message_size is answered 413; the node serves on") 
   local_node served([](runtime::node_config& cfg) { cfg.max_message_size = 4096; });
   auto log = std::make_shared<web_log>();
   REQUIRE(served.node->spawn<web_process>("web", log));
+  REQUIRE(log->wait_for([&] { return log->started(); }, generous));
   auto big = connect_to(served.node->port());
   auto refused = big->request("POST", "/web/echo", std::string(5000, 'x'));
   REQUIRE(refused);

@@ -24,9 +24,10 @@ class local_config : public runtime::node_config {
         "Runs a whole cluster in this process: a master and N agents on\n"
         "--ip:--port (127.0.0.1:5050 by default), so frameworks and more agents\n"
         "can join from other processes; HTTP frameworks POST to\n"
-        "http://--ip:--port/api/v1/scheduler. Each agent gets an equal share of the\n"
-        "machine unless --resources says what each one offers. Sandboxes live\n"
-        "under --work_dir (/tmp/mensa-local). Stop it with Ctrl-C.";
+        "http://--ip:--port/api/v1/scheduler, operators to /api/v1. Each agent\n"
+        "gets an equal share of the machine unless --resources says what each\n"
+        "one offers. Sandboxes live under --work_dir (/tmp/mensa-local). Stop it\n"
+        "with Ctrl-C.";
     opt_group{custom_options_, "global"}.add(agents, "agents", "agents to run (2)");
     declare_master_flags(custom_options_, master);
     declare_agent_flags(custom_options_, agent, false);

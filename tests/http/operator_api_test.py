@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The operator API (POST /api/v1) of a real `mensa local`, driven as Mesos's
+operator tools drive it: every read call in JSON and protobuf, the state
+while an HTTP framework runs a real task, weights and quota changed and read
+back, a framework torn down by the operator; and every wrong request
+answered as Mesos answers it, with the node serving on.
+
+Usage: operator_api_test.py MENSA PROTO_ROOT"""
+
+import json
+import subprocess
+import sys
+import unittest
+
+import mesos_http
+
+MENSA = None
+PROTO_ROOT = None
+
+
+def protoc(mode, message_type, data):
+    """Encodes text format to protobuf bytes, or decodes them, with protoc."""
+    return subprocess.run(
+        ["protoc", f"--{mode}={message_type}", f"-I{PROTO_ROOT}",
+         "mensa/v1/master.proto"],
+        input=data, capture_output=True, check=True).stdout
+
+
+def scalar(resources, name):
+    return sum(r["scalar"]["value"] for r in resources if r["name"] == name)
+
+
+class OperatorApi(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = mesos_http.Cluster(MENSA)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def call(self, call_type, body=None, path="/api/v1"):
+        """Sends a JSON call: (status, parsed JSON body or text)."""
+        call = {"type": call_type}
+        if body is not None:
+            call[call_type.lower()] = body
+        status, headers, data = self.cluster.request(
+            "POST", path, body=json.dumps(call),
+            headers={"Content-Type": "application/json",
+                     "Accept": "application/json"})
+        if status == 200 and data:
+            self.assertEqual(headers["Content-Type"], "application/json")
+            return status, json.loads(data)
+        return status, data.decode()
+
+    def get(self, call_type):
+        status, answer = self.call(call_type)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["type"], call_type)
+        return answer
+
+    def test_node_facts(self):
+        self.assertTrue(self.get("GET_HEALTH")["get_health"]["healthy"])
+        version = self.get("GET_VERSION")["get_version"]["version_info"]
+        self.assertTrue(version["version"])
+        flags = {f["name"]: f.get("value")
+                 for f in self.get("GET_FLAGS")["get_flags"]["flags"]}
+        self.assertEqual(flags["port"], str(self.cluster.port))
+        self.assertEqual(flags["agents"], "1")
+        metrics = {m["name"]: m["value"]
+                   for m in self.get("GET_METRICS")["get_metrics"]["metrics"]}
+        self.assertIn("runtime/processes", metrics)
+        self.assertGreater(metrics["runtime/processes"], 0)
+        self.assertEqual(self.get("GET_LOGGING_LEVEL")["get_logging_level"]["level"], 0)
+        master = self.get("GET_MASTER")["get_master"]
+        self.assertEqual(master["master_info"]["port"], self.cluster.port)
+        self.assertEqual(master["master_info"]["pid"],
+                         f"master@127.0.0.1:{self.cluster.port}")
+        self.assertGreater(master["start_time"], 1.7e9)
+
+    def test_the_trailing_slash_reaches_the_same_api(self):
+        status, answer = self.call("GET_HEALTH", path="/api/v1/")
+        self.assertEqual(status, 200, answer)
+        self.assertTrue(answer["get_health"]["healthy"])
+
+    def test_protobuf_in_and_out(self):
+        body = protoc("encode", "mensa.v1.master.Call", b"type: GET_AGENTS\n")
+        status, headers, data = self.cluster.request(
+            "POST", "/api/v1", body=body,
+            headers={"Content-Type": "application/x-protobuf",
+                     "Accept": "application/x-protobuf"})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(headers["Content-Type"], "application/x-protobuf")
+        text = protoc("decode", "mensa.v1.master.Response", data).decode()
+        self.assertIn("type: GET_AGENTS", text)
+        self.assertIn('name: "cpus"', text)
+        self.assertIn("active: true", text)
+
+    def test_state_of_a_running_task_and_an_operator_teardown(self):
+        s = mesos_http.Scheduler(self.cluster, name="observed")
+        self.assertEqual(s.status, 200)
+        offer = s.next_event("OFFERS")["offers"]["offers"][0]
+        task = mesos_http.command_task(offer, "observed-task", "sleep 600",
+                                       cpus=0.5, mem=64)
+        code, body = s.call("ACCEPT", {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+        self.assertEqual(code, 202, body)
+        while True:
+            status = s.next_event("UPDATE")["update"]["status"]
+            s.acknowledge(status)
+            if status["state"] == "TASK_RUNNING":
+                break
+
+        state = self.get("GET_STATE")["get_state"]
+        tasks = state["get_tasks"]["tasks"]
+        mine = [t for t in tasks if t["task_id"]["value"] == "observed-task"]
+        self.assertEqual(len(mine), 1, tasks)
+        self.assertEqual(mine[0]["state"], "TASK_RUNNING")
+        self.assertEqual(mine[0]["framework_id"]["value"], s.framework_id)
+        self.assertEqual(scalar(mine[0]["resources"], "cpus"), 0.5)
+
+        frameworks = state["get_frameworks"]["frameworks"]
+        framework = [f for f in frameworks
+                     if f["framework_info"]["id"]["value"] == s.framework_id][0]
+        self.assertTrue(framework["active"])
+        self.assertTrue(framework["connected"])
+        self.assertFalse(framework["recovered"])
+        self.assertGreaterEqual(scalar(framework["allocated_resources"], "cpus"), 0.5)
+
+        agents = state["get_agents"]["agents"]
+        self.assertEqual(len(agents), 1)
+        agent = agents[0]
+        self.assertTrue(agent["active"])
+        self.assertEqual(agent["agent_info"]["id"]["value"], offer["agent_id"]["value"])
+        self.assertEqual(scalar(agent["total_resources"], "cpus"), 2)
+        self.assertGreaterEqual(scalar(agent["allocated_resources"], "cpus"), 0.5)
+
+        # A command task's executor is the agent's business, not the
+        # master's: Mesos's master does not list it either.
+        executors = state["get_executors"].get("executors", [])
+        self.assertFalse(any(e["executor_info"]["framework_id"]["value"] == s.framework_id
+                             for e in executors), executors)
+        self.assertEqual(self.get("GET_TASKS")["get_tasks"], state["get_tasks"])
+
+        roles = self.get("GET_ROLES")["get_roles"]["roles"]
+        star = [r for r in roles if r["name"] == "*"]
+        self.assertEqual(len(star), 1, roles)
+        self.assertEqual(star[0]["weight"], 1)
+        self.assertIn({"value": s.framework_id}, star[0]["frameworks"])
+
+        status, body = self.call("TEARDOWN", {"framework_id": {"value": s.framework_id}})
+        self.assertEqual(status, 200, body)
+        with self.assertRaises(EOFError):
+            s.next_event("NEVER")
+        s.close()
+        frameworks = self.get("GET_FRAMEWORKS")["get_frameworks"]
+        self.assertFalse(any(f["framework_info"]["id"]["value"] == s.framework_id
+                             for f in frameworks.get("frameworks", [])))
+        self.assertTrue(any(f["framework_info"]["id"]["value"] == s.framework_id
+                            for f in frameworks["completed_frameworks"]))
+        completed = self.get("GET_TASKS")["get_tasks"]["completed_tasks"]
+        ended = [t for t in completed if t["task_id"]["value"] == "observed-task"]
+        self.assertEqual(len(ended), 1, completed)
+        self.assertEqual(ended[0]["state"], "TASK_KILLED")
+
+    def test_weights_are_updated_and_read_back(self):
+        status, body = self.call("UPDATE_WEIGHTS", {"weight_infos": [
+            {"role": "analytics", "weight": 2.5}]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, "")
+        weights = self.get("GET_WEIGHTS")["get_weights"]["weight_infos"]
+        self.assertIn({"role": "analytics", "weight": 2.5}, weights)
+        roles = self.get("GET_ROLES")["get_roles"]["roles"]
+        self.assertIn(2.5, [r["weight"] for r in roles if r["name"] == "analytics"])
+        status, body = self.call("UPDATE_WEIGHTS", {"weight_infos": [
+            {"role": "analytics", "weight": -1}]})
+        self.assertEqual(status, 400)
+        self.assertIn("weight", body)
+        weights = self.get("GET_WEIGHTS")["get_weights"]["weight_infos"]
+        self.assertIn({"role": "analytics", "weight": 2.5}, weights)
+
+    def test_quota_is_updated_read_back_and_removed(self):
+        status, body = self.call("UPDATE_QUOTA", {"quota_configs": [
+            {"role": "dev", "guarantees": {"cpus": {"value": 1}},
+             "limits": {"cpus": {"value": 1.5}}}]})
+        self.assertEqual(status, 200, body)
+        configs = self.get("GET_QUOTA")["get_quota"]["status"]["configs"]
+        dev = [c for c in configs if c["role"] == "dev"]
+        self.assertEqual(dev[0]["guarantees"]["cpus"]["value"], 1)
+        self.assertEqual(dev[0]["limits"]["cpus"]["value"], 1.5)
+        # More than the cluster has is refused unless forced.
+        huge = {"quota_configs": [{"role": "big",
+                                   "guarantees": {"cpus": {"value": 1000}}}]}
+        status, body = self.call("UPDATE_QUOTA", huge)
+        self.assertEqual(status, 400)
+        self.assertIn("more than the cluster", body)
+        status, body = self.call("UPDATE_QUOTA", dict(huge, force=True))
+        self.assertEqual(status, 200, body)
+        status, body = self.call("UPDATE_QUOTA", {"quota_configs": [
+            {"role": "dev"}, {"role": "big"}]})
+        self.assertEqual(status, 200, body)
+        configs = self.get("GET_QUOTA")["get_quota"]["status"].get("configs", [])
+        self.assertFalse([c for c in configs if c["role"] in ("dev", "big")])
+
+    def test_wrong_requests_get_mesos_answers_and_the_node_serves_on(self):
+        status, headers, body = self.cluster.request("GET", "/api/v1")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers["Allow"], "POST")
+        status, _, body = self.cluster.request("POST", "/api/v1", body=b"{}")
+        self.assertEqual(status, 400)
+        self.assertIn(b"Content-Type", body)
+        status, _, _ = self.cluster.request(
+            "POST", "/api/v1", body=b"{}", headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
+        status, _, body = self.cluster.request(
+            "POST", "/api/v1", body=b"{\"type\": ",
+            headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        self.assertIn(b"Failed to parse", body)
+        status, _, body = self.cluster.request(
+            "POST", "/api/v1", body=b"\xff\xff\xff",
+            headers={"Content-Type": "application/x-protobuf"})
+        self.assertEqual(status, 400)
+        status, body = self.call("NO_SUCH_CALL")
+        self.assertEqual(status, 400)
+        self.assertIn("Expecting 'type' to be present", body)
+        status, body = self.call("UPDATE_WEIGHTS")
+        self.assertEqual(status, 400)
+        self.assertIn("Expecting 'update_weights' to be present", body)
+        status, _, body = self.cluster.request(
+            "POST", "/api/v1", body=json.dumps({"type": "GET_HEALTH"}),
+            headers={"Content-Type": "application/json", "Accept": "text/html"})
+        self.assertEqual(status, 406)
+        status, body = self.call("RESERVE_RESOURCES")
+        self.assertEqual(status, 501)
+        self.assertIn("mensa does not support RESERVE_RESOURCES", body)
+        status, body = self.call("TEARDOWN", {"framework_id": {"value": "nope"}})
+        self.assertEqual(status, 400)
+        self.assertIn("No framework found", body)
+        self.assertTrue(self.get("GET_HEALTH")["get_health"]["healthy"])
+
+
+if __name__ == "__main__":
+    sys.exit(mesos_http.run(OperatorApi))
