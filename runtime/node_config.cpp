@@ -231,6 +231,12 @@ std::vector<std::pair<std::string, std::string>> node_config::flag_values() cons
     auto value = opt.get();
     if (!value)
       continue;
+    // A secret is shown as set or not, never its value.
+    if (name.find("passphrase") != std::string::npos) {
+      auto text = caf::get_if<std::string>(&*value);
+      out.emplace_back(std::move(name), text && !text->empty() ? "(hidden)" : "");
+      continue;
+    }
     // Strings print bare, as Mesos shows its flags; everything else as CAF
     // renders it (10s, 1024, true).
     if (auto text = caf::get_if<std::string>(&*value))

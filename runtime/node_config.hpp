@@ -43,7 +43,8 @@ class node_config : public caf::actor_system_config {
   expected<void> validate() const;
 
   /// Returns every flag's name and value now in force, by name (the help
-  /// and config-file flags left out), as `/flags` and GET_FLAGS show them.
+  /// and config-file flags left out; a passphrase shows as "(hidden)"), as
+  /// GET_FLAGS shows them.
   std::vector<std::pair<std::string, std::string>> flag_values() const;
 
   /// Returns the help text for the node's flags and the program's own.
