@@ -318,6 +318,8 @@ class master_process : public runtime::process {
   void on_update_weights(const address& from, const internal::UpdateWeights& msg);
   void on_update_quota(const address& from, const internal::UpdateQuota& msg);
   void on_get_roles(const address& from, const internal::GetRoles& msg);
+  /// Returns the weights other than 1, by role.
+  google::protobuf::RepeatedPtrField<v1::WeightInfo> weight_infos() const;
   /// Answers an operator with the weights and quota now in force.
   void send_roles(const address& to);
 

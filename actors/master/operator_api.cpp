@@ -13,6 +13,7 @@ namespace mensa::master {
 
 namespace {
 
+using runtime::http::expecting;
 using runtime::http::response;
 using operator_call = v1::master::Call;
 using operator_response = v1::master::Response;
@@ -20,21 +21,16 @@ using operator_response = v1::master::Response;
 // What a call needs besides its type; returns what is wrong, or empty.
 std::string validate_operator_call(const operator_call& call) {
   if (!call.has_type() || call.type() == operator_call::UNKNOWN)
-    return "Expecting 'type' to be present";
-  auto needs = [](bool present, const char* field) -> std::string {
-    if (present)
-      return {};
-    return "Expecting '" + std::string(field) + "' to be present";
-  };
+    return expecting(false, "type");
   switch (call.type()) {
     case operator_call::UPDATE_WEIGHTS:
-      return needs(call.has_update_weights(), "update_weights");
+      return expecting(call.has_update_weights(), "update_weights");
     case operator_call::UPDATE_QUOTA:
-      return needs(call.has_update_quota(), "update_quota");
+      return expecting(call.has_update_quota(), "update_quota");
     case operator_call::TEARDOWN:
-      return needs(call.has_teardown(), "teardown");
+      return expecting(call.has_teardown(), "teardown");
     case operator_call::MARK_AGENT_GONE:
-      return needs(call.has_mark_agent_gone(), "mark_agent_gone");
+      return expecting(call.has_mark_agent_gone(), "mark_agent_gone");
     default:
       return {};
   }
@@ -136,12 +132,7 @@ void master_process::on_operator_api(const runtime::http::request& request,
       return answer(std::move(reply));
     case operator_call::GET_WEIGHTS:
       reply.set_type(operator_response::GET_WEIGHTS);
-      reply.mutable_get_weights();
-      for (auto& [role, weight] : weights_) {
-        auto* info = reply.mutable_get_weights()->add_weight_infos();
-        info->set_role(role);
-        info->set_weight(weight);
-      }
+      *reply.mutable_get_weights()->mutable_weight_infos() = weight_infos();
       return answer(std::move(reply));
     case operator_call::GET_QUOTA:
       reply.set_type(operator_response::GET_QUOTA);

@@ -16,13 +16,20 @@ internal::OperatorResponse refusal(const std::string& why) {
 
 }  // namespace
 
-void master_process::send_roles(const address& to) {
-  internal::OperatorResponse response;
+google::protobuf::RepeatedPtrField<v1::WeightInfo> master_process::weight_infos()
+    const {
+  google::protobuf::RepeatedPtrField<v1::WeightInfo> infos;
   for (auto& [role, weight] : weights_) {
-    auto* info = response.add_weight_infos();
+    auto* info = infos.Add();
     info->set_role(role);
     info->set_weight(weight);
   }
+  return infos;
+}
+
+void master_process::send_roles(const address& to) {
+  internal::OperatorResponse response;
+  *response.mutable_weight_infos() = weight_infos();
   for (auto& [role, config] : quotas_)
     *response.add_quota_configs() = config;
   send(to, std::move(response));

@@ -13,6 +13,7 @@ namespace mensa::master {
 
 namespace {
 
+using runtime::http::expecting;
 using runtime::http::response;
 using call_type = v1::scheduler::Call;
 
@@ -20,15 +21,10 @@ using call_type = v1::scheduler::Call;
 // returns what is wrong, or empty.
 std::string validate_call(const v1::scheduler::Call& call) {
   if (!call.has_type() || call.type() == call_type::UNKNOWN)
-    return "Expecting 'type' to be present";
-  auto needs = [&](bool present, const char* field) -> std::string {
-    if (present)
-      return {};
-    return "Expecting '" + std::string(field) + "' to be present";
-  };
+    return expecting(false, "type");
   if (call.type() == call_type::SUBSCRIBE) {
     if (!call.has_subscribe())
-      return needs(false, "subscribe");
+      return expecting(false, "subscribe");
     const auto& info = call.subscribe().framework_info();
     if (call.has_framework_id() &&
         (!info.has_id() || info.id().value() != call.framework_id().value()))
@@ -36,7 +32,7 @@ std::string validate_call(const v1::scheduler::Call& call) {
     return {};
   }
   if (!call.has_framework_id())
-    return needs(false, "framework_id");
+    return expecting(false, "framework_id");
   switch (call.type()) {
     case call_type::TEARDOWN:
     case call_type::REVIVE:
@@ -45,21 +41,21 @@ std::string validate_call(const v1::scheduler::Call& call) {
     case call_type::REQUEST:
       return {};
     case call_type::ACCEPT:
-      return needs(call.has_accept(), "accept");
+      return expecting(call.has_accept(), "accept");
     case call_type::DECLINE:
-      return needs(call.has_decline(), "decline");
+      return expecting(call.has_decline(), "decline");
     case call_type::KILL:
-      return needs(call.has_kill(), "kill");
+      return expecting(call.has_kill(), "kill");
     case call_type::SHUTDOWN:
-      return needs(call.has_shutdown(), "shutdown");
+      return expecting(call.has_shutdown(), "shutdown");
     case call_type::ACKNOWLEDGE:
       if (!call.has_acknowledge())
-        return needs(false, "acknowledge");
+        return expecting(false, "acknowledge");
       if (call.acknowledge().uuid().size() != 16)
         return "'acknowledge.uuid' must be 16 bytes";
       return {};
     case call_type::MESSAGE:
-      return needs(call.has_message(), "message");
+      return expecting(call.has_message(), "message");
     default:
       return "mensa does not support " + call_type::Type_Name(call.type()) + " calls";
   }

@@ -4,6 +4,12 @@
 
 namespace mensa::runtime::http {
 
+std::string expecting(bool present, std::string_view field) {
+  if (present)
+    return {};
+  return "Expecting '" + std::string(field) + "' to be present";
+}
+
 std::variant<encoding, response> read_call(const request& r,
                                            google::protobuf::Message& call,
                                            std::string_view what,

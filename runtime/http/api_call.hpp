@@ -13,6 +13,10 @@
 
 namespace mensa::runtime::http {
 
+/// Returns empty when `present`, else Mesos's "Expecting '<field>' to be
+/// present" (a call's validation).
+std::string expecting(bool present, std::string_view field);
+
 /// Returns what is wrong with a parsed call, or empty.
 using call_validator = std::function<std::string(const google::protobuf::Message&)>;
 

@@ -16,6 +16,9 @@ import unittest
 
 GENEROUS = 60.0
 
+# The proto root (mensa/v1/*.proto), from the command line (`run`).
+PROTO_ROOT = None
+
 
 def free_port():
     with socket.socket() as s:
@@ -172,12 +175,23 @@ def b64(raw):
     return base64.b64encode(raw).decode()
 
 
+def protoc(mode, message_type, data):
+    """Encodes text format to protobuf bytes ("encode"), or decodes them
+    ("decode"), as `message_type` (e.g. mensa.v1.master.Call), with protoc."""
+    package = message_type.rsplit(".", 1)[0]
+    proto = package.replace(".", "/") + ".proto"
+    return subprocess.run(
+        ["protoc", f"--{mode}={message_type}", f"-I{PROTO_ROOT}", proto],
+        input=data, capture_output=True, check=True).stdout
+
+
 def run(case):
     """Runs test case class `case` against MENSA PROTO_ROOT from the command
-    line (set on its module) and prints the summary tools/test-summary
+    line (MENSA set on its module) and prints the summary tools/test-summary
     reads; returns the exit code."""
+    global PROTO_ROOT
     module = sys.modules[case.__module__]
-    module.MENSA, module.PROTO_ROOT = sys.argv[1], sys.argv[2]
+    module.MENSA, PROTO_ROOT = sys.argv[1], sys.argv[2]
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
     bad = len(result.failures) + len(result.errors)

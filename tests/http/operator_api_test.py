@@ -8,22 +8,12 @@ answered as Mesos answers it, with the node serving on.
 Usage: operator_api_test.py MENSA PROTO_ROOT"""
 
 import json
-import subprocess
 import sys
 import unittest
 
 import mesos_http
 
 MENSA = None
-PROTO_ROOT = None
-
-
-def protoc(mode, message_type, data):
-    """Encodes text format to protobuf bytes, or decodes them, with protoc."""
-    return subprocess.run(
-        ["protoc", f"--{mode}={message_type}", f"-I{PROTO_ROOT}",
-         "mensa/v1/master.proto"],
-        input=data, capture_output=True, check=True).stdout
 
 
 def scalar(resources, name):
@@ -84,14 +74,14 @@ class OperatorApi(unittest.TestCase):
         self.assertTrue(answer["get_health"]["healthy"])
 
     def test_protobuf_in_and_out(self):
-        body = protoc("encode", "mensa.v1.master.Call", b"type: GET_AGENTS\n")
+        body = mesos_http.protoc("encode", "mensa.v1.master.Call", b"type: GET_AGENTS\n")
         status, headers, data = self.cluster.request(
             "POST", "/api/v1", body=body,
             headers={"Content-Type": "application/x-protobuf",
                      "Accept": "application/x-protobuf"})
         self.assertEqual(status, 200, data)
         self.assertEqual(headers["Content-Type"], "application/x-protobuf")
-        text = protoc("decode", "mensa.v1.master.Response", data).decode()
+        text = mesos_http.protoc("decode", "mensa.v1.master.Response", data).decode()
         self.assertIn("type: GET_AGENTS", text)
         self.assertIn('name: "cpus"', text)
         self.assertIn("active: true", text)

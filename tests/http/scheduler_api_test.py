@@ -8,22 +8,12 @@ answered as Mesos answers it, with the node serving on.
 Usage: scheduler_api_test.py MENSA PROTO_ROOT"""
 
 import json
-import subprocess
 import sys
 import unittest
 
 import mesos_http
 
 MENSA = None
-PROTO_ROOT = None
-
-
-def protoc(mode, message_type, data):
-    """Encodes text format to protobuf bytes, or decodes them, with protoc."""
-    return subprocess.run(
-        ["protoc", f"--{mode}={message_type}", f"-I{PROTO_ROOT}",
-         "mensa/v1/scheduler.proto"],
-        input=data, capture_output=True, check=True).stdout
 
 
 class SchedulerApi(unittest.TestCase):
@@ -86,7 +76,7 @@ class SchedulerApi(unittest.TestCase):
         again.close()
 
     def test_a_protobuf_client_subscribes_and_reads_protobuf_events(self):
-        call = protoc("encode", "mensa.v1.scheduler.Call",
+        call = mesos_http.protoc("encode", "mensa.v1.scheduler.Call",
                       b'type: SUBSCRIBE subscribe { framework_info { user: "root" '
                       b'name: "protobuf" } }')
         c = self.cluster.connection()
@@ -101,7 +91,7 @@ class SchedulerApi(unittest.TestCase):
         length, _, rest = buffer.partition(b"\n")
         while len(rest) < int(length):
             rest += r.read1(65536)
-        event = protoc("decode", "mensa.v1.scheduler.Event", rest[:int(length)])
+        event = mesos_http.protoc("decode", "mensa.v1.scheduler.Event", rest[:int(length)])
         self.assertIn(b"type: SUBSCRIBED", event)
         self.assertIn(b"heartbeat_interval_seconds: 15", event)
         c.close()
