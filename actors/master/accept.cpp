@@ -155,9 +155,11 @@ void master_process::start_task(framework_record& framework, agent_record& agent
   if (!framework.last_task_resources || !(*framework.last_task_resources == resources))
     framework.last_task_resources =
         std::make_shared<const common::resources>(std::move(resources));
-  framework.tasks[task.task_id().value()] = task_record::launched(
-      task, executor_id.value(), agent.id, framework.last_task_resources);
+  auto& record = framework.tasks[task.task_id().value()];
+  record = task_record::launched(task, executor_id.value(), agent.id,
+                                 framework.last_task_resources);
   agent.tasks.insert(framework.info.id().value(), task.task_id().value());
+  publish_task_added(framework, task.task_id().value(), record);
 }
 
 void master_process::accept(framework_record& framework,

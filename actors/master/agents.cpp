@@ -50,6 +50,8 @@ void master_process::on_register_agent(const address& from,
   if (!persist(registry::admission(info), "agent " + info.id().value(), true))
     return;  // the agent retries
   admit(from, info);
+  if (auto* admitted_agent = agents_.find(info.id().value()))
+    publish_agent_added(*admitted_agent);
   reply_when_durable(from,
                      admitted<internal::AgentRegistered>(info.id(), master_info()));
   internal::AllocatorAddAgent add;
@@ -195,6 +197,12 @@ void master_process::on_reregister_agent(const address& from,
     // the new one says what survived it.
     disconnect_agent(id, "it reregistered from " + from.str());
   }
+  if (writer_.kept().gone(id)) {
+    internal::ShutdownAgent shutdown;
+    shutdown.set_message("agent " + id + " has been marked gone");
+    send(from, std::move(shutdown));
+    return;
+  }
   if (writer_.kept().persistent() && !writer_.kept().contains(id)) {
     internal::ShutdownAgent shutdown;
     shutdown.set_message("agent " + id + " is not in the master's registry");
@@ -205,6 +213,10 @@ void master_process::on_reregister_agent(const address& from,
     return;  // the agent retries
   auto* known = agents_.find(id);
   bool was_unreachable = known != nullptr && known->state == agent_state::unreachable;
+  // One the operator's event stream has not seen as connected: new to
+  // this master, recovered from the registry, or back from unreachable.
+  bool newly_added =
+      known == nullptr || was_unreachable || known->state == agent_state::recovering;
   if (known != nullptr)
     known->reconnect_timer.cancel();
   admit(from, info);
@@ -216,6 +228,8 @@ void master_process::on_reregister_agent(const address& from,
   take_back_executors(agent, msg, add);
   auto kills = take_back_tasks(agent, msg, was_unreachable, add);
   send(allocator_, std::move(add));
+  if (newly_added)
+    publish_agent_added(agent);
   // The agent hears it is back (and what to kill) once that is kept.
   writer_.when_durable(
       [this, from,
@@ -290,6 +304,7 @@ void master_process::take_back_live_task(framework_record& framework,
   auto& record = framework.tasks[task.task_id().value()] =
       task_record::reported(task, agent.id);
   agent.tasks.insert(task.framework_id().value(), task.task_id().value());
+  publish_task_added(framework, task.task_id().value(), record);
   auto* used = add.add_used();
   *used->mutable_framework_id() = task.framework_id();
   *used->mutable_agent_id() = *agent.id;
@@ -432,6 +447,7 @@ void master_process::mark_unreachable(const std::string& agent_id,
     forget_connection(agent);
   move(agent, agent_state::unreachable);
   agent.reconnect_timer.cancel();
+  publish_agent_removed(agent_id);
   // Many agents may go at once (their reregistration window closed): they
   // share a flush. Unkept, a restarted master waits for the agent to
   // reregister and makes it unreachable again when it does not.

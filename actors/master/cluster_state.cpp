@@ -37,35 +37,61 @@ v1::Offer master_process::describe_offer(const std::string& offer_id,
   return described;
 }
 
+common::resources master_process::allocated_on(const agent_record& agent) const {
+  common::resources allocated;
+  for (auto& [framework_id, task_id] : agent.tasks.list()) {
+    auto framework = frameworks_.find(framework_id);
+    if (framework == frameworks_.end())
+      continue;
+    auto task = framework->second.tasks.find(task_id);
+    if (task != framework->second.tasks.end() && task->second.resources)
+      allocated += *task->second.resources;
+  }
+  for (auto& [_, framework] : frameworks_)
+    if (auto executors = framework.executors.find(agent.id->value());
+        executors != framework.executors.end())
+      for (auto& [executor_id, used] : executors->second)
+        allocated += used;
+  return allocated;
+}
+
+state_response::GetAgents::Agent master_process::describe_agent(
+    const agent_record& agent, const common::resources& allocated) const {
+  state_response::GetAgents::Agent described;
+  const auto& agent_id = agent.id->value();
+  auto& info = *described.mutable_agent_info();
+  info = agent.info;
+  *info.mutable_id() = *agent.id;
+  if (auto kept = writer_.kept().agent(agent_id)) {
+    *info.mutable_resources() = kept->info().resources();
+    *described.mutable_total_resources() = kept->info().resources();
+  }
+  described.set_active(agent.state == agent_state::registered);
+  described.set_version(MENSA_VERSION);
+  described.set_pid(agent.process.str());
+  allocated.copy_to(described.mutable_allocated_resources());
+  common::resources offered;
+  for (auto& offer_id : offers_.on_agent(agent_id))
+    if (auto* offer = offers_.find(offer_id))
+      offered += offer->resources;
+  offered.copy_to(described.mutable_offered_resources());
+  return described;
+}
+
 state_response::GetAgents master_process::describe_agents() const {
   state_response::GetAgents out;
   auto allocated = allocated_by_agent();
+  const common::resources none;
   for (auto& [agent_id, agent] : agents_.all()) {
-    auto kept = writer_.kept().agent(agent_id);
     if (agent.state == agent_state::recovering ||
         agent.state == agent_state::unreachable) {
-      if (kept)
+      if (auto kept = writer_.kept().agent(agent_id))
         *out.add_recovered_agents() = kept->info();
       continue;
     }
-    auto& described = *out.add_agents();
-    auto& info = *described.mutable_agent_info();
-    info = agent.info;
-    *info.mutable_id() = *agent.id;
-    if (kept) {
-      *info.mutable_resources() = kept->info().resources();
-      *described.mutable_total_resources() = kept->info().resources();
-    }
-    described.set_active(agent.state == agent_state::registered);
-    described.set_version(MENSA_VERSION);
-    described.set_pid(agent.process.str());
-    if (auto used = allocated.find(agent_id); used != allocated.end())
-      used->second.copy_to(described.mutable_allocated_resources());
-    common::resources offered;
-    for (auto& offer_id : offers_.on_agent(agent_id))
-      if (auto* offer = offers_.find(offer_id))
-        offered += offer->resources;
-    offered.copy_to(described.mutable_offered_resources());
+    auto used = allocated.find(agent_id);
+    *out.add_agents() =
+        describe_agent(agent, used != allocated.end() ? used->second : none);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "actors/common/framework_info.hpp"
 #include "actors/common/roles.hpp"
+#include "actors/common/task_status.hpp"
 #include "actors/common/task_transitions.hpp"
 #include "actors/master/master_process.hpp"
 #include "actors/master/scheduler_stream.hpp"
@@ -57,6 +58,9 @@ void master_process::subscribe(const address& from,
     announce_resubscribed(info, call);
   else
     add_to_allocator(*framework, call);
+  publish_framework(resubscribing ? v1::master::Event::FRAMEWORK_UPDATED
+                                  : v1::master::Event::FRAMEWORK_ADDED,
+                    *framework);
   log(runtime::log_level::info,
       std::string(resubscribing ? "resubscribed" : "subscribed") + " framework " +
           info.id().value() + " (" + info.name() + ") at " + from.str());
@@ -154,6 +158,7 @@ void master_process::disconnect(framework_record& framework) {
   if (!move(framework, framework_state::disconnected))
     return;
   rescind_offers(framework);
+  publish_framework(v1::master::Event::FRAMEWORK_UPDATED, framework);
   internal::AllocatorActivateFramework deactivate;
   *deactivate.mutable_framework_id() = framework.info.id();
   deactivate.set_active(false);
@@ -185,6 +190,16 @@ void master_process::teardown(const std::string& framework_id, const std::string
     if (auto* agent = agents_.find(task.agent()))
       agent->tasks.erase(framework_id, task_id);
     common::move_task(task.state, v1::TASK_KILLED);
+    if (operator_listening()) {
+      v1::TaskID id;
+      id.set_value(task_id);
+      publish_task_updated(
+          framework,
+          common::make_status(id, v1::TASK_KILLED, v1::TaskStatus::SOURCE_MASTER,
+                              v1::TaskStatus::REASON_FRAMEWORK_REMOVED, wall_seconds(),
+                              "framework " + framework_id + " was torn down: " + why),
+          v1::TASK_KILLED);
+    }
     remember_completed(framework, task_id, std::move(task));
   }
   framework.tasks.clear();
@@ -210,6 +225,7 @@ void master_process::teardown(const std::string& framework_id, const std::string
     close.set_reason("framework " + framework_id + " was torn down: " + why);
     send(framework.scheduler, std::move(close));
   }
+  publish_framework_removed(framework);
   completed_frameworks_.push_back(std::move(framework));
   while (completed_frameworks_.size() > options_.max_completed_frameworks)
     completed_frameworks_.pop_front();

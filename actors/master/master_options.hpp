@@ -31,6 +31,9 @@ struct master_options {
   std::size_t max_completed_frameworks = 50;
   /// Completed tasks kept per framework.
   std::size_t max_completed_tasks_per_framework = 1000;
+  /// Operator API event streams open at once; a new one beyond it closes
+  /// the oldest (1000, as in Mesos).
+  std::size_t max_operator_event_stream_subscribers = 1000;
   /// Interval frameworks are told to expect heartbeats at (informational).
   runtime::duration heartbeat_interval = std::chrono::seconds(15);
   /// Role weights in force from the start (`--weights`), over those the

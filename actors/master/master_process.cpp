@@ -208,6 +208,8 @@ void master_process::send_error(const address& to, const std::string& message) {
 // -- failure detection --------------------------------------------------------
 
 void master_process::exited(const address& peer, const runtime::peer_exit& why) {
+  if (forget_operator_stream(peer))
+    return;
   if (auto i = framework_by_scheduler_.find(peer); i != framework_by_scheduler_.end()) {
     auto framework = frameworks_.find(i->second);
     framework_by_scheduler_.erase(i);

@@ -143,12 +143,43 @@ class master_process : public runtime::process {
   void on_operator_api(const runtime::http::request& request,
                        const runtime::http::responder& out);
 
+  // -- the operator API's event stream (operator_events.cpp) ------------------
+  /// SUBSCRIBE: opens an `operator_stream` that hears SUBSCRIBED (the whole
+  /// state) and then every event `publish` sends; beyond
+  /// `max_operator_event_stream_subscribers` the oldest stream is closed.
+  void subscribe_operator(const runtime::http::responder& out,
+                          runtime::http::encoding encoding);
+  /// Forgets an operator stream that ended; returns whether `peer` was one.
+  bool forget_operator_stream(const address& peer);
+  /// Returns whether any operator stream listens: events are built only
+  /// then, so a master without subscribers pays nothing for them.
+  bool operator_listening() const noexcept { return !operator_streams_.empty(); }
+  /// Sends `event` to every operator stream.
+  void publish(const v1::master::Event& event);
+  void publish_task_added(const framework_record& framework, const std::string& task_id,
+                          const task_record& task);
+  /// A task's status changed: `status` is its latest, `state` the state it
+  /// is in now.
+  void publish_task_updated(const framework_record& framework,
+                            const v1::TaskStatus& status, v1::TaskState state);
+  /// FRAMEWORK_ADDED or FRAMEWORK_UPDATED.
+  void publish_framework(v1::master::Event::Type type,
+                         const framework_record& framework);
+  void publish_framework_removed(const framework_record& framework);
+  void publish_agent_added(const agent_record& agent);
+  void publish_agent_removed(const std::string& agent_id);
+
   // -- the state as the operator API describes it (cluster_state.cpp) ---------
   using resources_by_agent = std::map<std::string, common::resources>;
   /// Returns what tasks and executors hold on each agent.
   resources_by_agent allocated_by_agent() const;
   v1::Offer describe_offer(const std::string& offer_id,
                            const offer_record& offer) const;
+  /// Returns what tasks and executors hold on `agent`.
+  common::resources allocated_on(const agent_record& agent) const;
+  /// Describes a connected agent, which holds `allocated`.
+  v1::master::Response::GetAgents::Agent describe_agent(
+      const agent_record& agent, const common::resources& allocated) const;
   v1::master::Response::GetAgents describe_agents() const;
   v1::master::Response::GetFrameworks::Framework describe_framework(
       const framework_record& framework) const;
@@ -231,6 +262,15 @@ class master_process : public runtime::process {
   /// Returns the agent `agent_id` if it is registered (connected), else null.
   agent_record* registered_agent(const std::string& agent_id);
 
+  // -- agents marked gone (gone_agents.cpp) -----------------------------------
+  /// The answer to MARK_AGENT_GONE.
+  enum class gone_marking { marked, already_gone, unknown, not_kept };
+  /// MARK_AGENT_GONE: keeps in the registry that the agent is gone for
+  /// good, shuts it down if connected, reports its tasks gone
+  /// (TASK_GONE_BY_OPERATOR, TASK_LOST to frameworks not partition-aware)
+  /// and forgets it; it is never admitted again.
+  gone_marking mark_agent_gone(const std::string& agent_id);
+
   // -- registry garbage collection (registry_gc.cpp) --------------------------
   /// Forgets the agents unreachable for longer than
   /// `registry_max_agent_age`, and the longest unreachable beyond
@@ -303,11 +343,12 @@ class master_process : public runtime::process {
   void end_task(framework_record& framework, const agent_record& agent,
                 const std::string& task_id, v1::TaskState state,
                 v1::TaskStatus::Reason reason, const std::string& why);
-  /// Reports the agent's tasks lost (unreachable to partition-aware
+  /// Reports the agent's tasks lost (`aware_state` to partition-aware
   /// frameworks) and forgets them; with `keep_checkpointed`, tasks of
   /// frameworks that checkpoint stay.
   void lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
-                  const std::string& why, bool keep_checkpointed = false);
+                  const std::string& why, bool keep_checkpointed = false,
+                  v1::TaskState aware_state = v1::TASK_UNREACHABLE);
 
   // -- roles (roles.cpp) -----------------------------------------------------
   /// Puts weights (checked) in force: kept in the registry, then passed to
@@ -344,6 +385,9 @@ class master_process : public runtime::process {
   agent_table agents_;
   offer_book offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
+  /// The operator API's event streams, oldest first.
+  std::deque<address> operator_streams_;
+  uint64_t next_operator_stream_ = 0;
 };
 
 }  // namespace mensa::master

@@ -161,6 +161,22 @@ void master_process::on_operator_api(const runtime::http::request& request,
                                         " roles updated over the operator API");
       return done();
     }
+    case operator_call::MARK_AGENT_GONE: {
+      const auto& agent_id = call.mark_agent_gone().agent_id().value();
+      switch (mark_agent_gone(agent_id)) {
+        case gone_marking::marked:
+        case gone_marking::already_gone:
+          return done();
+        case gone_marking::unknown:
+          return refuse(404, "Agent '" + agent_id + "' not found");
+        case gone_marking::not_kept:
+          return refuse(503, "Failed to mark agent '" + agent_id +
+                                 "' gone: the registry could not keep it");
+      }
+      return;
+    }
+    case operator_call::SUBSCRIBE:
+      return subscribe_operator(out, encoding);
     case operator_call::TEARDOWN: {
       const auto& framework_id = call.teardown().framework_id().value();
       if (frameworks_.count(framework_id) == 0)

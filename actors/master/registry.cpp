@@ -29,6 +29,8 @@ runtime::expected<registry> registry::recover(
           agent.unreachable() ? agent.unreachable_time().nanoseconds() : 0};
     google::protobuf::RepeatedPtrField<internal::Registry::Agent> parsed;
     result.rest_.mutable_agents()->Swap(&parsed);
+    for (auto& gone : result.rest_.gone_agents())
+      result.gone_.insert(gone.agent_id().value());
   }
   for (std::size_t i = 0; i < found.records.size(); ++i) {
     internal::RegistryOperation op;
@@ -103,6 +105,15 @@ internal::RegistryOperation registry::unreachability(const std::string& agent_id
   return op;
 }
 
+internal::RegistryOperation registry::gone_marking(const std::string& agent_id,
+                                                   int64_t since_ns) {
+  internal::RegistryOperation op;
+  auto& mark = *op.mutable_mark_agent_gone();
+  mark.mutable_agent_id()->set_value(agent_id);
+  mark.mutable_gone_time()->set_nanoseconds(since_ns);
+  return op;
+}
+
 internal::RegistryOperation registry::removal(const std::string& agent_id) {
   internal::RegistryOperation op;
   op.mutable_remove_agent()->mutable_agent_id()->set_value(agent_id);
@@ -154,6 +165,16 @@ void registry::apply_in_memory(const internal::RegistryOperation& op) {
       if (i != agents_.end()) {
         i->second.unreachable = true;
         i->second.unreachable_since_ns = mark.unreachable_time().nanoseconds();
+      }
+      break;
+    }
+    case internal::RegistryOperation::kMarkAgentGone: {
+      auto& mark = op.mark_agent_gone();
+      agents_.erase(mark.agent_id().value());
+      if (gone_.insert(mark.agent_id().value()).second) {
+        auto& gone = *rest_.add_gone_agents();
+        *gone.mutable_agent_id() = mark.agent_id();
+        *gone.mutable_gone_time() = mark.gone_time();
       }
       break;
     }

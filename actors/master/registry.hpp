@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,9 @@ class registry {
     return agents_.count(agent_id) > 0;
   }
 
+  /// Returns whether an operator marked agent `agent_id` gone.
+  bool gone(const std::string& agent_id) const { return gone_.count(agent_id) > 0; }
+
   /// Returns the admitted agent `agent_id`, or null.
   std::unique_ptr<internal::Registry::Agent> agent(const std::string& agent_id) const;
 
@@ -89,6 +93,11 @@ class registry {
   /// `since_ns` (nanoseconds since the epoch).
   static internal::RegistryOperation unreachability(const std::string& agent_id,
                                                     int64_t since_ns);
+
+  /// Returns the operation that marks agent `agent_id` gone since
+  /// `since_ns` (nanoseconds since the epoch).
+  static internal::RegistryOperation gone_marking(const std::string& agent_id,
+                                                  int64_t since_ns);
 
   /// Returns the operation that removes agent `agent_id`.
   static internal::RegistryOperation removal(const std::string& agent_id);
@@ -136,8 +145,11 @@ class registry {
 
   std::unique_ptr<runtime::durable_log> log_;
   std::map<std::string, kept_agent> agents_;
-  /// Everything else: weights and quota (`agents` is empty).
+  /// Everything else: weights, quota and the gone agents (`agents` is
+  /// empty).
   internal::Registry rest_;
+  /// The IDs of `rest_.gone_agents`.
+  std::set<std::string> gone_;
   std::size_t dropped_bytes_ = 0;
   /// Agents the last snapshot held (or recovery found).
   std::size_t snapshot_agents_ = 0;

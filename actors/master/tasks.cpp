@@ -49,7 +49,8 @@ void master_process::complete_task(framework_record& framework,
 }
 
 void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reason,
-                                const std::string& why, bool keep_checkpointed) {
+                                const std::string& why, bool keep_checkpointed,
+                                v1::TaskState aware_state) {
   for (auto& [framework_id, task_id] : agent.tasks.list()) {
     auto framework = frameworks_.find(framework_id);
     if (framework == frameworks_.end()) {
@@ -60,8 +61,8 @@ void master_process::lose_tasks(agent_record& agent, v1::TaskStatus::Reason reas
       continue;
     agent.tasks.erase(framework_id, task_id);
     auto& f = framework->second;
-    end_task(f, agent, task_id,
-             f.partition_aware() ? v1::TASK_UNREACHABLE : v1::TASK_LOST, reason, why);
+    end_task(f, agent, task_id, f.partition_aware() ? aware_state : v1::TASK_LOST,
+             reason, why);
   }
 }
 
@@ -79,6 +80,7 @@ void master_process::end_task(framework_record& framework, const agent_record& a
   if (state == v1::TASK_UNREACHABLE)
     status.mutable_unreachable_time()->set_nanoseconds(now_nanoseconds());
   common::move_task(task->second.state, state);
+  publish_task_updated(framework, status, task->second.state);
   send_update(framework, std::move(status));
   remember_completed(framework, task_id, std::move(task->second));
   framework.tasks.erase(task);
@@ -130,6 +132,9 @@ void master_process::on_status_update(const address& from,
     if (record.statuses.size() == max_statuses_per_task)
       record.statuses.erase(record.statuses.begin());
     record.statuses.push_back(kept_status::of_update(status));
+    // As Mesos: the operator hears of the update that changed the state.
+    if (record.state != was)
+      publish_task_updated(framework->second, status, record.state);
     if (common::is_terminal(record.state))
       complete_task(framework->second, status.task_id().value());
   }
@@ -208,7 +213,10 @@ void master_process::reconcile(framework_record& framework,
       // it runs; until then the master does not know, and says nothing.
       if (agent != nullptr && agent->state == agent_state::recovering)
         continue;
-      if (agent != nullptr && agent->state == agent_state::registered) {
+      if (agent == nullptr && writer_.kept().gone(wanted.agent_id().value())) {
+        state = aware ? v1::TASK_GONE_BY_OPERATOR : v1::TASK_LOST;
+        why = "the task's agent was marked gone";
+      } else if (agent != nullptr && agent->state == agent_state::registered) {
         state = aware ? v1::TASK_GONE : v1::TASK_LOST;
         why = "the task is unknown to its agent's master record";
       } else if (agent != nullptr) {

@@ -26,28 +26,41 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Cluster:
-    """`mensa local` on a free port, stopped at exit; its output is kept."""
+class Node:
+    """A mensa command (`local`, `master`, `agent`) on a free port with its
+    own work directory, ready once it printed `ready`; stopped by `stop`.
+    Its output is kept in `lines`."""
 
-    def __init__(self, mensa, *flags, agents=1):
+    def __init__(self, mensa, command, *flags, ready="listening at", ready_count=1):
         self.port = free_port()
-        self.work_dir = tempfile.mkdtemp(prefix="mensa-http-test-")
+        self.work_dir = tempfile.mkdtemp(prefix=f"mensa-http-test-{command}-")
         self.process = subprocess.Popen(
-            [mensa, "local", f"--port={self.port}", f"--agents={agents}",
-             f"--work_dir={self.work_dir}", "--resources=cpus:2;mem:1024;disk:1024",
+            [mensa, command, f"--port={self.port}", f"--work_dir={self.work_dir}",
              *flags],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         self._ready = threading.Event()
+        self._ended = threading.Event()
+        self._ready_text = ready
+        self._ready_left = ready_count
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(GENEROUS):
-            raise RuntimeError("mensa local did not start:\n" + "\n".join(self.lines))
+            raise RuntimeError(f"mensa {command} did not start:\n" + "\n".join(self.lines))
 
     def _read(self):
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            if "sandboxes in" in line:
-                self._ready.set()
+            if self._ready_text in line:
+                self._ready_left -= 1
+                if self._ready_left == 0:
+                    self._ready.set()
+        self._ended.set()
+
+    def wait_for_exit(self, timeout=GENEROUS):
+        """Waits until the process ended on its own; returns its exit code."""
+        if not self._ended.wait(timeout):
+            raise TimeoutError("the process did not end:\n" + "\n".join(self.lines))
+        return self.process.wait(timeout)
 
     def stop(self):
         self.process.terminate()
@@ -59,6 +72,9 @@ class Cluster:
     def connection(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=GENEROUS)
 
+    def output(self):
+        return "\n".join(self.lines)
+
     def request(self, method, path, body=None, headers=None):
         """One request on a fresh connection: (status, headers, body)."""
         c = self.connection()
@@ -67,6 +83,16 @@ class Cluster:
         data = r.read()
         c.close()
         return r.status, dict(r.getheaders()), data
+
+
+class Cluster(Node):
+    """`mensa local` with `agents` agents of 2 CPUs and 1 GiB each, ready
+    once every agent registered."""
+
+    def __init__(self, mensa, *flags, agents=1):
+        super().__init__(mensa, "local", f"--agents={agents}",
+                         "--resources=cpus:2;mem:1024;disk:1024", *flags,
+                         ready=": registered with master", ready_count=agents)
 
 
 class RecordIO:
@@ -97,10 +123,11 @@ class Scheduler:
     """A framework speaking only Mesos's scheduler HTTP API, in JSON."""
 
     def __init__(self, cluster, name="http-framework", framework_id=None,
-                 failover_timeout=0.0, checkpoint=False):
+                 failover_timeout=0.0, checkpoint=False, capabilities=()):
         self.cluster = cluster
         info = {"user": os.environ.get("USER", "root"), "name": name,
-                "failover_timeout": failover_timeout, "checkpoint": checkpoint}
+                "failover_timeout": failover_timeout, "checkpoint": checkpoint,
+                "capabilities": [{"type": c} for c in capabilities]}
         if framework_id:
             info["id"] = {"value": framework_id}
         call = {"type": "SUBSCRIBE", "subscribe": {"framework_info": info}}

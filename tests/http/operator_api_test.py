@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The operator API (POST /api/v1) of a real `mensa local`, driven as Mesos's
 operator tools drive it: every read call in JSON and protobuf, the state
-while an HTTP framework runs a real task, weights and quota changed and read
+while an HTTP framework runs a real task, the event stream (SUBSCRIBE) seeing
+a framework and its task come and go, agents added, removed and marked gone, weights and quota changed and read
 back, a framework torn down by the operator; and every wrong request
 answered as Mesos answers it, with the node serving on.
 
 Usage: operator_api_test.py MENSA PROTO_ROOT"""
 
 import json
+import signal
 import sys
 import unittest
 
@@ -29,12 +31,12 @@ class OperatorApi(unittest.TestCase):
     def tearDownClass(cls):
         cls.cluster.stop()
 
-    def call(self, call_type, body=None, path="/api/v1"):
+    def call(self, call_type, body=None, path="/api/v1", cluster=None):
         """Sends a JSON call: (status, parsed JSON body or text)."""
         call = {"type": call_type}
         if body is not None:
             call[call_type.lower()] = body
-        status, headers, data = self.cluster.request(
+        status, headers, data = (cluster or self.cluster).request(
             "POST", path, body=json.dumps(call),
             headers={"Content-Type": "application/json",
                      "Accept": "application/json"})
@@ -43,8 +45,8 @@ class OperatorApi(unittest.TestCase):
             return status, json.loads(data)
         return status, data.decode()
 
-    def get(self, call_type):
-        status, answer = self.call(call_type)
+    def get(self, call_type, cluster=None):
+        status, answer = self.call(call_type, cluster=cluster)
         self.assertEqual(status, 200, answer)
         self.assertEqual(answer["type"], call_type)
         return answer
@@ -153,6 +155,197 @@ class OperatorApi(unittest.TestCase):
         ended = [t for t in completed if t["task_id"]["value"] == "observed-task"]
         self.assertEqual(len(ended), 1, completed)
         self.assertEqual(ended[0]["state"], "TASK_KILLED")
+
+    def subscribe(self, cluster=None):
+        """Opens an operator event stream: (connection, RecordIO, SUBSCRIBED)."""
+        connection = (cluster or self.cluster).connection()
+        connection.request("POST", "/api/v1", body=json.dumps({"type": "SUBSCRIBE"}),
+                           headers={"Content-Type": "application/json",
+                                    "Accept": "application/json"})
+        response = connection.getresponse()
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.getheader("Content-Type"), "application/json")
+        events = mesos_http.RecordIO(response)
+        subscribed = events.next()
+        self.assertEqual(subscribed["type"], "SUBSCRIBED")
+        return connection, events, subscribed["subscribed"]
+
+    def test_event_stream_sees_a_framework_and_its_task_added_and_finishing(self):
+        connection, events, subscribed = self.subscribe()
+        self.assertEqual(subscribed["heartbeat_interval_seconds"], 15)
+        agents = subscribed["get_state"]["get_agents"]["agents"]
+        self.assertEqual(len(agents), 1)
+
+        s = mesos_http.Scheduler(self.cluster, name="streamed")
+        self.assertEqual(s.status, 200)
+        offer = s.next_event("OFFERS")["offers"]["offers"][0]
+        task = mesos_http.command_task(offer, "streamed-task", "true")
+        code, body = s.call("ACCEPT", {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+        self.assertEqual(code, 202, body)
+        while True:
+            status = s.next_event("UPDATE")["update"]["status"]
+            s.acknowledge(status)
+            if status["state"] == "TASK_FINISHED":
+                break
+
+        def mine(event):
+            body = event.get(event["type"].lower(), {})
+            if "framework" in body:
+                return body["framework"]["framework_info"]["id"]["value"] == s.framework_id
+            if "task" in body:
+                return body["task"]["framework_id"]["value"] == s.framework_id
+            if "framework_id" in body:
+                return body["framework_id"]["value"] == s.framework_id
+            if "framework_info" in body:
+                return body["framework_info"]["id"]["value"] == s.framework_id
+            return False
+
+        seen = []
+        while not seen or seen[-1]["type"] != "TASK_UPDATED" or \
+                seen[-1]["task_updated"]["state"] != "TASK_FINISHED":
+            event = events.next()
+            if mine(event):
+                seen.append(event)
+        self.assertEqual(seen[0]["type"], "FRAMEWORK_ADDED")
+        self.assertEqual(seen[0]["framework_added"]["framework"]["framework_info"]["name"],
+                         "streamed")
+        self.assertEqual(seen[1]["type"], "TASK_ADDED")
+        added = seen[1]["task_added"]["task"]
+        self.assertEqual(added["task_id"]["value"], "streamed-task")
+        self.assertEqual(added["state"], "TASK_STAGING")
+        self.assertEqual(added["agent_id"], offer["agent_id"])
+        # Each update that moved the task: `state` is where it is now (the
+        # agent's latest), `status` the update that moved it.
+        updates = [e["task_updated"] for e in seen if e["type"] == "TASK_UPDATED"]
+        self.assertEqual(updates[-1]["state"], "TASK_FINISHED")
+        self.assertEqual(updates[-1]["status"]["task_id"]["value"], "streamed-task")
+        self.assertEqual(len(set(u["state"] for u in updates)), len(updates), updates)
+
+        # The scheduler's stream drops: the framework (failover timeout 0)
+        # goes, and the operator hears it updated and removed.
+        s.close()
+        while True:
+            event = events.next()
+            if mine(event) and event["type"] == "FRAMEWORK_REMOVED":
+                break
+        connection.close()
+
+    def test_event_streams_beyond_the_limit_close_the_oldest(self):
+        cluster = mesos_http.Cluster(MENSA, "--max_operator_event_stream_subscribers=2")
+        try:
+            first = self.subscribe(cluster)
+            second = self.subscribe(cluster)
+            third = self.subscribe(cluster)
+            with self.assertRaises(EOFError):
+                first[1].next()
+            # The two newest stay open: the node still sends them events.
+            s = mesos_http.Scheduler(cluster, name="heard-by-two")
+            self.assertEqual(s.status, 200)
+            for _, events, _ in (second, third):
+                self.assertEqual(events.next()["type"], "FRAMEWORK_ADDED")
+            s.close()
+            for connection, _, _ in (first, second, third):
+                connection.close()
+        finally:
+            cluster.stop()
+
+    def test_agents_come_and_go_and_one_marked_gone_never_returns(self):
+        # A master and real agents apart, pinging fast so that a silent
+        # agent is unreachable within a second.
+        master = mesos_http.Node(MENSA, "master", "--agent_ping_interval=100ms",
+                                 "--max_agent_ping_timeouts=3",
+                                 "--heartbeat_interval=100ms", "--heartbeat_timeout=1s")
+        agents = []
+
+        def start_agent():
+            agent = mesos_http.Node(MENSA, "agent", f"--master=127.0.0.1:{master.port}",
+                                    "--resources=cpus:2;mem:1024;disk:1024",
+                                    "--heartbeat_interval=100ms", "--heartbeat_timeout=1s",
+                                    "--master_ping_timeout=1s", ready="registered with")
+            agents.append(agent)
+            return agent
+
+        def next_event(events, event_type):
+            while True:
+                event = events.next()
+                if event["type"] == event_type:
+                    return event
+
+        def mark_gone(agent_id):
+            return self.call("MARK_AGENT_GONE", {"agent_id": {"value": agent_id}},
+                             cluster=master)
+
+        try:
+            connection, events, _ = self.subscribe(master)
+            start_agent()
+            first = next_event(events, "AGENT_ADDED")["agent_added"]["agent"]
+            first_id = first["agent_info"]["id"]["value"]
+            self.assertTrue(first["active"])
+            self.assertEqual(scalar(first["total_resources"], "cpus"), 2)
+
+            s = mesos_http.Scheduler(master, name="gone-watcher",
+                                     capabilities=["PARTITION_AWARE"])
+            self.assertEqual(s.status, 200, getattr(s, "error", ""))
+            offer = s.next_event("OFFERS")["offers"]["offers"][0]
+            task = mesos_http.command_task(offer, "on-a-gone-agent", "sleep 600")
+            code, body = s.call("ACCEPT", {
+                "offer_ids": [offer["id"]],
+                "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+            self.assertEqual(code, 202, body)
+            while True:
+                status = s.next_event("UPDATE")["update"]["status"]
+                s.acknowledge(status)
+                if status["state"] == "TASK_RUNNING":
+                    break
+
+            status, body = mark_gone(first_id)
+            self.assertEqual(status, 200, body)
+            gone = s.next_event("UPDATE")["update"]["status"]
+            self.assertEqual(gone["state"], "TASK_GONE_BY_OPERATOR")
+            self.assertEqual(gone["reason"], "REASON_AGENT_REMOVED_BY_OPERATOR")
+            removed = next_event(events, "AGENT_REMOVED")["agent_removed"]
+            self.assertEqual(removed["agent_id"]["value"], first_id)
+            agents[0].wait_for_exit()
+            self.assertIn("has been marked gone", agents[0].output())
+            # Marking it again changes nothing; an agent never seen is 404.
+            self.assertEqual(mark_gone(first_id)[0], 200)
+            status, body = mark_gone("no-such-agent")
+            self.assertEqual(status, 404)
+            self.assertEqual(body, "Agent 'no-such-agent' not found")
+            listed = self.get("GET_AGENTS", cluster=master)["get_agents"]
+            self.assertEqual(listed.get("agents", []), [])
+            # Reconciliation knows the task went with its agent.
+            code, body = s.call("RECONCILE", {"tasks": [{
+                "task_id": {"value": "on-a-gone-agent"},
+                "agent_id": {"value": first_id}}]})
+            self.assertEqual(code, 202, body)
+            reconciled = s.next_event("UPDATE")["update"]["status"]
+            self.assertEqual(reconciled["state"], "TASK_GONE_BY_OPERATOR")
+            self.assertEqual(reconciled["reason"], "REASON_RECONCILIATION")
+
+            # A second agent goes silent (stopped): unreachable, it is
+            # removed; marked gone meanwhile, it is refused when it wakes
+            # (and, missing the master's pings, registers again).
+            second = start_agent()
+            second_id = next_event(events, "AGENT_ADDED")["agent_added"]["agent"][
+                "agent_info"]["id"]["value"]
+            second.process.send_signal(signal.SIGSTOP)
+            try:
+                removed = next_event(events, "AGENT_REMOVED")["agent_removed"]
+                self.assertEqual(removed["agent_id"]["value"], second_id)
+                self.assertEqual(mark_gone(second_id)[0], 200)
+            finally:
+                second.process.send_signal(signal.SIGCONT)
+            second.wait_for_exit(timeout=15)
+            self.assertIn(f"agent {second_id} has been marked gone", second.output())
+            s.close()
+            connection.close()
+        finally:
+            for agent in agents:
+                agent.stop()
+            master.stop()
 
     def test_weights_are_updated_and_read_back(self):
         status, body = self.call("UPDATE_WEIGHTS", {"weight_infos": [

@@ -189,3 +189,37 @@ TEST_CASE("a damaged registry is refused with the reason") {
   CHECK(kept.error().message.find("damaged") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE(
+    "an agent marked gone leaves the admitted ones and stays gone across restarts") {
+  auto dir = *runtime::testing::make_temporary_directory("registry");
+  {
+    auto r = recover(dir);
+    CHECK(r.apply(admit("a", "h1")));
+    CHECK(r.apply(admit("b", "h2")));
+    CHECK(r.apply(unreachable("b")));
+    CHECK(r.apply(registry::gone_marking("a", 100)));
+    CHECK(r.apply(registry::gone_marking("b", 200)));
+    CHECK(r.gone("a"));
+    CHECK(r.agents().empty());
+  }
+  {
+    // Recovered from the log.
+    auto r = recover(dir);
+    CHECK(r.gone("a"));
+    CHECK(r.gone("b"));
+    CHECK_FALSE(r.gone("c"));
+    CHECK_FALSE(r.contains("a"));
+    // Enough operations for a compaction: the snapshot keeps them too.
+    for (int i = 0; i < 300; ++i)
+      CHECK(r.apply(admit("agent-" + std::to_string(1000 + i), "host")));
+  }
+  REQUIRE(std::filesystem::exists(dir + "/snapshot"));
+  auto r = recover(dir);
+  CHECK(r.gone("a"));
+  CHECK(r.gone("b"));
+  auto kept = r.snapshot();
+  REQUIRE(kept.gone_agents_size() == 2);
+  CHECK(kept.gone_agents(1).gone_time().nanoseconds() == 200);
+  std::filesystem::remove_all(dir);
+}

@@ -1,11 +1,13 @@
 // `mensa agent`: a node running an agent that registers with a master and
 // runs tasks as OS processes.
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 
 #include "actors/agent/agent_process.hpp"
 #include "actors/common/master_detector.hpp"
+#include "runtime/process_handle.hpp"
 #include "tools/mensa/cluster_flags.hpp"
 #include "tools/mensa/command.hpp"
 #include "tools/mensa/termination_signals.hpp"
@@ -22,7 +24,8 @@ class agent_config : public runtime::node_config {
         "Usage: mensa agent --master=HOST:PORT --work_dir=DIR [flags]\n\n"
         "Runs an agent on --ip:--port (127.0.0.1:5051 by default) that registers\n"
         "with the master and runs tasks in sandboxes under --work_dir. Stop it\n"
-        "with Ctrl-C. With --master=zk://HOST:PORT/PATH it follows whichever\n"
+        "with Ctrl-C (exit 0). If the master shuts it down (it was marked gone,\n"
+        "say) it exits 1. With --master=zk://HOST:PORT/PATH it follows whichever\n"
         "master leads there (masters started with the same --zk).";
     declare_agent_flags(custom_options_, flags, true);
   }
@@ -43,6 +46,9 @@ int run_agent(int argc, char** argv) {
     std::fprintf(stderr, "mensa agent: %s\n", master.error().message.c_str());
     return 2;
   }
+  // Set when the agent ends on its own (the master shut it down); declared
+  // before the node so that it outlives the node's last callback.
+  std::atomic<bool> ended_on_its_own{false};
   runtime::event_loop loop;
   runtime::child_processes children(loop);
   auto started = runtime::node::start(std::move(cfg));
@@ -65,7 +71,19 @@ int run_agent(int argc, char** argv) {
   std::printf("agent: listening at %s, registering with %s\n", agent->str().c_str(),
               master->str().c_str());
   std::fflush(stdout);
+  runtime::process_handle::find(**started, "agent").when_ended([&](bool) {
+    if (!ended_on_its_own.exchange(true))
+      request_termination();
+  });
   await_termination_signal();
+  if (ended_on_its_own) {
+    std::fprintf(stderr,
+                 "mensa agent: the agent ended: the master shut it down (see the "
+                 "log above); started again, it registers as a new agent\n");
+    return 1;
+  }
+  // From here on the agent ends because this command stops.
+  ended_on_its_own = true;
   return 0;
 }
 

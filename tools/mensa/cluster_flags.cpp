@@ -31,6 +31,10 @@ void declare_master_flags(caf::config_option_set& options, master_flags& flags) 
            "completed frameworks the master remembers (50)")
       .add(flags.max_completed_tasks_per_framework, "max_completed_tasks_per_framework",
            "completed tasks the master remembers per framework (1000)")
+      .add(flags.max_operator_event_stream_subscribers,
+           "max_operator_event_stream_subscribers",
+           "operator API event streams (SUBSCRIBE on /api/v1) open at once; a "
+           "new one beyond it closes the oldest (1000)")
       .add(flags.weights, "weights",
            "role weights from the start, e.g. dev=1,prod=3 (others weigh 1)")
       .add(flags.fair_sharing_excluded_resource_names,
@@ -185,6 +189,8 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   options.max_missed_pongs = static_cast<uint32_t>(flags.max_agent_ping_timeouts);
   options.max_completed_frameworks = flags.max_completed_frameworks;
   options.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
+  options.max_operator_event_stream_subscribers =
+      flags.max_operator_event_stream_subscribers;
   options.weights = std::move(*weights);
   options.agent_reregister_timeout = flags.agent_reregister_timeout;
   options.registry_gc_interval = flags.registry_gc_interval;

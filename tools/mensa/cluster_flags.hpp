@@ -22,6 +22,7 @@ struct master_flags {
   std::size_t max_agent_ping_timeouts = 5;
   std::size_t max_completed_frameworks = 50;
   std::size_t max_completed_tasks_per_framework = 1000;
+  std::size_t max_operator_event_stream_subscribers = 1000;
   std::string weights;
   std::string fair_sharing_excluded_resource_names;
   std::string min_allocatable_resources = "cpus:0.01|mem:32";

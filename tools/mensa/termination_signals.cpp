@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 namespace mensa::tools {
 
@@ -20,6 +21,10 @@ sigset_t termination_set() {
 void block_termination_signals() {
   auto set = termination_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void request_termination() {
+  kill(getpid(), SIGTERM);
 }
 
 int await_termination_signal() {
