@@ -46,6 +46,7 @@ void master_process::on_start() {
   route("/api/v1", &master_process::on_operator_api);
   route("/api/v1/", &master_process::on_operator_api);
   route("/master/health", &master_process::on_health);
+  route("/master/redirect", &master_process::on_redirect);
   // "/state" reaches "/master/state", as on a Mesos master.
   local_node().http_routes().set_delegate("/master");
   started_ns_ = now_nanoseconds();

@@ -194,6 +194,9 @@ class master_process : public runtime::process {
   /// GET /master/health: 200 while the master handles requests.
   void on_health(const runtime::http::request& request,
                  const runtime::http::responder& out);
+  /// GET /master/redirect: 307 to this master, the leader.
+  void on_redirect(const runtime::http::request& request,
+                   const runtime::http::responder& out);
 
   // -- agents (agents.cpp) ----------------------------------------------------
   void on_register_agent(const address& from, const internal::RegisterAgent& msg);

@@ -2,6 +2,7 @@
 // Mesos renders them.
 
 #include "actors/master/master_process.hpp"
+#include "actors/master/standby_routes.hpp"
 #include "runtime/http/node_endpoints.hpp"
 
 namespace mensa::master {
@@ -14,6 +15,13 @@ void master_process::on_health(const runtime::http::request& request,
   // healthy ("delayed responses are also indicative of poor health").
   out.respond(
       runtime::http::method_not_allowed(request, "GET").value_or(response::empty(200)));
+}
+
+void master_process::on_redirect(const runtime::http::request& request,
+                                 const runtime::http::responder& out) {
+  // The leader sends its clients to itself: what a bookmark of any
+  // master's /master/redirect reaches.
+  out.respond(redirect_to_leader(self_address(), request.path));
 }
 
 }  // namespace mensa::master

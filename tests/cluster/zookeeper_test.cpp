@@ -16,6 +16,7 @@
 #include "actors/common/master_detector.hpp"
 #include "actors/common/master_group.hpp"
 #include "actors/master/master_contender.hpp"
+#include "runtime/testing/http_client.hpp"
 #include "runtime/testing/watched_state.hpp"
 #include "runtime/testing/zookeeper_server.hpp"
 #include "tests/cluster/process_cluster.hpp"
@@ -285,4 +286,55 @@ TEST_CASE(
   auto code = master.process.wait(generous);
   REQUIRE(code);
   CHECK(*code == 1);
+}
+
+TEST_CASE(
+    "a standby master redirects HTTP clients to the leader, as Mesos's do: 307 with "
+    "Location //leader/path for the APIs and /master/... paths, health answered "
+    "itself") {
+  auto* server = shared_server();
+  if (server == nullptr)
+    return;
+  zk_masters group(*server, "/redirect", 2);
+  auto leading = group.await_leader();
+  const auto& leader = group.masters[leading].address;
+  const auto& standby = group.masters[1 - leading].address;
+  // The standby learns who leads through its own detector, and says so.
+  REQUIRE(group.masters[1 - leading].process.wait_for_line(
+      "master: the leader is " + leader.str(), generous));
+  auto client = runtime::testing::http_client::connect(standby.port());
+  REQUIRE(client);
+  auto expected_base = "//" + std::string(leader.endpoint());
+  auto redirected = [&](std::string_view method, std::string_view target) {
+    auto reply = (*client)->request(method, target, "{}",
+                                    {{"Content-Type", "application/json"}});
+    REQUIRE_MESSAGE(reply, (reply ? "" : reply.error().message));
+    return *reply;
+  };
+  for (auto target :
+       {"/master/state", "/state", "/master/tasks", "/api/v1", "/api/v1/scheduler"}) {
+    auto reply = redirected("POST", target);
+    CHECK_MESSAGE(reply.status == 307, target);
+    CHECK(reply.header("Location") == expected_base + target);
+  }
+  auto bookmark = redirected("GET", "/master/redirect");
+  CHECK(bookmark.status == 307);
+  CHECK(bookmark.header("Location") == expected_base);
+  CHECK(redirected("GET", "/master/health").status == 200);
+  CHECK(redirected("GET", "/health").status == 200);
+
+  // The leader's /master/redirect names itself; its API answers.
+  auto at_leader = runtime::testing::http_client::connect(leader.port());
+  REQUIRE(at_leader);
+  auto self = (*at_leader)->request("GET", "/master/redirect");
+  REQUIRE(self);
+  CHECK(self->status == 307);
+  CHECK(self->header("Location") == expected_base);
+  auto health = (*at_leader)
+                    ->request("POST", "/api/v1", R"({"type":"GET_HEALTH"})",
+                              {{"Content-Type", "application/json"}});
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  for (auto& m : group.masters)
+    m.process.signal(SIGTERM);
 }

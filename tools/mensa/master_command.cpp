@@ -12,7 +12,9 @@
 #include "actors/common/master_group.hpp"
 #include "actors/common/task_status.hpp"
 #include "actors/common/uuid.hpp"
+#include "actors/common/master_detector.hpp"
 #include "actors/master/master_contender.hpp"
+#include "actors/master/standby_routes.hpp"
 #include "caf/config_option_adder.hpp"
 #include "runtime/zookeeper_log.hpp"
 #include "tools/mensa/cluster_flags.hpp"
@@ -42,7 +44,10 @@ class master_config : public runtime::node_config {
         "ZooKeeper and keep the registry there; the others wait to lead. Agents\n"
         "and frameworks given the same zk:// URL as --master follow the leader.\n"
         "A leader that loses leadership (its ZooKeeper session ends) steps down:\n"
-        "it exits with status 1, to be restarted as a contender.";
+        "it exits with status 1, to be restarted as a contender. Until it leads,\n"
+        "HTTP clients of its APIs and /master/... endpoints are redirected to\n"
+        "the leader (307, Location //HOST:PORT/PATH), or told 503 \"No leader\n"
+        "elected\" while none leads.";
     declare_master_flags(custom_options_, flags);
     caf::config_option_adder{custom_options_, "global"}
         .add(flags.work_dir, "work_dir",
@@ -72,6 +77,20 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
   auto draw = [&device] { return (static_cast<uint64_t>(device()) << 32) ^ device(); };
   auto id = common::format_uuid(common::make_uuid(draw(), draw()));
   std::atomic<bool> stepped_down{false};
+  // Until it leads, HTTP clients are sent to the leader, as by Mesos's
+  // standby masters.
+  master::standby_routes standby(n.http_routes());
+  auto session_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout);
+  common::master_detector leader(
+      group, session_timeout, [&standby](const runtime::address& leading) {
+        standby.follow(leading);
+        if (leading.empty())
+          std::printf("master: no master leads\n");
+        else
+          std::printf("master: the leader is %s\n", leading.str().c_str());
+        std::fflush(stdout);
+      });
   auto step_down = [&stepped_down](const std::string& why) {
     std::printf("master: stepping down: %s\n", why.c_str());
     std::fflush(stdout);
@@ -80,6 +99,7 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
   };
   auto on_elected = [&](std::shared_ptr<runtime::zookeeper_session> session,
                         const std::string& member) {
+    standby.remove();
     runtime::durable_log::contents found;
     auto log =
         runtime::zookeeper_log::open(session, group.path + "/registry", member, found);
@@ -94,10 +114,9 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
     std::printf("master: leading at %s\n", master->str().c_str());
     std::fflush(stdout);
   };
-  master::master_contender contender(
-      group,
-      std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
-      common::describe_master(*self, id), on_elected, step_down);
+  master::master_contender contender(group, session_timeout,
+                                     common::describe_master(*self, id), on_elected,
+                                     step_down);
   std::printf("master: listening at %s, contending for leadership at %s\n",
               self->str().c_str(), group.str().c_str());
   std::fflush(stdout);
