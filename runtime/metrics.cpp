@@ -4,6 +4,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -166,11 +168,87 @@ std::vector<std::pair<std::string, double>> metrics_registry::values() const {
   return out;
 }
 
-std::string metrics_registry::to_json() const {
+void metrics_registry::add_collector(const void* owner, collector c) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  collectors_.emplace_back(owner, std::move(c));
+}
+
+void metrics_registry::remove_collectors(const void* owner) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  collectors_.erase(std::remove_if(collectors_.begin(), collectors_.end(),
+                                   [owner](auto& c) { return c.first == owner; }),
+                    collectors_.end());
+}
+
+namespace {
+
+// One snapshot's collection: what the collectors delivered so far, and how
+// many are still to.
+struct gathering {
+  std::mutex mutex;
+  metrics_registry::collection all;
+  std::size_t left = 0;
+  std::function<void(metrics_registry::collection)> done;
+
+  void add(metrics_registry::collection part) {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (auto& m : part)
+      all.push_back(std::move(m));
+    if (--left > 0)
+      return;
+    auto finish = std::move(done);
+    auto result = std::move(all);
+    lock.unlock();
+    finish(std::move(result));
+  }
+};
+
+// One collector's share of a gathering: delivers once, or nothing when
+// destroyed undelivered.
+struct share {
+  std::shared_ptr<gathering> to;
+  std::atomic<bool> delivered{false};
+
+  explicit share(std::shared_ptr<gathering> g) : to(std::move(g)) {}
+  ~share() {
+    if (!delivered.exchange(true))
+      to->add({});
+  }
+  void deliver(metrics_registry::collection part) {
+    if (!delivered.exchange(true))
+      to->add(std::move(part));
+  }
+};
+
+}  // namespace
+
+void metrics_registry::collect(std::function<void(collection)> done) const {
+  std::vector<collector> asked;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    for (auto& [owner, c] : collectors_)
+      asked.push_back(c);
+  }
+  if (asked.empty()) {
+    done({});
+    return;
+  }
+  auto g = std::make_shared<gathering>();
+  g->left = asked.size();
+  g->done = std::move(done);
+  for (auto& c : asked) {
+    auto part = std::make_shared<share>(g);
+    c([part](collection metrics) { part->deliver(std::move(metrics)); });
+  }
+}
+
+std::string metrics_registry::to_json(const collection& extra) const {
   google::protobuf::Struct root;
   auto& fields = *root.mutable_fields();
   for (auto& [name, value] : values())
     fields[name].set_number_value(value);
+  for (auto& m : extra)
+    fields[m.name].set_number_value(m.value);
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
@@ -180,8 +258,14 @@ std::string metrics_registry::to_json() const {
   return out;
 }
 
-std::string metrics_registry::to_prometheus() const {
+std::string metrics_registry::to_prometheus(const collection& extra) const {
   std::ostringstream out;
+  for (auto& m : extra) {
+    auto prom = prometheus_name(m.name);
+    out << "# HELP " << prom << ' ' << m.help << '\n'
+        << "# TYPE " << prom << (m.is_counter ? " counter\n" : " gauge\n") << prom
+        << ' ' << m.value << '\n';
+  }
   std::lock_guard<std::mutex> guard(mutex_);
   for (auto& [name, e] : entries_) {
     auto prom = prometheus_name(name);

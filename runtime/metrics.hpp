@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,6 +98,34 @@ class metrics_registry {
   /// Returns the timer `name`, creating it with `help` if needed.
   runtime::timing& timer(std::string_view name, std::string_view help);
 
+  /// A metric a collector computed for one snapshot.
+  struct collected {
+    std::string name;
+    std::string help;
+    double value = 0;
+    /// A count that only goes up (else a value that goes up and down).
+    bool is_counter = false;
+  };
+  using collection = std::vector<collected>;
+
+  /// Computes metrics where their state lives (inside a process), for each
+  /// snapshot: called with `deliver`, which it calls once, from any thread,
+  /// with the metrics. A `deliver` destroyed uncalled (its process was
+  /// gone) delivers nothing, so no snapshot waits for a dead process.
+  using collector = std::function<void(std::function<void(collection)> deliver)>;
+
+  /// Adds a collector for `owner` (see `remove_collectors`).
+  void add_collector(const void* owner, collector c);
+
+  /// Removes the collectors of `owner`.
+  void remove_collectors(const void* owner);
+
+  /// Asks every collector and calls `done` with what they all delivered,
+  /// from whichever thread delivers last (at once if there are none). The
+  /// registered metrics are not in it: `to_json` and `to_prometheus` add
+  /// them.
+  void collect(std::function<void(collection)> done) const;
+
   /// Returns the value of counter or gauge `name`, or 0 if there is none.
   double value(std::string_view name) const;
 
@@ -104,12 +133,13 @@ class metrics_registry {
   /// gauges by name, timers as `name/count`, `name/p50_ms` and so on.
   std::vector<std::pair<std::string, double>> values() const;
 
-  /// Renders `values()` as one flat JSON object (`/metrics/snapshot`).
-  std::string to_json() const;
+  /// Renders `values()` and `extra` as one flat JSON object
+  /// (`/metrics/snapshot`).
+  std::string to_json(const collection& extra = {}) const;
 
-  /// Renders every metric in the Prometheus text format; names are prefixed
-  /// with `mensa_` and '/' becomes '_'.
-  std::string to_prometheus() const;
+  /// Renders every metric and `extra` in the Prometheus text format; names
+  /// are prefixed with `mensa_` and '/' becomes '_'.
+  std::string to_prometheus(const collection& extra = {}) const;
 
  private:
   enum class kind { counter, gauge, timer };
@@ -126,6 +156,7 @@ class metrics_registry {
 
   mutable std::mutex mutex_;
   std::map<std::string, entry, std::less<>> entries_;
+  std::vector<std::pair<const void*, collector>> collectors_;
 };
 
 /// Measures the time from construction to destruction into a timer.

@@ -5,6 +5,7 @@
 
 #include "actors/common/framework_info.hpp"
 #include "actors/common/task_states.hpp"
+#include "runtime/node.hpp"
 
 namespace mensa::allocator {
 
@@ -34,6 +35,11 @@ allocator_process::allocator_process(runtime::process_config& cfg, runtime::node
       allocator_(std::move(options)) {}
 
 void allocator_process::on_start() {
+  auto& metrics = local_node().metrics();
+  allocation_runs_ =
+      &metrics.counter("allocator/mesos/allocation_runs", "allocation passes run");
+  allocation_run_ = &metrics.timer("allocator/mesos/allocation_run",
+                                   "time an allocation pass takes, in milliseconds");
   install(&allocator_process::on_add_framework);
   install(&allocator_process::on_update_framework);
   install(&allocator_process::on_remove_framework);
@@ -214,7 +220,12 @@ void allocator_process::periodic_pass() {
 }
 
 void allocator_process::run_pass() {
-  auto allocations = allocator_.allocate(now(), random());
+  allocation_runs_->increment();
+  std::vector<allocation> allocations;
+  {
+    runtime::scoped_timing timed(*allocation_run_);
+    allocations = allocator_.allocate(now(), random());
+  }
   if (allocations.empty())
     return;
   internal::AllocatorOffers offers;

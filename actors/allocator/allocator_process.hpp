@@ -6,6 +6,7 @@
 #include "actors/allocator/hierarchical_allocator.hpp"
 #include "mensa/internal/allocator.pb.h"
 #include "mensa/internal/operator.pb.h"
+#include "runtime/metrics.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::allocator {
@@ -54,6 +55,10 @@ class allocator_process : public runtime::process {
   runtime::duration interval_;
   hierarchical_allocator allocator_;
   bool pass_requested_ = false;
+  /// `allocator/mesos/allocation_runs` and `allocator/mesos/allocation_run`
+  /// (milliseconds per pass), as Mesos names them.
+  runtime::counter* allocation_runs_ = nullptr;
+  runtime::timing* allocation_run_ = nullptr;
 };
 
 }  // namespace mensa::allocator

@@ -50,6 +50,7 @@ void master_process::on_start() {
   // "/state" reaches "/master/state", as on a Mesos master.
   local_node().http_routes().set_delegate("/master");
   started_ns_ = now_nanoseconds();
+  collect_metrics_on_request();
   recover_registry();
   if (!options_.weights.empty()) {
     internal::UpdateWeights weights;
@@ -62,6 +63,10 @@ void master_process::on_start() {
   if (options_.registry_gc_interval > runtime::duration::zero())
     delay(options_.registry_gc_interval, [this] { collect_unreachable_agents(); });
   log(runtime::log_level::info, "master " + id_ + " started");
+}
+
+void master_process::on_stop() {
+  local_node().metrics().remove_collectors(this);
 }
 
 std::string master_process::next_id(const char* kind, uint64_t& counter) {

@@ -24,6 +24,7 @@
 #include "mensa/v1/master.pb.h"
 #include "mensa/v1/scheduler.pb.h"
 #include "runtime/http/media_types.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/process.hpp"
 
 namespace mensa::master {
@@ -78,6 +79,7 @@ class master_process : public runtime::process {
 
  protected:
   void on_start() override;
+  void on_stop() override;
   void exited(const address& peer, const runtime::peer_exit& why) override;
 
  private:
@@ -189,6 +191,14 @@ class master_process : public runtime::process {
   v1::master::Response::GetRoles describe_roles() const;
   /// GET_STATE: tasks, executors, frameworks and agents.
   v1::master::Response::GetState describe_state() const;
+
+  // -- metrics under Mesos's names (master_metrics.cpp) -----------------------
+  /// Has the node's snapshots ask this master for its gauges (`metrics`).
+  void collect_metrics_on_request();
+  /// Returns the master's gauges, computed from its tables now.
+  runtime::metrics_registry::collection metrics() const;
+  /// Counts a task that ended in `state` (`master/tasks_finished`, ...).
+  void count_ended(v1::TaskState state);
 
   // -- read endpoints (state_endpoints.cpp) -----------------------------------
   /// GET /master/health: 200 while the master handles requests.
@@ -388,6 +398,8 @@ class master_process : public runtime::process {
   agent_table agents_;
   offer_book offers_;
   std::unordered_map<address, std::string> framework_by_scheduler_;
+  /// The counters of `count_ended`, by state.
+  std::map<v1::TaskState, runtime::counter*> ended_counters_;
   /// The operator API's event streams, oldest first.
   std::deque<address> operator_streams_;
   uint64_t next_operator_stream_ = 0;

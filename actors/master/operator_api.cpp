@@ -86,14 +86,31 @@ void master_process::on_operator_api(const runtime::http::request& request,
       version.set_build_date(__DATE__ " " __TIME__);
       return answer(std::move(reply));
     }
-    case operator_call::GET_METRICS:
-      reply.set_type(operator_response::GET_METRICS);
-      for (auto& [name, value] : local_node().metrics().values()) {
-        auto* metric = reply.mutable_get_metrics()->add_metrics();
-        metric->set_name(name);
-        metric->set_value(value);
-      }
-      return answer(std::move(reply));
+    case operator_call::GET_METRICS: {
+      // What /metrics/snapshot shows, the master's own gauges included:
+      // answered once the collectors delivered (this master among them,
+      // after this call), from whichever thread delivers last.
+      auto& registry = local_node().metrics();
+      registry.collect(
+          [&registry, out, encoding](runtime::metrics_registry::collection collected) {
+            operator_response metrics;
+            metrics.set_type(operator_response::GET_METRICS);
+            auto& body = *metrics.mutable_get_metrics();
+            for (auto& [name, value] : registry.values()) {
+              auto* metric = body.add_metrics();
+              metric->set_name(name);
+              metric->set_value(value);
+            }
+            for (auto& m : collected) {
+              auto* metric = body.add_metrics();
+              metric->set_name(m.name);
+              metric->set_value(m.value);
+            }
+            out.respond(response::ok(runtime::http::encode(metrics, encoding),
+                                     runtime::http::content_type_of(encoding)));
+          });
+      return;
+    }
     case operator_call::GET_LOGGING_LEVEL:
       reply.set_type(operator_response::GET_LOGGING_LEVEL);
       reply.mutable_get_logging_level()->set_level(glog_verbosity());

@@ -27,6 +27,7 @@ void master_process::send_update(const framework_record& framework,
 
 void master_process::remember_completed(framework_record& framework,
                                         std::string task_id, task_record task) {
+  count_ended(task.state);
   framework.completed_tasks.push_back({std::move(task_id), std::move(task)});
   while (framework.completed_tasks.size() > options_.max_completed_tasks_per_framework)
     framework.completed_tasks.pop_front();

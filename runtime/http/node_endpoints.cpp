@@ -45,11 +45,19 @@ void add_node_endpoints(router& routes, const metrics_registry& metrics) {
       out.respond(std::move(*refused));
       return;
     }
-    out.respond(response::ok(metrics.to_prometheus(),
-                             "text/plain; version=0.0.4; charset=utf-8"));
+    metrics.collect([&metrics, out](metrics_registry::collection collected) {
+      out.respond(response::ok(metrics.to_prometheus(collected),
+                               "text/plain; version=0.0.4; charset=utf-8"));
+    });
   });
   routes.add("/metrics/snapshot", [&metrics](request&& r, const responder& out) {
-    out.respond(method_not_allowed(r, "GET").value_or(response::ok(metrics.to_json())));
+    if (auto refused = method_not_allowed(r, "GET")) {
+      out.respond(std::move(*refused));
+      return;
+    }
+    metrics.collect([&metrics, out](metrics_registry::collection collected) {
+      out.respond(response::ok(metrics.to_json(collected)));
+    });
   });
 }
 

@@ -8,12 +8,12 @@
 
 namespace mensa::runtime::http {
 
-/// Adds what every node serves, answered on its network thread without
-/// waiting for any process:
+/// Adds what every node serves, answered on its network thread (the
+/// metrics once the registry's collectors delivered):
 /// - `GET /health`: 200 with an empty body while the node's port serves;
 /// - `GET /version`: the build, as Mesos's `/version` renders it;
-/// - `GET /metrics`: every metric of `metrics` in the Prometheus text
-///   format (0.0.4);
+/// - `GET /metrics`: every metric of `metrics` (those its collectors compute
+///   included, once they delivered) in the Prometheus text format (0.0.4);
 /// - `GET /metrics/snapshot`: the same as one flat JSON object, Mesos style.
 ///
 /// `metrics` must outlive the routes.

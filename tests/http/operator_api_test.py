@@ -63,6 +63,10 @@ class OperatorApi(unittest.TestCase):
                    for m in self.get("GET_METRICS")["get_metrics"]["metrics"]}
         self.assertIn("runtime/processes", metrics)
         self.assertGreater(metrics["runtime/processes"], 0)
+        # The master's own, under Mesos's names, computed when asked.
+        self.assertEqual(metrics["master/elected"], 1)
+        self.assertEqual(metrics["master/slaves_connected"], 1)
+        self.assertGreater(metrics["master/uptime_secs"], 0)
         self.assertEqual(self.get("GET_LOGGING_LEVEL")["get_logging_level"]["level"], 0)
         master = self.get("GET_MASTER")["get_master"]
         self.assertEqual(master["master_info"]["port"], self.cluster.port)
@@ -103,6 +107,14 @@ class OperatorApi(unittest.TestCase):
             s.acknowledge(status)
             if status["state"] == "TASK_RUNNING":
                 break
+
+        status, _, data = self.cluster.request("GET", "/metrics/snapshot")
+        self.assertEqual(status, 200)
+        snapshot = json.loads(data)
+        self.assertGreaterEqual(snapshot["master/tasks_running"], 1)
+        self.assertGreaterEqual(snapshot["master/frameworks_active"], 1)
+        self.assertEqual(snapshot["master/slaves_active"], 1)
+        killed_before = snapshot.get("master/tasks_killed", 0)
 
         state = self.get("GET_STATE")["get_state"]
         tasks = state["get_tasks"]["tasks"]
@@ -155,6 +167,8 @@ class OperatorApi(unittest.TestCase):
         ended = [t for t in completed if t["task_id"]["value"] == "observed-task"]
         self.assertEqual(len(ended), 1, completed)
         self.assertEqual(ended[0]["state"], "TASK_KILLED")
+        snapshot = json.loads(self.cluster.request("GET", "/metrics/snapshot")[2])
+        self.assertEqual(snapshot["master/tasks_killed"], killed_before + 1)
 
     def subscribe(self, cluster=None):
         """Opens an operator event stream: (connection, RecordIO, SUBSCRIBED)."""
