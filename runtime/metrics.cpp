@@ -141,7 +141,8 @@ double metrics_registry::value(std::string_view name) const {
   return 0;
 }
 
-std::vector<std::pair<std::string, double>> metrics_registry::values() const {
+std::vector<std::pair<std::string, double>> metrics_registry::values(
+    const collection& extra) const {
   std::vector<std::pair<std::string, double>> out;
   std::lock_guard<std::mutex> guard(mutex_);
   for (auto& [name, e] : entries_) {
@@ -165,6 +166,8 @@ std::vector<std::pair<std::string, double>> metrics_registry::values() const {
       }
     }
   }
+  for (auto& m : extra)
+    out.emplace_back(m.name, m.value);
   return out;
 }
 
@@ -245,10 +248,8 @@ void metrics_registry::collect(std::function<void(collection)> done) const {
 std::string metrics_registry::to_json(const collection& extra) const {
   google::protobuf::Struct root;
   auto& fields = *root.mutable_fields();
-  for (auto& [name, value] : values())
+  for (auto& [name, value] : values(extra))
     fields[name].set_number_value(value);
-  for (auto& m : extra)
-    fields[m.name].set_number_value(m.value);
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;

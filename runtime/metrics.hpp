@@ -130,8 +130,10 @@ class metrics_registry {
   double value(std::string_view name) const;
 
   /// Returns every metric's value by name, flat, Mesos style: counters and
-  /// gauges by name, timers as `name/count`, `name/p50_ms` and so on.
-  std::vector<std::pair<std::string, double>> values() const;
+  /// gauges by name, timers as `name/count`, `name/p50_ms` and so on; then
+  /// those of `extra`.
+  std::vector<std::pair<std::string, double>> values(
+      const collection& extra = {}) const;
 
   /// Renders `values()` and `extra` as one flat JSON object
   /// (`/metrics/snapshot`).

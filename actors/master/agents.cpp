@@ -455,13 +455,17 @@ void master_process::mark_unreachable(const std::string& agent_id,
                             "agent " + agent_id + " as unreachable", true));
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
              "agent " + agent_id + " is unreachable: " + why);
+  release_agent(agent_id, in_allocator);
+}
+
+void master_process::release_agent(const std::string& agent_id, bool in_allocator) {
   for (auto& [framework_id, framework] : frameworks_)
     framework.executors.erase(agent_id);
-  if (in_allocator) {
-    internal::AllocatorRemoveAgent remove;
-    remove.mutable_agent_id()->set_value(agent_id);
-    send(allocator_, std::move(remove));
-  }
+  if (!in_allocator)
+    return;
+  internal::AllocatorRemoveAgent remove;
+  remove.mutable_agent_id()->set_value(agent_id);
+  send(allocator_, std::move(remove));
 }
 
 void master_process::forget_connection(agent_record& agent) {

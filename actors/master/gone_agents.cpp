@@ -30,13 +30,7 @@ master_process::gone_marking master_process::mark_agent_gone(
   lose_tasks(agent, v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR,
              "agent " + agent_id + " was marked gone", false,
              v1::TASK_GONE_BY_OPERATOR);
-  for (auto& [framework_id, framework] : frameworks_)
-    framework.executors.erase(agent_id);
-  if (in_allocator) {
-    internal::AllocatorRemoveAgent remove;
-    remove.mutable_agent_id()->set_value(agent_id);
-    send(allocator_, std::move(remove));
-  }
+  release_agent(agent_id, in_allocator);
   agents_.erase(agent_id);
   if (was_reachable)
     publish_agent_removed(agent_id);

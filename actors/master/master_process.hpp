@@ -266,6 +266,9 @@ class master_process : public runtime::process {
       agent_record& agent,
       const std::set<std::pair<std::string, std::string>>& reported);
   void remove_silent_agent(const std::string& agent_id, const std::string& why);
+  /// Forgets the executors on a lost agent (its tasks are dealt with
+  /// already) and, if `in_allocator`, takes the agent out of the allocator.
+  void release_agent(const std::string& agent_id, bool in_allocator);
   /// Unlinks the agent's process and rescinds its offers.
   void forget_connection(agent_record& agent);
   /// The one place an agent's state changes after its record was made:

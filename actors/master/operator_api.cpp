@@ -96,15 +96,10 @@ void master_process::on_operator_api(const runtime::http::request& request,
             operator_response metrics;
             metrics.set_type(operator_response::GET_METRICS);
             auto& body = *metrics.mutable_get_metrics();
-            for (auto& [name, value] : registry.values()) {
+            for (auto& [name, value] : registry.values(collected)) {
               auto* metric = body.add_metrics();
               metric->set_name(name);
               metric->set_value(value);
-            }
-            for (auto& m : collected) {
-              auto* metric = body.add_metrics();
-              metric->set_name(m.name);
-              metric->set_value(m.value);
             }
             out.respond(response::ok(runtime::http::encode(metrics, encoding),
                                      runtime::http::content_type_of(encoding)));

@@ -26,8 +26,7 @@ standby_routes::standby_routes(runtime::http::router& routes) : routes_(routes) 
   routes_.add(
       "/master/health",
       [](runtime::http::request&& r, const runtime::http::responder& out) {
-        out.respond(runtime::http::method_not_allowed(r, "GET").value_or(
-            runtime::http::response::empty(200)));
+        out.respond(runtime::http::health_answer(r));
       },
       this);
   routes_.set_delegate("/master");

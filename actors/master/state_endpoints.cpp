@@ -13,8 +13,7 @@ void master_process::on_health(const runtime::http::request& request,
                                const runtime::http::responder& out) {
   // Answered by the master itself: a master too busy to answer is not
   // healthy ("delayed responses are also indicative of poor health").
-  out.respond(
-      runtime::http::method_not_allowed(request, "GET").value_or(response::empty(200)));
+  out.respond(runtime::http::health_answer(request));
 }
 
 void master_process::on_redirect(const runtime::http::request& request,

@@ -33,10 +33,13 @@ std::optional<response> method_not_allowed(const request& r, std::string_view al
   return answer;
 }
 
+response health_answer(const request& r) {
+  return method_not_allowed(r, "GET").value_or(response::empty(200));
+}
+
 void add_node_endpoints(router& routes, const metrics_registry& metrics) {
-  routes.add("/health", [](request&& r, const responder& out) {
-    out.respond(method_not_allowed(r, "GET").value_or(response::empty(200)));
-  });
+  routes.add("/health",
+             [](request&& r, const responder& out) { out.respond(health_answer(r)); });
   routes.add("/version", [](request&& r, const responder& out) {
     out.respond(method_not_allowed(r, "GET").value_or(response::ok(version_json())));
   });

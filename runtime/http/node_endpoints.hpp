@@ -19,6 +19,10 @@ namespace mensa::runtime::http {
 /// `metrics` must outlive the routes.
 void add_node_endpoints(router& routes, const metrics_registry& metrics);
 
+/// Returns the answer to a health check: 200 with an empty body to a GET
+/// (or HEAD), 405 to anything else.
+response health_answer(const request& r);
+
 /// Returns the answer to a request whose method is not `allowed` (405 with
 /// an `Allow` field), or none when it is.
 std::optional<response> method_not_allowed(const request& r, std::string_view allowed);

@@ -174,6 +174,20 @@ class Scheduler:
         r = self.calls.getresponse()
         return r.status, r.read().decode()
 
+    def launch(self, offer, task):
+        """ACCEPTs `offer` with one LAUNCH of `task`: (status, body)."""
+        return self.call("ACCEPT", {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+
+    def await_state(self, state):
+        """Acknowledges updates until one in `state`, which it returns."""
+        while True:
+            status = self.next_event("UPDATE")["update"]["status"]
+            self.acknowledge(status)
+            if status["state"] == state:
+                return status
+
     def acknowledge(self, status):
         if "uuid" not in status:
             return

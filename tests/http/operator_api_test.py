@@ -98,15 +98,9 @@ class OperatorApi(unittest.TestCase):
         offer = s.next_event("OFFERS")["offers"]["offers"][0]
         task = mesos_http.command_task(offer, "observed-task", "sleep 600",
                                        cpus=0.5, mem=64)
-        code, body = s.call("ACCEPT", {
-            "offer_ids": [offer["id"]],
-            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+        code, body = s.launch(offer, task)
         self.assertEqual(code, 202, body)
-        while True:
-            status = s.next_event("UPDATE")["update"]["status"]
-            s.acknowledge(status)
-            if status["state"] == "TASK_RUNNING":
-                break
+        s.await_state("TASK_RUNNING")
 
         status, _, data = self.cluster.request("GET", "/metrics/snapshot")
         self.assertEqual(status, 200)
@@ -194,15 +188,9 @@ class OperatorApi(unittest.TestCase):
         self.assertEqual(s.status, 200)
         offer = s.next_event("OFFERS")["offers"]["offers"][0]
         task = mesos_http.command_task(offer, "streamed-task", "true")
-        code, body = s.call("ACCEPT", {
-            "offer_ids": [offer["id"]],
-            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+        code, body = s.launch(offer, task)
         self.assertEqual(code, 202, body)
-        while True:
-            status = s.next_event("UPDATE")["update"]["status"]
-            s.acknowledge(status)
-            if status["state"] == "TASK_FINISHED":
-                break
+        s.await_state("TASK_FINISHED")
 
         def mine(event):
             body = event.get(event["type"].lower(), {})
@@ -304,15 +292,9 @@ class OperatorApi(unittest.TestCase):
             self.assertEqual(s.status, 200, getattr(s, "error", ""))
             offer = s.next_event("OFFERS")["offers"]["offers"][0]
             task = mesos_http.command_task(offer, "on-a-gone-agent", "sleep 600")
-            code, body = s.call("ACCEPT", {
-                "offer_ids": [offer["id"]],
-                "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]})
+            code, body = s.launch(offer, task)
             self.assertEqual(code, 202, body)
-            while True:
-                status = s.next_event("UPDATE")["update"]["status"]
-                s.acknowledge(status)
-                if status["state"] == "TASK_RUNNING":
-                    break
+            s.await_state("TASK_RUNNING")
 
             status, body = mark_gone(first_id)
             self.assertEqual(status, 200, body)
