@@ -262,33 +262,38 @@ std::string metrics_registry::to_json(const collection& extra) const {
 std::string metrics_registry::to_prometheus(const collection& extra) const {
   std::ostringstream out;
   for (auto& m : extra) {
-    auto prom = prometheus_name(m.name);
+    auto prom = prometheus_name(m.name) + (m.is_counter ? "_total" : "");
     out << "# HELP " << prom << ' ' << m.help << '\n'
         << "# TYPE " << prom << (m.is_counter ? " counter\n" : " gauge\n") << prom
         << ' ' << m.value << '\n';
   }
   std::lock_guard<std::mutex> guard(mutex_);
   for (auto& [name, e] : entries_) {
+    // Prometheus's conventions: counters end in _total, times are in
+    // seconds (promtool check metrics rejects abbreviated units).
     auto prom = prometheus_name(name);
-    auto family = e.type == kind::timer ? prom + "_ms" : prom;
-    out << "# HELP " << family << ' ' << e.help << '\n';
     switch (e.type) {
       case kind::counter:
-        out << "# TYPE " << prom << " counter\n"
+        prom += "_total";
+        out << "# HELP " << prom << ' ' << e.help << '\n'
+            << "# TYPE " << prom << " counter\n"
             << prom << ' ' << e.as_counter->value() << '\n';
         break;
       case kind::gauge:
-        out << "# TYPE " << prom << " gauge\n"
+        out << "# HELP " << prom << ' ' << e.help << '\n'
+            << "# TYPE " << prom << " gauge\n"
             << prom << ' ' << e.as_gauge->value() << '\n';
         break;
       case kind::timer: {
+        prom += "_seconds";
         auto s = e.as_timer->read();
-        out << "# TYPE " << family << " summary\n"
-            << family << "{quantile=\"0.5\"} " << s.p50_ms << '\n'
-            << family << "{quantile=\"0.9\"} " << s.p90_ms << '\n'
-            << family << "{quantile=\"0.99\"} " << s.p99_ms << '\n'
-            << family << "_sum " << s.sum_ms << '\n'
-            << family << "_count " << s.count << '\n';
+        out << "# HELP " << prom << ' ' << e.help << '\n'
+            << "# TYPE " << prom << " summary\n"
+            << prom << "{quantile=\"0.5\"} " << s.p50_ms / 1000 << '\n'
+            << prom << "{quantile=\"0.9\"} " << s.p90_ms / 1000 << '\n'
+            << prom << "{quantile=\"0.99\"} " << s.p99_ms / 1000 << '\n'
+            << prom << "_sum " << s.sum_ms / 1000 << '\n'
+            << prom << "_count " << s.count << '\n';
         break;
       }
     }

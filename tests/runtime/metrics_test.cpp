@@ -56,9 +56,13 @@ TEST_CASE("metrics render as JSON and in the Prometheus text format") {
   CHECK(json.find("\"runtime/processes\":2") != std::string::npos);
   CHECK(json.find("\"runtime/resolve/count\":1") != std::string::npos);
   auto text = registry.to_prometheus();
-  CHECK(text.find("# TYPE mensa_runtime_messages_dropped_oversize counter\n"
-                  "mensa_runtime_messages_dropped_oversize 3\n") != std::string::npos);
+  // Prometheus's conventions: counters end in _total, times in seconds.
+  CHECK(text.find("# TYPE mensa_runtime_messages_dropped_oversize_total counter\n"
+                  "mensa_runtime_messages_dropped_oversize_total 3\n") !=
+        std::string::npos);
   CHECK(text.find("mensa_runtime_processes 2\n") != std::string::npos);
-  CHECK(text.find("# TYPE mensa_runtime_resolve_ms summary\n") != std::string::npos);
-  CHECK(text.find("mensa_runtime_resolve_ms_count 1\n") != std::string::npos);
+  CHECK(text.find("# TYPE mensa_runtime_resolve_seconds summary\n") !=
+        std::string::npos);
+  CHECK(text.find("mensa_runtime_resolve_seconds_count 1\n") != std::string::npos);
+  CHECK(text.find("mensa_runtime_resolve_seconds_sum 0.002\n") != std::string::npos);
 }
