@@ -33,6 +33,10 @@ struct agent_record {
   bool removal_pending = false;
   /// While disconnected: when its time to come back is up.
   runtime::timer reconnect_timer;
+  /// When it registered with this master and when it last reregistered,
+  /// in nanoseconds since the epoch (0: not yet).
+  int64_t registered_ns = 0;
+  int64_t reregistered_ns = 0;
 
   /// Takes what `described` says of the agent: its info and ID.
   void describe(const v1::AgentInfo& described) {

@@ -166,6 +166,8 @@ void master_process::admit(const address& from, const v1::AgentInfo& info) {
   agent.describe(info);
   if (!move(agent, agent_state::registered))
     return;
+  (agent.registered_ns == 0 ? agent.registered_ns : agent.reregistered_ns) =
+      now_nanoseconds();
   agents_.connect(agent, from);
   agent.missed_pongs = 0;
   link(from);

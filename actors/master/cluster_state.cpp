@@ -67,6 +67,10 @@ state_response::GetAgents::Agent master_process::describe_agent(
     *described.mutable_total_resources() = kept->info().resources();
   }
   described.set_active(agent.state == agent_state::registered);
+  if (agent.registered_ns != 0)
+    described.mutable_registered_time()->set_nanoseconds(agent.registered_ns);
+  if (agent.reregistered_ns != 0)
+    described.mutable_reregistered_time()->set_nanoseconds(agent.reregistered_ns);
   described.set_version(MENSA_VERSION);
   described.set_pid(agent.process.str());
   allocated.copy_to(described.mutable_allocated_resources());
@@ -103,6 +107,12 @@ state_response::GetFrameworks::Framework master_process::describe_framework(
   described.set_active(framework.state == framework_state::active);
   described.set_connected(framework.state == framework_state::active);
   described.set_recovered(framework.state == framework_state::recovered);
+  if (framework.registered_ns != 0)
+    described.mutable_registered_time()->set_nanoseconds(framework.registered_ns);
+  if (framework.reregistered_ns != 0)
+    described.mutable_reregistered_time()->set_nanoseconds(framework.reregistered_ns);
+  if (framework.unregistered_ns != 0)
+    described.mutable_unregistered_time()->set_nanoseconds(framework.unregistered_ns);
   common::resources allocated;
   for (auto& [_, task] : framework.tasks)
     if (task.resources)

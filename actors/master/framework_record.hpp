@@ -40,6 +40,11 @@ struct framework_record {
   std::map<std::string, std::map<std::string, common::resources>> executors;
   /// Pending teardown after a disconnection.
   runtime::timer failover_timer;
+  /// When it subscribed to this master, last resubscribed and last lost
+  /// its scheduler, in nanoseconds since the epoch (0: not yet).
+  int64_t registered_ns = 0;
+  int64_t reregistered_ns = 0;
+  int64_t unregistered_ns = 0;
 
   /// Returns whether the framework handles TASK_UNREACHABLE and friends.
   bool partition_aware() const {

@@ -43,6 +43,8 @@ void master_process::subscribe(const address& from,
   framework->info = info;
   framework->scheduler = from;
   move(*framework, framework_state::active);
+  (framework->registered_ns == 0 ? framework->registered_ns
+                                 : framework->reregistered_ns) = now_nanoseconds();
   framework_by_scheduler_[from] = info.id().value();
   link(from);
 
@@ -157,6 +159,7 @@ void master_process::disconnect(framework_record& framework) {
     return;
   if (!move(framework, framework_state::disconnected))
     return;
+  framework.unregistered_ns = now_nanoseconds();
   rescind_offers(framework);
   publish_framework(v1::master::Event::FRAMEWORK_UPDATED, framework);
   internal::AllocatorActivateFramework deactivate;

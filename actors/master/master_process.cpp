@@ -47,6 +47,11 @@ void master_process::on_start() {
   route("/api/v1/", &master_process::on_operator_api);
   route("/master/health", &master_process::on_health);
   route("/master/redirect", &master_process::on_redirect);
+  for (auto* view :
+       {"state", "state-summary", "frameworks", "slaves", "tasks", "roles", "flags"}) {
+    route(std::string("/master/") + view, &master_process::on_state_view);
+    route(std::string("/master/") + view + ".json", &master_process::on_state_view);
+  }
   // "/state" reaches "/master/state", as on a Mesos master.
   local_node().http_routes().set_delegate("/master");
   started_ns_ = now_nanoseconds();

@@ -17,6 +17,7 @@
 #include "actors/master/offer_book.hpp"
 #include "actors/master/registry.hpp"
 #include "actors/master/registry_writer.hpp"
+#include "actors/master/v0_views.hpp"
 #include "actors/common/quota_config.hpp"
 #include "mensa/internal/allocator.pb.h"
 #include "mensa/internal/operator.pb.h"
@@ -26,6 +27,8 @@
 #include "runtime/http/media_types.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/process.hpp"
+#include "runtime/node.hpp"
+#include "runtime/shared_answers.hpp"
 
 namespace mensa::master {
 
@@ -207,6 +210,17 @@ class master_process : public runtime::process {
   /// GET /master/redirect: 307 to this master, the leader.
   void on_redirect(const runtime::http::request& request,
                    const runtime::http::responder& out);
+  /// GET /master/state, state-summary, frameworks, slaves, tasks, roles and
+  /// flags (each also as `.json`, and without `/master`), as Mesos renders
+  /// them, `?jsonp=` honoured: rendered off the master's thread from a
+  /// snapshot, equal requests sharing one rendering.
+  void on_state_view(const runtime::http::request& request,
+                     const runtime::http::responder& out);
+  /// Takes the snapshot the view at `path` renders, on the master's thread.
+  runtime::shared_answers::rendering snapshot_view(
+      const runtime::http::request& request);
+  /// Returns what /master/state says about this master.
+  v0::master_summary summary() const;
 
   // -- agents (agents.cpp) ----------------------------------------------------
   void on_register_agent(const address& from, const internal::RegisterAgent& msg);
@@ -394,6 +408,8 @@ class master_process : public runtime::process {
   /// whose registry entry does not say since when it is unreachable ages
   /// from here.
   int64_t started_ns_ = 0;
+  /// The read endpoints' renderings in flight.
+  runtime::shared_answers state_views_{local_node().system(), weak_self()};
   /// When the removal rate limit lets the next silent agent go.
   runtime::time_point next_agent_removal_{};
   std::map<std::string, framework_record> frameworks_;

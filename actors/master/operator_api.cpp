@@ -3,6 +3,7 @@
 // `mensa weights` and `mensa quota` and the scheduler's own TEARDOWN.
 
 #include <chrono>
+#include <memory>
 
 #include "actors/master/master_process.hpp"
 #include "runtime/http/api_call.hpp"
@@ -119,9 +120,20 @@ void master_process::on_operator_api(const runtime::http::request& request,
       return answer(std::move(reply));
     }
     case operator_call::GET_STATE:
-      reply.set_type(operator_response::GET_STATE);
-      *reply.mutable_get_state() = describe_state();
-      return answer(std::move(reply));
+      // Encoded off the master's thread, equal calls sharing one encoding
+      // (see on_state_view).
+      state_views_.answer(
+          "GET_STATE " + std::string(runtime::http::content_type_of(encoding)), out,
+          [this, encoding] {
+            auto state = std::make_shared<operator_response>();
+            state->set_type(operator_response::GET_STATE);
+            *state->mutable_get_state() = describe_state();
+            return [state, encoding] {
+              return response::ok(runtime::http::encode(*state, encoding),
+                                  runtime::http::content_type_of(encoding));
+            };
+          });
+      return;
     case operator_call::GET_AGENTS:
       reply.set_type(operator_response::GET_AGENTS);
       *reply.mutable_get_agents() = describe_agents();

@@ -1,0 +1,51 @@
+#include "runtime/shared_answers.hpp"
+
+#include <utility>
+
+#include "caf/blocking_actor.hpp"
+#include "runtime/process.hpp"
+
+namespace mensa::runtime {
+
+shared_answers::shared_answers(caf::actor_system& system, weak_process owner)
+    : system_(system), owner_(std::move(owner)) {}
+
+void shared_answers::answer(const std::string& key, http::responder out,
+                            std::function<rendering()> snapshot) {
+  auto& v = views_[key];
+  v.waiting.push_back(std::move(out));
+  v.snapshot = std::move(snapshot);
+  if (!v.busy)
+    start(key, v);
+}
+
+void shared_answers::start(const std::string& key, view& v) {
+  v.busy = true;
+  ++in_flight_;
+  auto render = v.snapshot();
+  auto waiting = std::move(v.waiting);
+  v.waiting.clear();
+  // A blocking actor runs on a thread of its own, and the actor system
+  // waits for it when it shuts down.
+  system_.spawn([render = std::move(render), waiting = std::move(waiting),
+                 owner = owner_, this, key](caf::blocking_actor*) {
+    auto answer = render();
+    for (auto& out : waiting)
+      out.respond(answer);
+    owner.template dispatch<process>([this, key](process&) { finished(key); });
+  });
+}
+
+void shared_answers::finished(const std::string& key) {
+  --in_flight_;
+  auto found = views_.find(key);
+  if (found == views_.end())
+    return;
+  found->second.busy = false;
+  if (found->second.waiting.empty())
+    views_.erase(found);
+  else
+    start(key, found->second);
+}
+
+}  // namespace mensa::runtime
