@@ -30,8 +30,11 @@ void shared_answers::start(const std::string& key, view& v) {
   system_.spawn([render = std::move(render), waiting = std::move(waiting),
                  owner = owner_, this, key](caf::blocking_actor*) {
     auto answer = render();
-    for (auto& out : waiting)
-      out.respond(answer);
+    // A copy for each but the last, which takes the rendering itself.
+    for (std::size_t k = 0; k + 1 < waiting.size(); ++k)
+      waiting[k].respond(answer);
+    if (!waiting.empty())
+      waiting.back().respond(std::move(answer));
     owner.template dispatch<process>([this, key](process&) { finished(key); });
   });
 }

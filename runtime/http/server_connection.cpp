@@ -81,9 +81,11 @@ void server_connection::write_whole(const response& r, bool keep_alive,
   if (!keep_alive)
     framing += "Connection: close\r\n";
   write_head(r, framing, out_);
-  if (!head_only)
-    out_ += r.body;
   io_.write(out_);
+  // The body apart: a big one (a cluster's state) is not copied once more,
+  // nor kept in `out_` after.
+  if (!head_only && !r.body.empty())
+    io_.write(r.body);
 }
 
 void server_connection::open_stream(exchange& x, response&& r) {

@@ -126,17 +126,35 @@ void guarded_scribe::graceful_shutdown() {
 }
 
 void guarded_scribe::flush() {
+  check_backlog(stream_.wr_buf().size());
+  stream_.flush(this);
+}
+
+void guarded_scribe::check_backlog(std::size_t unread) {
   // A peer that does not read while the node keeps writing to it (answers,
   // bounced requests) must not grow its write buffer without end.
-  if (!backlog_exceeded_ && stream_.wr_buf().size() > guard_->write_backlog_limit()) {
-    backlog_exceeded_ = true;
-    guard_->dropped(frame_drop::oversize, peer_,
-                    "it has not read " + std::to_string(stream_.wr_buf().size()) +
-                        " bytes written to it; the connection is closed");
-    // The event loop sees the connection end and cleans up as usual.
-    ::shutdown(stream_.fd(), SHUT_RDWR);
+  if (backlog_exceeded_ || unread <= guard_->write_backlog_limit())
+    return;
+  backlog_exceeded_ = true;
+  guard_->dropped(frame_drop::oversize, peer_,
+                  "it has not read " + std::to_string(unread) +
+                      " bytes written to it; the connection is closed");
+  // The event loop sees the connection end and cleans up as usual.
+  ::shutdown(stream_.fd(), SHUT_RDWR);
+}
+
+void guarded_scribe::data_transferred(caf::execution_unit* ctx, std::size_t written,
+                                      std::size_t remaining) {
+  if (phase_ != phase::http) {
+    caf::io::scribe::data_transferred(ctx, written, remaining);
+    return;
   }
-  stream_.flush(this);
+  static_cast<void>(remaining);
+  http_unsent_ -= std::min(written, http_unsent_);
+  if (http_unsent_ == 0 && await_request_once_sent_) {
+    await_request_once_sent_ = false;
+    awaiting_request(true);
+  }
 }
 
 void guarded_scribe::tls_failed() {
@@ -219,15 +237,21 @@ bool guarded_scribe::start_http(const char* data, std::size_t n) {
         routes->dispatch(std::move(r), out);
       });
   http_link_->connection = http_.get();
+  // Told when answers are sent (data_transferred).
+  stream_.ack_writes(true);
   stream_.configure_read(caf::io::receive_policy::at_most(read_step));
   http_->feed(data, n);
   return true;
 }
 
 void guarded_scribe::write(std::string_view bytes) {
+  // An answer is written whole, however big (a big cluster's state): what
+  // may not grow without end is what still waits unread before it.
+  check_backlog(http_unsent_);
+  http_unsent_ += bytes.size();
   auto& out = stream_.wr_buf();
   out.insert(out.end(), bytes.begin(), bytes.end());
-  flush();
+  stream_.flush(this);
 }
 
 void guarded_scribe::close_when_written() {
@@ -237,10 +261,16 @@ void guarded_scribe::close_when_written() {
 }
 
 void guarded_scribe::awaiting_request(bool waiting) {
-  if (!waiting)
+  if (!waiting) {
+    await_request_once_sent_ = false;
     ticket_.identified();
-  else if (!ticket_.pending())
+  } else if (http_unsent_ > 0) {
+    // The client has until the deadline to send its next request from
+    // when it has the answer, however long a big answer takes to send.
+    await_request_once_sent_ = true;
+  } else if (!ticket_.pending()) {
     ticket_ = guard_->unidentified().admit(stream_.fd());
+  }
 }
 
 bool guarded_scribe::on_header_bytes(caf::execution_unit* ctx, const char* data,

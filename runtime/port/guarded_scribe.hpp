@@ -109,6 +109,8 @@ class guarded_scribe final : public caf::io::scribe,
   void add_to_loop() override;
   void remove_from_loop() override;
   bool consume(caf::execution_unit* ctx, const void* buf, std::size_t n) override;
+  void data_transferred(caf::execution_unit* ctx, std::size_t written,
+                        std::size_t remaining) override;
 
  private:
   enum class phase { first_bytes, header, payload, skipping, http };
@@ -128,6 +130,8 @@ class guarded_scribe final : public caf::io::scribe,
   void launch();
   friend struct socket_io;
   void tls_failed();
+  // Closes the connection if `unread` bytes wait for the peer to read them.
+  void check_backlog(std::size_t unread);
 
   // Serving HTTP (see http::server_connection::socket).
   bool start_http(const char* data, std::size_t n);
@@ -160,6 +164,10 @@ class guarded_scribe final : public caf::io::scribe,
     http::server_connection* connection = nullptr;
   };
   std::shared_ptr<http_link> http_link_;
+  // HTTP bytes written and not yet sent, and whether the wait for the next
+  // request starts once they are.
+  std::size_t http_unsent_ = 0;
+  bool await_request_once_sent_ = false;
   std::unique_ptr<http::server_connection> http_;
   // Declared after the stream: it leaves the unidentified connections
   // before the stream closes the socket.

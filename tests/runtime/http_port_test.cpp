@@ -50,6 +50,10 @@ class web_log : public runtime::testing::watched_state {
   bool stopped_ = false;
 };
 
+// Bigger than what may wait unread for a peer (64 MiB), as a big cluster's
+// /master/state is.
+constexpr std::size_t big_answer_size = 65 << 20;
+
 // A process with HTTP routes, as the master and agent will have.
 class web_process : public runtime::process {
  public:
@@ -67,6 +71,7 @@ class web_process : public runtime::process {
     route("/web/ticks", &web_process::on_ticks);
     route("/web/forever", &web_process::on_forever);
     route("/web/files/", &web_process::on_files);
+    route("/web/big", &web_process::on_big);
     log_->process_started();
   }
 
@@ -90,6 +95,11 @@ class web_process : public runtime::process {
     auto log = log_;
     stream.on_client_gone([log] { log->stream_client_gone(); });
     streams_.push_back(stream);
+  }
+
+  void on_big(const runtime::http::request&, const runtime::http::responder& out) {
+    out.respond(
+        runtime::http::response::ok(std::string(big_answer_size, 'b'), "text/plain"));
   }
 
   void on_files(const runtime::http::request& r, const runtime::http::responder& out) {
@@ -206,6 +216,19 @@ TEST_CASE("half a request is closed at the handshake deadline; the node serves o
   CHECK(idle->closed_within(generous));
   auto prompt = connect_to(served.node->port());
   CHECK(get(*prompt, "/health").status == 200);
+}
+
+TEST_CASE("an answer bigger than the write backlog reaches a client that reads it") {
+  // What may wait unread is bounded before an answer, not the answer.
+  local_node served;
+  auto log = std::make_shared<web_log>();
+  REQUIRE(served.node->spawn<web_process>("web", log));
+  REQUIRE(log->wait_for([&] { return log->started(); }, generous));
+  auto client = connect_to(served.node->port());
+  auto big = get(*client, "/web/big");
+  CHECK(big.status == 200);
+  CHECK(big.body.size() == big_answer_size);
+  CHECK(get(*client, "/health").status == 200);
 }
 
 TEST_CASE("a body over --max_message_size is answered 413; the node serves on") {
