@@ -126,6 +126,14 @@ double median(std::vector<double> xs) {
   return xs.size() % 2 == 1 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
 }
 
+double percentile(std::vector<double> xs, double p) {
+  if (xs.empty())
+    return 0;
+  std::sort(xs.begin(), xs.end());
+  auto index = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1) + 0.5);
+  return xs[std::min(index, xs.size() - 1)];
+}
+
 std::vector<double> parse_numbers(const std::string& flag, const std::string& text,
                                   double min, double max) {
   std::vector<double> result;

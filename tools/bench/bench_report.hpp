@@ -87,4 +87,7 @@ bool selected(const std::string& cases, const std::string& name);
 /// Returns the median of `xs` (which it sorts).
 double median(std::vector<double> xs);
 
+/// Returns the `p` quantile (0 to 1) of `xs`, nearest rank; 0 when empty.
+double percentile(std::vector<double> xs, double p);
+
 }  // namespace mensa::bench

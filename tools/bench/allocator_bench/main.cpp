@@ -78,12 +78,6 @@ double rss_mb() {
          (1024.0 * 1024.0);
 }
 
-double percentile(std::vector<double> xs, double p) {
-  std::sort(xs.begin(), xs.end());
-  auto index = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1) + 0.5);
-  return xs[std::min(index, xs.size() - 1)];
-}
-
 std::string role_name(std::size_t i, std::size_t roles) {
   return roles == 1 ? std::string("*") : "role-" + std::to_string(i);
 }

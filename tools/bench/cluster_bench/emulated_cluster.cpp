@@ -55,15 +55,16 @@ runtime::address spawn_master(runtime::node& n, const std::string& registry_dir)
   return spawn_master(n, std::move(kept));
 }
 
-runtime::address spawn_master(runtime::node& n, master::registry kept) {
+runtime::address spawn_master(runtime::node& n, master::registry kept,
+                              master::master_options options) {
   auto master = n.address_of("master");
   if (!master)
     fail(master.error().message);
   auto allocator = n.spawn<allocator::allocator_process>("allocator", *master);
   if (!allocator)
     fail(allocator.error().message);
-  auto spawned = n.spawn<master::master_process>(
-      "master", *allocator, master::master_options{}, std::move(kept));
+  auto spawned = n.spawn<master::master_process>("master", *allocator,
+                                                 std::move(options), std::move(kept));
   if (!spawned)
     fail(spawned.error().message);
   return *spawned;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/master/master_options.hpp"
 #include "actors/master/registry.hpp"
 #include "runtime/node.hpp"
 #include "tools/bench/cluster_bench/bench_framework.hpp"
@@ -27,7 +28,8 @@ runtime::address spawn_master(runtime::node& n, const std::string& registry_dir 
 
 /// Spawns the allocator and the master on `n`, the master keeping its
 /// registry in `kept`; returns the master.
-runtime::address spawn_master(runtime::node& n, master::registry kept);
+runtime::address spawn_master(runtime::node& n, master::registry kept,
+                              master::master_options options = {});
 
 /// Emulated agents on one node: real agent actors whose executors are
 /// simulated in the same node (RUNNING and FINISHED at once for `true`,
