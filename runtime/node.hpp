@@ -64,6 +64,12 @@ class node {
   /// Returns `ip:port` as other nodes reach it.
   const std::string& endpoint() const noexcept { return endpoint_; }
 
+  /// Returns where HTTP clients reach this node's port: `http://ip:port`,
+  /// `https://` with TLS.
+  std::string http_url() const {
+    return (config_->tls_certificate.empty() ? "http://" : "https://") + endpoint_;
+  }
+
   /// Returns the advertised IP address.
   const std::string& ip() const noexcept { return config_->advertised_ip(); }
 

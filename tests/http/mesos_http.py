@@ -143,6 +143,7 @@ class Scheduler:
         if self.status != 200:
             self.error = self.response.read().decode()
             return
+        self.kept_offers = []
         self.stream_id = self.response.getheader("Mesos-Stream-Id")
         self.events = RecordIO(self.response)
         subscribed = self.next_event("SUBSCRIBED")
@@ -151,13 +152,19 @@ class Scheduler:
         self.calls = cluster.connection()
 
     def next_event(self, *types, timeout=GENEROUS):
-        """The next event of one of `types` (others are skipped, updates
-        acknowledged)."""
+        """The next event of one of `types`. Others are skipped, but OFFERS
+        are kept for a later call that asks for them: offers that came while
+        the test waited for something else are still there to use."""
+        for k, kept in enumerate(self.kept_offers):
+            if kept["type"] in types:
+                return self.kept_offers.pop(k)
         deadline = time.time() + timeout
         while time.time() < deadline:
             event = self.events.next()
             if event["type"] in types:
                 return event
+            if event["type"] == "OFFERS":
+                self.kept_offers.append(event)
         raise TimeoutError(f"no {types} event")
 
     def call(self, call_type, body=None, stream_id=None, content_type="application/json"):

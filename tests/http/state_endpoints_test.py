@@ -163,6 +163,10 @@ class StateEndpoints(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertEqual(len(json.loads(body)["slaves"]), 2)
 
+    def test_mensa_local_names_its_http_address(self):
+        self.assertIn(f"master: HTTP at http://127.0.0.1:{self.cluster.port} ",
+                      self.cluster.output())
+
     def test_refusals(self):
         status, headers, _ = self.cluster.request("POST", "/master/state", body=b"{}")
         self.assertEqual(status, 405)

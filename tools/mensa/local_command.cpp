@@ -97,6 +97,9 @@ int run_local(int argc, char** argv) {
     return 1;
   }
   std::printf("master: listening at %s\n", master->str().c_str());
+  std::printf(
+      "master: HTTP at %s (/master/state, /api/v1, /api/v1/scheduler, /metrics)\n",
+      n.http_url().c_str());
   for (std::size_t k = 0; k < agents; ++k) {
     auto settings = agent_settings;
     auto name = "agent-" + std::to_string(k + 1);

@@ -119,6 +119,8 @@ int lead_through_zookeeper(runtime::node& n, const master_flags& flags,
                                      step_down);
   std::printf("master: listening at %s, contending for leadership at %s\n",
               self->str().c_str(), group.str().c_str());
+  std::printf("master: HTTP at %s (a standby redirects to the leader)\n",
+              n.http_url().c_str());
   std::fflush(stdout);
   await_termination_signal();
   return stepped_down ? 1 : 0;
@@ -161,6 +163,9 @@ int run_master(int argc, char** argv) {
     return 1;
   }
   std::printf("master: listening at %s\n", master->str().c_str());
+  std::printf(
+      "master: HTTP at %s (/master/state, /api/v1, /api/v1/scheduler, /metrics)\n",
+      (**started).http_url().c_str());
   std::fflush(stdout);
   await_termination_signal();
   return 0;
