@@ -99,6 +99,16 @@ void master_process::take_over_scheduler(framework_record& framework,
 
 void master_process::announce_resubscribed(const v1::FrameworkInfo& info,
                                            const v1::scheduler::Call::Subscribe& call) {
+  announce_framework_info(info, call.suppressed_roles());
+  internal::AllocatorActivateFramework activate;
+  *activate.mutable_framework_id() = info.id();
+  activate.set_active(true);
+  send(allocator_, std::move(activate));
+}
+
+void master_process::announce_framework_info(
+    const v1::FrameworkInfo& info,
+    const google::protobuf::RepeatedPtrField<std::string>& suppressed_roles) {
   // Agents resend at once what the scheduler has not acknowledged.
   internal::UpdateFramework changed;
   *changed.mutable_framework_info() = info;
@@ -107,12 +117,8 @@ void master_process::announce_resubscribed(const v1::FrameworkInfo& info,
       send(agent.process, changed);
   internal::AllocatorUpdateFramework update;
   *update.mutable_framework_info() = info;
-  *update.mutable_suppressed_roles() = call.suppressed_roles();
+  *update.mutable_suppressed_roles() = suppressed_roles;
   send(allocator_, std::move(update));
-  internal::AllocatorActivateFramework activate;
-  *activate.mutable_framework_id() = info.id();
-  activate.set_active(true);
-  send(allocator_, std::move(activate));
 }
 
 void master_process::add_to_allocator(const framework_record& framework,

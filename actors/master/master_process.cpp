@@ -194,6 +194,14 @@ void master_process::on_call(const address& from, const v1::scheduler::Call& cal
     case call_type::REQUEST:
       // Like Mesos's allocator, ours takes no requests; nothing to do.
       break;
+    case call_type::UPDATE_FRAMEWORK: {
+      if (!call.has_update_framework())
+        return missing("update_framework");
+      if (auto why = update_framework(*framework, call.update_framework());
+          !why.empty())
+        send_error(from, "cannot update the framework: " + why);
+      break;
+    }
     default:
       send_error(from, "unsupported call type " + call_type::Type_Name(call.type()));
   }

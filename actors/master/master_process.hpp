@@ -116,6 +116,16 @@ class master_process : public runtime::process {
   /// (and may have changed its info).
   void announce_resubscribed(const v1::FrameworkInfo& info,
                              const v1::scheduler::Call::Subscribe& call);
+  /// Tells the agents and the allocator a framework's info now in force.
+  void announce_framework_info(
+      const v1::FrameworkInfo& info,
+      const google::protobuf::RepeatedPtrField<std::string>& suppressed_roles);
+  /// UPDATE_FRAMEWORK: makes `call.framework_info` the framework's info
+  /// (its ID, user, principal and checkpoint may not change) and sets the
+  /// roles it is suppressed in. Returns what is wrong, the framework left
+  /// as it was, or empty.
+  std::string update_framework(framework_record& framework,
+                               const v1::scheduler::Call::UpdateFramework& call);
   /// Adds a new framework to the allocator with the tasks it already has.
   void add_to_allocator(const framework_record& framework,
                         const v1::scheduler::Call::Subscribe& call);

@@ -56,6 +56,8 @@ std::string validate_call(const v1::scheduler::Call& call) {
       return {};
     case call_type::MESSAGE:
       return expecting(call.has_message(), "message");
+    case call_type::UPDATE_FRAMEWORK:
+      return expecting(call.has_update_framework(), "update_framework");
     default:
       return "mensa does not support " + call_type::Type_Name(call.type()) + " calls";
   }
@@ -108,6 +110,12 @@ void master_process::on_scheduler_api(const runtime::http::request& request,
                                  "stream ID currently associated with framework "
                                  "ID " +
                                  framework_id));
+    return;
+  }
+  if (call.type() == call_type::UPDATE_FRAMEWORK) {
+    // Answered once in force, as Mesos does: 200, or 400 saying why not.
+    auto why = update_framework(framework, call.update_framework());
+    out.respond(why.empty() ? response::empty(200) : response::error(400, why));
     return;
   }
   out.respond(response::empty(202));

@@ -43,6 +43,7 @@ class scheduler_driver::driver_process : public scheduler_process {
   using scheduler_process::send_message;
   using scheduler_process::suppress;
   using scheduler_process::teardown;
+  using scheduler_process::update_framework;
 
  protected:
   void subscribed(const v1::scheduler::Event::Subscribed& event) override {
@@ -236,6 +237,11 @@ driver_status scheduler_driver::decline(const std::vector<v1::OfferID>& offers,
 
 driver_status scheduler_driver::revive(const std::vector<std::string>& roles) {
   return call([=](driver_process& p) { p.revive(roles); });
+}
+
+driver_status scheduler_driver::update_framework(
+    const v1::FrameworkInfo& info, const std::vector<std::string>& suppressed_roles) {
+  return call([=](driver_process& p) { p.update_framework(info, suppressed_roles); });
 }
 
 driver_status scheduler_driver::suppress(const std::vector<std::string>& roles) {

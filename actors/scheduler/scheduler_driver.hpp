@@ -142,6 +142,11 @@ class scheduler_driver {
                         const std::optional<v1::Filters>& filters = std::nullopt);
   driver_status revive(const std::vector<std::string>& roles = {});
   driver_status suppress(const std::vector<std::string>& roles = {});
+
+  /// Changes the framework's info in place (Mesos's `updateFramework`; see
+  /// `scheduler_process::update_framework`).
+  driver_status update_framework(const v1::FrameworkInfo& info,
+                                 const std::vector<std::string>& suppressed_roles = {});
   driver_status kill(const v1::TaskID& task,
                      const std::optional<v1::AgentID>& agent = std::nullopt);
   driver_status acknowledge(const v1::TaskStatus& status);

@@ -214,6 +214,19 @@ void scheduler_process::suppress(const std::vector<std::string>& roles) {
   call(std::move(c));
 }
 
+void scheduler_process::update_framework(
+    const v1::FrameworkInfo& info, const std::vector<std::string>& suppressed_roles) {
+  framework_ = info;
+  if (framework_id_)
+    *framework_.mutable_id() = *framework_id_;
+  v1::scheduler::Call c;
+  c.set_type(v1::scheduler::Call::UPDATE_FRAMEWORK);
+  *c.mutable_update_framework()->mutable_framework_info() = framework_;
+  for (auto& role : suppressed_roles)
+    c.mutable_update_framework()->add_suppressed_roles(role);
+  call(std::move(c));
+}
+
 void scheduler_process::kill(const v1::TaskID& task,
                              const std::optional<v1::AgentID>& agent,
                              const std::optional<v1::KillPolicy>& policy) {

@@ -112,6 +112,13 @@ class scheduler_process : public runtime::process {
   /// Stops offers (for all roles if empty) until a revive.
   void suppress(const std::vector<std::string>& roles = {});
 
+  /// Changes the framework's info in place (UPDATE_FRAMEWORK: name, roles,
+  /// capabilities, failover timeout, ...; not its ID, user, principal or
+  /// checkpoint) and the roles it is suppressed in; later subscriptions
+  /// carry it. A refusal comes back as `error`.
+  void update_framework(const v1::FrameworkInfo& info,
+                        const std::vector<std::string>& suppressed_roles = {});
+
   /// Kills a task.
   void kill(const v1::TaskID& task,
             const std::optional<v1::AgentID>& agent = std::nullopt,

@@ -211,6 +211,41 @@ TEST_CASE_FIXTURE(one_offer, "a suppressed framework gets no offers until it rev
   CHECK(log.offers().size() == before + 1);
 }
 
+TEST_CASE_FIXTURE(one_offer, "update_framework changes the info in place") {
+  // Renamed, and suppressed in its role: no offers until it revives.
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto info = s.framework_info();
+    info.set_name("alpha-renamed");
+    s.update_framework(info, {"*"});
+    v1::Filters filters;
+    filters.set_refuse_seconds(1);
+    s.decline({s.take_offer().id()}, filters);
+  });
+  c.h.settle();
+  auto name_in_master = [&] {
+    std::string name;
+    c.inspect_master([&](master::master_process& m) {
+      name = m.frameworks().begin()->second.info.name();
+    });
+    return name;
+  };
+  CHECK(name_in_master() == "alpha-renamed");
+  auto before = log.offers().size();
+  c.h.advance(10s);
+  CHECK(log.offers().size() == before);
+  // What may not change is refused with an error, the info kept.
+  c.on_framework("alpha", [](test::test_scheduler& s) {
+    auto info = s.framework_info();
+    info.set_user("someone-else");
+    info.set_name("not-taken");
+    s.update_framework(info);
+  });
+  c.h.settle();
+  CHECK(name_in_master() == "alpha-renamed");
+  REQUIRE(!log.errors().empty());
+  CHECK(log.errors().back().find("FrameworkInfo.user") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(one_offer,
                   "reconciliation reports latest states, explicit and implicit") {
   launch("t1", "run");

@@ -103,6 +103,7 @@ class test_scheduler : public scheduler::scheduler_process {
   using scheduler_process::accept;
   using scheduler_process::acknowledge;
   using scheduler_process::decline;
+  using scheduler_process::framework_info;
   using scheduler_process::kill;
   using scheduler_process::launch_group;
   using scheduler_process::launch_tasks;
@@ -110,6 +111,7 @@ class test_scheduler : public scheduler::scheduler_process {
   using scheduler_process::revive;
   using scheduler_process::suppress;
   using scheduler_process::teardown;
+  using scheduler_process::update_framework;
 
   /// Takes the oldest outstanding offer (a default one if there is none).
   v1::Offer take_offer() {

@@ -2,12 +2,14 @@
 """The scheduler HTTP API (POST /api/v1/scheduler) of a real `mensa local`,
 driven as a Mesos framework written in Python drives it: subscribe, take an
 offer, launch a real task, acknowledge its updates until TASK_FINISHED;
-resubscribe after the stream drops; tear down; and every wrong request
+resubscribe after the stream drops; change the FrameworkInfo in place
+(UPDATE_FRAMEWORK); tear down; and every wrong request
 answered as Mesos answers it, with the node serving on.
 
 Usage: scheduler_api_test.py MENSA PROTO_ROOT"""
 
 import json
+import os
 import sys
 import unittest
 
@@ -74,6 +76,36 @@ class SchedulerApi(unittest.TestCase):
         self.assertEqual(again.call("REVIVE")[0], 202)
         self.assertEqual(again.call("TEARDOWN")[0], 202)
         again.close()
+
+    def test_update_framework_changes_the_info_in_place(self):
+        s = mesos_http.Scheduler(self.cluster, name="before-update")
+        self.assertEqual(s.status, 200, getattr(s, "error", ""))
+        info = {"id": {"value": s.framework_id}, "user": os.environ.get("USER", "root"),
+                "name": "after-update", "failover_timeout": 30.0,
+                "capabilities": [{"type": "MULTI_ROLE"}], "roles": ["web"]}
+        code, body = s.call("UPDATE_FRAMEWORK", {"framework_info": info})
+        self.assertEqual(code, 200, body)
+        status, _, data = self.cluster.request(
+            "POST", "/api/v1", body=json.dumps({"type": "GET_FRAMEWORKS"}),
+            headers={"Content-Type": "application/json", "Accept": "application/json"})
+        self.assertEqual(status, 200)
+        frameworks = json.loads(data)["get_frameworks"]["frameworks"]
+        mine = [f["framework_info"] for f in frameworks
+                if f["framework_info"]["id"]["value"] == s.framework_id]
+        self.assertEqual(mine[0]["name"], "after-update")
+        self.assertEqual(mine[0]["roles"], ["web"])
+        # What a framework may not change is refused, the info kept.
+        code, body = s.call("UPDATE_FRAMEWORK", {"framework_info": dict(info, user="other")})
+        self.assertEqual(code, 400)
+        self.assertIn("FrameworkInfo.user", body)
+        code, body = s.call("UPDATE_FRAMEWORK", {"framework_info": dict(
+            info, id={"value": "someone-else"})})
+        self.assertEqual(code, 400)
+        code, body = s.call("UPDATE_FRAMEWORK")
+        self.assertEqual(code, 400)
+        self.assertIn("Expecting 'update_framework' to be present", body)
+        self.assertEqual(s.call("TEARDOWN")[0], 202)
+        s.close()
 
     def test_a_protobuf_client_subscribes_and_reads_protobuf_events(self):
         call = mesos_http.protoc("encode", "mensa.v1.scheduler.Call",
