@@ -54,6 +54,22 @@ std::string validate_command(const v1::CommandInfo& command, const char* whose) 
   return {};
 }
 
+// What mensa cannot give a task or executor that asks for it, said rather
+// than dropped: it runs plain processes, so only a MESOS container without
+// an image or volumes (the default) passes.
+std::string check_container(const v1::ContainerInfo& container, const char* whose) {
+  if (container.type() == v1::ContainerInfo::DOCKER)
+    return std::string("mensa does not support Docker containers (") + whose +
+           " ContainerInfo has type DOCKER)";
+  if (container.mesos().has_image())
+    return std::string("mensa does not support container images (") + whose +
+           " ContainerInfo names an image)";
+  if (container.volumes_size() > 0)
+    return std::string("mensa does not support volumes (") + whose +
+           " ContainerInfo has volumes)";
+  return {};
+}
+
 // Sets the allocation role of resources that have none; fails for resources
 // allocated to another role.
 std::string allocate_to(google::protobuf::RepeatedPtrField<v1::Resource>& list,
@@ -97,6 +113,15 @@ std::string check_task(const framework_record& framework, v1::TaskInfo& task,
                  : validate_command(task.executor().command(), "the executor's"));
   if (!command_error.empty())
     return command_error;
+  if (task.has_container())
+    if (auto why = check_container(task.container(), "the task's"); !why.empty())
+      return why;
+  if (task.has_executor() && task.executor().has_container())
+    if (auto why = check_container(task.executor().container(), "the executor's");
+        !why.empty())
+      return why;
+  if (task.has_health_check())
+    return "mensa does not run health checks (the task has a HealthCheck)";
   if (auto ok = common::resources::validate(task.resources()); !ok)
     return ok.error().message;
   if (task.has_executor())
@@ -124,6 +149,10 @@ std::string check_group_executor(const framework_record& framework,
     return "a task group needs an executor of type DEFAULT";
   if (executor.executor_id().value().empty())
     return "the executor has no ID";
+  if (executor.has_container())
+    if (auto why = check_container(executor.container(), "the executor's");
+        !why.empty())
+      return why;
   if (executor.has_framework_id() &&
       executor.framework_id().value() != framework.info.id().value())
     return "the executor names framework " + executor.framework_id().value();

@@ -3,7 +3,8 @@
 driven as a Mesos framework written in Python drives it: subscribe, take an
 offer, launch a real task, acknowledge its updates until TASK_FINISHED;
 resubscribe after the stream drops; change the FrameworkInfo in place
-(UPDATE_FRAMEWORK); tear down; and every wrong request
+(UPDATE_FRAMEWORK); see Docker, images, volumes and health checks refused with
+TASK_ERROR; tear down; and every wrong request
 answered as Mesos answers it, with the node serving on.
 
 Usage: scheduler_api_test.py MENSA PROTO_ROOT"""
@@ -104,6 +105,41 @@ class SchedulerApi(unittest.TestCase):
         code, body = s.call("UPDATE_FRAMEWORK")
         self.assertEqual(code, 400)
         self.assertIn("Expecting 'update_framework' to be present", body)
+        self.assertEqual(s.call("TEARDOWN")[0], 202)
+        s.close()
+
+    def test_what_mensa_cannot_run_is_refused_with_task_error(self):
+        s = mesos_http.Scheduler(self.cluster, name="containers")
+        self.assertEqual(s.status, 200, getattr(s, "error", ""))
+        refused = {
+            "docker": ({"container": {"type": "DOCKER", "docker": {"image": "busybox"}}},
+                       "mensa does not support Docker containers"),
+            "image": ({"container": {"type": "MESOS", "mesos": {"image": {
+                "type": "DOCKER", "docker": {"name": "busybox"}}}}},
+                      "mensa does not support container images"),
+            "volume": ({"container": {"type": "MESOS", "volumes": [
+                {"container_path": "/data", "host_path": "/tmp", "mode": "RW"}]}},
+                       "mensa does not support volumes"),
+            "health": ({"health_check": {"type": "COMMAND",
+                                         "command": {"value": "true"}}},
+                       "mensa does not run health checks"),
+        }
+        for name, (extra, message) in refused.items():
+            offer = s.next_event("OFFERS")["offers"]["offers"][0]
+            task = mesos_http.command_task(offer, "refused-" + name, "true")
+            task.update(extra)
+            code, body = s.launch(offer, task)
+            self.assertEqual(code, 202, body)
+            status = s.await_state("TASK_ERROR")
+            self.assertEqual(status["task_id"]["value"], "refused-" + name)
+            self.assertIn(message, status["message"])
+        # A plain MESOS container is what mensa runs.
+        offer = s.next_event("OFFERS")["offers"]["offers"][0]
+        task = mesos_http.command_task(offer, "plain-container", "true")
+        task["container"] = {"type": "MESOS"}
+        code, body = s.launch(offer, task)
+        self.assertEqual(code, 202, body)
+        s.await_state("TASK_FINISHED")
         self.assertEqual(s.call("TEARDOWN")[0], 202)
         s.close()
 
