@@ -159,34 +159,41 @@ state_response::GetExecutors master_process::describe_executors() const {
   return out;
 }
 
-state_response::GetTasks master_process::describe_tasks() const {
-  state_response::GetTasks out;
-  auto add_all = [&](const framework_record& framework) {
-    const auto& framework_id = framework.info.id();
-    for (auto& [task_id, task] : framework.tasks) {
-      auto* agent = agents_.find(task.agent());
-      auto* list = agent != nullptr && agent->state == agent_state::unreachable
-                       ? out.mutable_unreachable_tasks()
-                       : out.mutable_tasks();
-      *list->Add() = task.to_task(task_id, framework_id);
-    }
-    for (auto& ended : framework.completed_tasks)
-      *out.add_completed_tasks() = ended.record.to_task(ended.id, framework_id);
+state_snapshot master_process::snapshot_tasks() const {
+  state_snapshot out;
+  for (auto& [agent_id, agent] : agents_.all())
+    if (agent.state == agent_state::unreachable)
+      out.unreachable_agents.insert(agent_id);
+  auto add = [&](const framework_record& framework) {
+    auto& copy = out.frameworks.emplace_back();
+    copy.id = framework.info.id();
+    copy.live.assign(framework.tasks.begin(), framework.tasks.end());
+    copy.completed.assign(framework.completed_tasks.begin(),
+                          framework.completed_tasks.end());
   };
   for (auto& [_, framework] : frameworks_)
-    add_all(framework);
+    add(framework);
   for (auto& framework : completed_frameworks_)
-    add_all(framework);
+    add(framework);
+  return out;
+}
+
+state_snapshot master_process::snapshot_state() const {
+  auto out = snapshot_tasks();
+  *out.rest.mutable_get_executors() = describe_executors();
+  *out.rest.mutable_get_frameworks() = describe_frameworks();
+  *out.rest.mutable_get_agents() = describe_agents();
+  return out;
+}
+
+state_response::GetTasks master_process::describe_tasks() const {
+  state_response::GetTasks out;
+  snapshot_tasks().describe_tasks(out);
   return out;
 }
 
 state_response::GetState master_process::describe_state() const {
-  state_response::GetState out;
-  *out.mutable_get_tasks() = describe_tasks();
-  *out.mutable_get_executors() = describe_executors();
-  *out.mutable_get_frameworks() = describe_frameworks();
-  *out.mutable_get_agents() = describe_agents();
-  return out;
+  return std::move(snapshot_state().describe());
 }
 
 state_response::GetRoles master_process::describe_roles() const {

@@ -17,6 +17,7 @@
 #include "actors/master/offer_book.hpp"
 #include "actors/master/registry.hpp"
 #include "actors/master/registry_writer.hpp"
+#include "actors/master/state_snapshot.hpp"
 #include "actors/master/v0_views.hpp"
 #include "actors/common/quota_config.hpp"
 #include "mensa/internal/allocator.pb.h"
@@ -201,6 +202,11 @@ class master_process : public runtime::process {
   v1::master::Response::GetFrameworks describe_frameworks() const;
   v1::master::Response::GetExecutors describe_executors() const;
   v1::master::Response::GetTasks describe_tasks() const;
+  /// Copies the task records, to describe them elsewhere (off the
+  /// master's thread), later.
+  state_snapshot snapshot_tasks() const;
+  /// Copies the state: the task records and the rest described.
+  state_snapshot snapshot_state() const;
   v1::master::Response::GetRoles describe_roles() const;
   /// GET_STATE: tasks, executors, frameworks and agents.
   v1::master::Response::GetState describe_state() const;

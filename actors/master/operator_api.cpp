@@ -125,11 +125,12 @@ void master_process::on_operator_api(const runtime::http::request& request,
       state_views_.answer(
           "GET_STATE " + std::string(runtime::http::content_type_of(encoding)), out,
           [this, encoding] {
-            auto state = std::make_shared<operator_response>();
-            state->set_type(operator_response::GET_STATE);
-            *state->mutable_get_state() = describe_state();
+            auto state = std::make_shared<state_snapshot>(snapshot_state());
             return [state, encoding] {
-              return response::ok(runtime::http::encode(*state, encoding),
+              operator_response reply;
+              reply.set_type(operator_response::GET_STATE);
+              *reply.mutable_get_state() = std::move(state->describe());
+              return response::ok(runtime::http::encode(reply, encoding),
                                   runtime::http::content_type_of(encoding));
             };
           });

@@ -28,8 +28,7 @@ response json_answer(std::string json, const std::string& jsonp) {
 
 /// A rendering of `view` from a snapshot it owns.
 template <class Snapshot, class View>
-rendering render(std::shared_ptr<const Snapshot> snapshot, std::string jsonp,
-                 View view) {
+rendering render(std::shared_ptr<Snapshot> snapshot, std::string jsonp, View view) {
   return [snapshot = std::move(snapshot), jsonp = std::move(jsonp), view] {
     return json_answer(view(*snapshot), jsonp);
   };
@@ -77,24 +76,20 @@ rendering master_process::snapshot_view(const runtime::http::request& request) {
     name.remove_suffix(5);
   auto path = "/master/" + std::string(name);
   auto jsonp = query_text(request, "jsonp").value_or("");
-  if (path == "/master/state") {
-    auto snapshot =
-        std::make_shared<const std::pair<v0::master_summary, state_response>>(
-            summary(), describe_state());
-    return render(snapshot, jsonp,
-                  [](auto& s) { return v0::state(s.first, s.second); });
-  }
-  if (path == "/master/state-summary") {
-    auto snapshot =
-        std::make_shared<const std::pair<v0::master_summary, state_response>>(
-            summary(), describe_state());
-    return render(snapshot, jsonp,
-                  [](auto& s) { return v0::state_summary(s.first, s.second); });
-  }
-  if (path == "/master/frameworks") {
+  if (path == "/master/state" || path == "/master/state-summary" ||
+      path == "/master/frameworks") {
+    // The task records are described where the view is rendered.
+    auto snapshot = std::make_shared<std::pair<v0::master_summary, state_snapshot>>(
+        summary(), snapshot_state());
     auto id = query_text(request, "framework_id");
-    return render(std::make_shared<const state_response>(describe_state()), jsonp,
-                  [id](auto& s) { return v0::frameworks(s, id); });
+    return render(snapshot, jsonp, [path, id](auto& s) {
+      const auto& state = s.second.describe();
+      if (path == "/master/state")
+        return v0::state(s.first, state);
+      if (path == "/master/state-summary")
+        return v0::state_summary(s.first, state);
+      return v0::frameworks(state, id);
+    });
   }
   if (path == "/master/slaves") {
     auto id = query_text(request, "slave_id");
@@ -103,8 +98,12 @@ rendering master_process::snapshot_view(const runtime::http::request& request) {
   }
   if (path == "/master/tasks") {
     auto query = v0::task_query::of(request);
-    return render(std::make_shared<const tasks_response>(describe_tasks()), jsonp,
-                  [query](auto& s) { return v0::tasks(s, query); });
+    return render(std::make_shared<const state_snapshot>(snapshot_tasks()), jsonp,
+                  [query](auto& s) {
+                    tasks_response tasks;
+                    s.describe_tasks(tasks);
+                    return v0::tasks(tasks, query);
+                  });
   }
   if (path == "/master/roles") {
     auto snapshot =
