@@ -1,5 +1,7 @@
 #include "runtime/shared_answers.hpp"
 
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "caf/blocking_actor.hpp"
@@ -12,6 +14,14 @@ shared_answers::shared_answers(caf::actor_system& system, weak_process owner)
 
 void shared_answers::answer(const std::string& key, http::responder out,
                             std::function<rendering()> snapshot) {
+  auto found = views_.find(key);
+  if (found == views_.end() && in_flight_ >= max_in_flight) {
+    // Each rendering holds a snapshot and a thread: a client asking for
+    // ever new views waits its turn elsewhere.
+    out.respond(http::response::error(
+        503, "Too many different views are being rendered; try again"));
+    return;
+  }
   auto& v = views_[key];
   v.waiting.push_back(std::move(out));
   v.snapshot = std::move(snapshot);
@@ -20,16 +30,31 @@ void shared_answers::answer(const std::string& key, http::responder out,
 }
 
 void shared_answers::start(const std::string& key, view& v) {
-  v.busy = true;
-  ++in_flight_;
-  auto render = v.snapshot();
   auto waiting = std::move(v.waiting);
   v.waiting.clear();
+  rendering render;
+  try {
+    render = v.snapshot();
+  } catch (const std::exception& e) {
+    // Nothing is in flight: the next request starts afresh.
+    for (auto& out : waiting)
+      out.respond(http::response::error(
+          500, std::string("cannot take a snapshot: ") + e.what()));
+    views_.erase(key);
+    return;
+  }
+  v.busy = true;
+  ++in_flight_;
   // A blocking actor runs on a thread of its own, and the actor system
   // waits for it when it shuts down.
   system_.spawn([render = std::move(render), waiting = std::move(waiting),
                  owner = owner_, this, key](caf::blocking_actor*) {
-    auto answer = render();
+    http::response answer;
+    try {
+      answer = render();
+    } catch (const std::exception& e) {
+      answer = http::response::error(500, std::string("cannot render: ") + e.what());
+    }
     // A copy for each but the last, which takes the rendering itself.
     for (std::size_t k = 0; k + 1 < waiting.size(); ++k)
       waiting[k].respond(answer);

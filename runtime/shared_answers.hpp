@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
@@ -36,6 +37,10 @@ class shared_answers {
 
   /// Returns how many renderings run now.
   std::size_t in_flight() const noexcept { return in_flight_; }
+
+  /// How many different views may render at once; a request for yet
+  /// another is answered 503. A rendering that fails is answered 500.
+  static constexpr std::size_t max_in_flight = 4;
 
  private:
   struct view {

@@ -1,6 +1,7 @@
 // UPDATE_FRAMEWORK: a subscribed framework changes its FrameworkInfo in
 // place, as Mesos 1.9 lets it, for both transports.
 
+#include "actors/common/framework_info.hpp"
 #include "actors/master/master_process.hpp"
 #include "runtime/log.hpp"
 
@@ -23,7 +24,12 @@ std::string master_process::update_framework(
   if (info.has_principal() != current.has_principal() ||
       info.principal() != current.principal())
     return "Updating 'FrameworkInfo.principal' is unsupported";
+  auto roles_before = common::roles_of(current);
   framework.info = info;
+  // Offers made for the roles it had are taken back, as Mesos does: it
+  // may not launch in a role it left.
+  if (common::roles_of(info) != roles_before)
+    rescind_offers(framework);
   announce_framework_info(info, call.suppressed_roles());
   publish_framework(v1::master::Event::FRAMEWORK_UPDATED, framework);
   log(runtime::log_level::info,

@@ -1,6 +1,8 @@
 // The master's read endpoints that Mesos tools rely on (the v0 API), as
 // Mesos renders them.
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "actors/master/master_process.hpp"
@@ -18,6 +20,21 @@ using state_response = v1::master::Response::GetState;
 using agents_response = v1::master::Response::GetAgents;
 using tasks_response = v1::master::Response::GetTasks;
 using roles_response = v1::master::Response::GetRoles;
+
+/// Returns whether `name` may be a JSONP callback: a JavaScript name, so
+/// that no script can be slipped into the answer.
+bool valid_callback(const std::string& name) {
+  auto start = [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+  };
+  if (name.empty())
+    return true;
+  if (!start(name.front()))
+    return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) {
+    return start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
+}
 
 /// The answer to a view: JSON, or JavaScript calling `jsonp` with it.
 response json_answer(std::string json, const std::string& jsonp) {
@@ -62,6 +79,11 @@ void master_process::on_state_view(const runtime::http::request& request,
     out.respond(std::move(*refused));
     return;
   }
+  if (!valid_callback(query_text(request, "jsonp").value_or(""))) {
+    out.respond(response::error(
+        400, "'jsonp' must be a JavaScript name ([A-Za-z_$][A-Za-z0-9_$.]*)"));
+    return;
+  }
   // Requests with the same target get the same answer.
   state_views_.answer(request.target, out,
                       [this, request] { return snapshot_view(request); });
@@ -76,6 +98,7 @@ rendering master_process::snapshot_view(const runtime::http::request& request) {
     name.remove_suffix(5);
   auto path = "/master/" + std::string(name);
   auto jsonp = query_text(request, "jsonp").value_or("");
+
   if (path == "/master/state" || path == "/master/state-summary" ||
       path == "/master/frameworks") {
     // The task records are described where the view is rendered.

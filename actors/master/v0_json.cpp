@@ -90,14 +90,58 @@ void capability_names(json_writer& w, const Capabilities& capabilities, Name nam
   w.EndArray();
 }
 
+/// Returns `s` if it is valid UTF-8, else a copy with each invalid byte as
+/// U+FFFD: rapidjson copies bytes as they are, and one bad byte in a task's
+/// name (a protobuf client may send any) would break the whole document.
+std::string_view valid_utf8(std::string_view s, std::string& scratch) {
+  auto sequence = [&](std::size_t i) -> std::size_t {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2))
+      return 0;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
+        return 0;
+    return n;
+  };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto n = sequence(i);
+    if (n == 0)
+      break;
+    i += n;
+  }
+  if (i == s.size())
+    return s;
+  scratch.assign(s.data(), i);
+  while (i < s.size()) {
+    if (auto n = sequence(i); n > 0) {
+      scratch.append(s.data() + i, n);
+      i += n;
+    } else {
+      scratch += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return scratch;
+}
+
 }  // namespace
 
 void key(json_writer& w, std::string_view name) {
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  std::string scratch;
+  auto valid = valid_utf8(name, scratch);
+  w.Key(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 void string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  std::string scratch;
+  auto valid = valid_utf8(s, scratch);
+  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 void number(json_writer& w, double x) {

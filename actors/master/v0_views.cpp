@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <map>
 #include <set>
@@ -408,21 +409,27 @@ std::string tasks(const state_response::GetTasks& tasks, const task_query& query
   add(tasks.completed_tasks());
   // By the time of the first status; tasks without one first when
   // ascending, last when descending (Mesos's TaskComparator).
-  std::stable_sort(
-      listed.begin(), listed.end(), [&](const v1::Task* a, const v1::Task* b) {
-        if (a->statuses_size() == 0 || b->statuses_size() == 0)
-          return query.ascending ? a->statuses_size() < b->statuses_size()
-                                 : a->statuses_size() > b->statuses_size();
-        auto x = a->statuses(0).timestamp(), y = b->statuses(0).timestamp();
-        return query.ascending ? x < y : x > y;
-      });
+  std::stable_sort(listed.begin(), listed.end(),
+                   [&](const v1::Task* a, const v1::Task* b) {
+                     if (a->statuses_size() == 0 || b->statuses_size() == 0)
+                       return query.ascending ? a->statuses_size() < b->statuses_size()
+                                              : a->statuses_size() > b->statuses_size();
+                     // A time that is not a number sorts as 0 (a strict weak order).
+                     auto time = [](const v1::Task* t) {
+                       auto x = t->statuses(0).timestamp();
+                       return std::isfinite(x) ? x : 0.0;
+                     };
+                     auto x = time(a), y = time(b);
+                     return query.ascending ? x < y : x > y;
+                   });
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   key(w, "tasks");
   w.StartArray();
+  // Never past the list, whatever limit and offset add up to.
   auto end = query.offset < listed.size()
-                 ? std::min(listed.size(), query.offset + query.limit)
+                 ? query.offset + std::min(query.limit, listed.size() - query.offset)
                  : query.offset;
   for (auto i = query.offset; i < end; ++i)
     task(w, *listed[i]);

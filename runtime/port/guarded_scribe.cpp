@@ -151,10 +151,13 @@ void guarded_scribe::data_transferred(caf::execution_unit* ctx, std::size_t writ
   }
   static_cast<void>(remaining);
   http_unsent_ -= std::min(written, http_unsent_);
-  if (http_unsent_ == 0 && await_request_once_sent_) {
+  if (!await_request_once_sent_ || written == 0)
+    return;
+  // Progress: the deadline starts again, and once everything is sent it is
+  // the client's time to send its next request.
+  if (http_unsent_ == 0)
     await_request_once_sent_ = false;
-    awaiting_request(true);
-  }
+  ticket_ = guard_->unidentified().admit(stream_.fd());
 }
 
 void guarded_scribe::tls_failed() {
@@ -266,8 +269,11 @@ void guarded_scribe::awaiting_request(bool waiting) {
     ticket_.identified();
   } else if (http_unsent_ > 0) {
     // The client has until the deadline to send its next request from
-    // when it has the answer, however long a big answer takes to send.
+    // when it has the answer, however long a big answer takes to send;
+    // meanwhile the deadline runs from the last bytes it read, so one that
+    // stops reading is closed like one that stops sending.
     await_request_once_sent_ = true;
+    ticket_ = guard_->unidentified().admit(stream_.fd());
   } else if (!ticket_.pending()) {
     ticket_ = guard_->unidentified().admit(stream_.fd());
   }

@@ -130,6 +130,8 @@ class StateEndpoints(unittest.TestCase):
         self.assertEqual(
             [t["id"] for t in self.get("/master/tasks?task_id=done-task")["tasks"]],
             ["done-task"])
+        huge = self.get("/master/tasks?limit=18446744073709551615&offset=1")["tasks"]
+        self.assertEqual([t["id"] for t in huge], ["done-task"])
         # A limit that is not a number is the default, as on Mesos.
         self.assertEqual(len(self.get("/master/tasks?limit=many")["tasks"]), 2)
 
@@ -149,6 +151,10 @@ class StateEndpoints(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "text/javascript")
         self.assertTrue(body.startswith(b"show({\"flags\":"), body[:40])
         self.assertTrue(body.endswith(b");"))
+        # Only a JavaScript name: no script slips into the answer.
+        status, _, body = self.cluster.request("GET", "/master/flags?jsonp=alert(1);x")
+        self.assertEqual(status, 400)
+        self.assertIn(b"'jsonp' must be a JavaScript name", body)
 
     def test_concurrent_requests_get_one_state(self):
         answers = [None] * 20
