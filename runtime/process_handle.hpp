@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,11 @@ class process_handle {
   void dispatch(F fn) const {
     runtime::dispatch<P>(actor_, std::move(fn));
   }
+
+  /// Waits until the process has started (its `on_start` ran, so its
+  /// routes are there) and handled what was sent to it before; returns
+  /// false after `timeout` or when there is no process.
+  bool await_started(std::chrono::milliseconds timeout) const;
 
   /// Ends the process at once, as SIGKILL ends an OS process.
   void kill() const;

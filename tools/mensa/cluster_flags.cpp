@@ -14,6 +14,7 @@
 #include "actors/common/master_address.hpp"
 #include "actors/common/quota_config.hpp"
 #include "actors/master/master_process.hpp"
+#include "runtime/process_handle.hpp"
 #include "caf/config_option_adder.hpp"
 #include "caf/config_value.hpp"
 
@@ -204,6 +205,11 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
   }
   return n.spawn<master::master_process>("master", *n.address_of("allocator"), options,
                                          std::move(kept));
+}
+
+void await_master_started(runtime::node& n) {
+  // A big registry may take its time to recover.
+  runtime::process_handle::find(n, "master").await_started(std::chrono::minutes(5));
 }
 
 runtime::expected<runtime::address> spawn_agent(runtime::node& n,

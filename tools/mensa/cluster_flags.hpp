@@ -77,6 +77,10 @@ runtime::expected<runtime::address> spawn_master(runtime::node& n,
                                                  master::registry kept,
                                                  const std::string& id);
 
+/// Waits until the master on `n` has started, so that its HTTP routes are
+/// there before the command says it listens.
+void await_master_started(runtime::node& n);
+
 /// Spawns an agent called `name` on `n` that registers with `master` (empty:
 /// none yet, one is detected) and runs executors as OS processes through
 /// `children`; `resources` overrides `flags.resources` when set. Returns its

@@ -96,6 +96,7 @@ int run_local(int argc, char** argv) {
     std::fprintf(stderr, "mensa local: %s\n", master.error().message.c_str());
     return 1;
   }
+  await_master_started(n);
   std::printf("master: listening at %s\n", master->str().c_str());
   std::printf(
       "master: HTTP at %s (/master/state, /api/v1, /api/v1/scheduler, /metrics)\n",
