@@ -260,32 +260,29 @@ std::string metrics_registry::to_json(const collection& extra) const {
 }
 
 std::string metrics_registry::to_prometheus(const collection& extra) const {
+  // Prometheus's conventions: counters end in _total, times are in seconds
+  // (promtool check metrics rejects abbreviated units).
   std::ostringstream out;
-  for (auto& m : extra) {
-    auto prom = prometheus_name(m.name) + (m.is_counter ? "_total" : "");
-    out << "# HELP " << prom << ' ' << m.help << '\n'
-        << "# TYPE " << prom << (m.is_counter ? " counter\n" : " gauge\n") << prom
-        << ' ' << m.value << '\n';
-  }
+  auto sample = [&out](const std::string& name, const std::string& help, bool counter,
+                       auto value) {
+    auto prom = prometheus_name(name) + (counter ? "_total" : "");
+    out << "# HELP " << prom << ' ' << help << '\n'
+        << "# TYPE " << prom << (counter ? " counter\n" : " gauge\n") << prom << ' '
+        << value << '\n';
+  };
+  for (auto& m : extra)
+    sample(m.name, m.help, m.is_counter, m.value);
   std::lock_guard<std::mutex> guard(mutex_);
   for (auto& [name, e] : entries_) {
-    // Prometheus's conventions: counters end in _total, times are in
-    // seconds (promtool check metrics rejects abbreviated units).
-    auto prom = prometheus_name(name);
     switch (e.type) {
       case kind::counter:
-        prom += "_total";
-        out << "# HELP " << prom << ' ' << e.help << '\n'
-            << "# TYPE " << prom << " counter\n"
-            << prom << ' ' << e.as_counter->value() << '\n';
+        sample(name, e.help, true, e.as_counter->value());
         break;
       case kind::gauge:
-        out << "# HELP " << prom << ' ' << e.help << '\n'
-            << "# TYPE " << prom << " gauge\n"
-            << prom << ' ' << e.as_gauge->value() << '\n';
+        sample(name, e.help, false, e.as_gauge->value());
         break;
       case kind::timer: {
-        prom += "_seconds";
+        auto prom = prometheus_name(name) + "_seconds";
         auto s = e.as_timer->read();
         out << "# HELP " << prom << ' ' << e.help << '\n'
             << "# TYPE " << prom << " summary\n"

@@ -35,9 +35,6 @@ class shared_answers {
   void answer(const std::string& key, http::responder out,
               std::function<rendering()> snapshot);
 
-  /// Returns how many renderings run now.
-  std::size_t in_flight() const noexcept { return in_flight_; }
-
   /// How many different views may render at once; a request for yet
   /// another is answered 503. A rendering that fails is answered 500.
   static constexpr std::size_t max_in_flight = 4;

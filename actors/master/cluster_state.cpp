@@ -178,22 +178,39 @@ state_snapshot master_process::snapshot_tasks() const {
   return out;
 }
 
+void master_process::describe_all_but_tasks(state_response::GetState& out) const {
+  *out.mutable_get_executors() = describe_executors();
+  *out.mutable_get_frameworks() = describe_frameworks();
+  *out.mutable_get_agents() = describe_agents();
+}
+
 state_snapshot master_process::snapshot_state() const {
   auto out = snapshot_tasks();
-  *out.rest.mutable_get_executors() = describe_executors();
-  *out.rest.mutable_get_frameworks() = describe_frameworks();
-  *out.rest.mutable_get_agents() = describe_agents();
+  describe_all_but_tasks(out.rest);
   return out;
 }
 
 state_response::GetTasks master_process::describe_tasks() const {
+  // From the master's own records: no copy of them first.
   state_response::GetTasks out;
-  snapshot_tasks().describe_tasks(out);
+  auto unreachable = [this](const std::string& agent_id) {
+    auto* agent = agents_.find(agent_id);
+    return agent != nullptr && agent->state == agent_state::unreachable;
+  };
+  for (auto& [_, framework] : frameworks_)
+    describe_framework_tasks(framework.info.id(), framework.tasks,
+                             framework.completed_tasks, unreachable, out);
+  for (auto& framework : completed_frameworks_)
+    describe_framework_tasks(framework.info.id(), framework.tasks,
+                             framework.completed_tasks, unreachable, out);
   return out;
 }
 
 state_response::GetState master_process::describe_state() const {
-  return std::move(snapshot_state().describe());
+  state_response::GetState out;
+  *out.mutable_get_tasks() = describe_tasks();
+  describe_all_but_tasks(out);
+  return out;
 }
 
 state_response::GetRoles master_process::describe_roles() const {

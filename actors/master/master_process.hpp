@@ -207,6 +207,8 @@ class master_process : public runtime::process {
   state_snapshot snapshot_tasks() const;
   /// Copies the state: the task records and the rest described.
   state_snapshot snapshot_state() const;
+  /// Writes GET_STATE's executors, frameworks and agents into `out`.
+  void describe_all_but_tasks(v1::master::Response::GetState& out) const;
   v1::master::Response::GetRoles describe_roles() const;
   /// GET_STATE: tasks, executors, frameworks and agents.
   v1::master::Response::GetState describe_state() const;

@@ -3,16 +3,12 @@
 namespace mensa::master {
 
 void state_snapshot::describe_tasks(v1::master::Response::GetTasks& out) const {
-  for (auto& framework : frameworks) {
-    for (auto& [task_id, task] : framework.live) {
-      auto* list = unreachable_agents.count(task.agent()) > 0
-                       ? out.mutable_unreachable_tasks()
-                       : out.mutable_tasks();
-      *list->Add() = task.to_task(task_id, framework.id);
-    }
-    for (auto& ended : framework.completed)
-      *out.add_completed_tasks() = ended.record.to_task(ended.id, framework.id);
-  }
+  auto unreachable = [this](const std::string& agent_id) {
+    return unreachable_agents.count(agent_id) > 0;
+  };
+  for (auto& framework : frameworks)
+    describe_framework_tasks(framework.id, framework.live, framework.completed,
+                             unreachable, out);
 }
 
 v1::master::Response::GetState& state_snapshot::describe() {

@@ -11,6 +11,24 @@
 
 namespace mensa::master {
 
+/// Appends one framework's tasks to `out` as GET_TASKS lists them: `live`
+/// (task ID and record pairs) in `tasks`, or in `unreachable_tasks` when
+/// `unreachable(agent_id)`, and `completed` (`ended_task`s). The one
+/// description of task records, for the master's tables and for a copy.
+template <class Live, class Completed, class Unreachable>
+void describe_framework_tasks(const v1::FrameworkID& framework, const Live& live,
+                              const Completed& completed,
+                              const Unreachable& unreachable,
+                              v1::master::Response::GetTasks& out) {
+  for (auto& [task_id, task] : live) {
+    auto* list = unreachable(task.agent()) ? out.mutable_unreachable_tasks()
+                                           : out.mutable_tasks();
+    *list->Add() = task.to_task(task_id, framework);
+  }
+  for (auto& ended : completed)
+    *out.add_completed_tasks() = ended.record.to_task(ended.id, framework);
+}
+
 /// What the master copies of its state for a view rendered off its
 /// thread: its compact task records (a few allocations each, against the
 /// two dozen of a task's protobuf) and the smaller rest as the operator API

@@ -184,6 +184,28 @@ struct task_summary {
   }
 };
 
+/// Writes `{name: number}`, sorted by name.
+void numbers(json_writer& w, const std::map<std::string, double>& values) {
+  w.StartObject();
+  for (auto& [name, value] : values) {
+    key(w, name);
+    number(w, value);
+  }
+  w.EndObject();
+}
+
+/// Writes flags as `{name: value}`, sorted by name, as Mesos does.
+void flag_values(json_writer& w,
+                 const std::vector<std::pair<std::string, std::string>>& flags) {
+  w.StartObject();
+  for (auto& [name, value] :
+       std::map<std::string, std::string>(flags.begin(), flags.end())) {
+    key(w, name);
+    string(w, value);
+  }
+  w.EndObject();
+}
+
 std::string finish(const rapidjson::StringBuffer& buffer) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -273,13 +295,7 @@ std::string state(const master_summary& master, const state_response::GetState& 
     w.EndObject();
   }
   key(w, "flags");
-  w.StartObject();
-  for (auto& [name, value] :
-       std::map<std::string, std::string>(master.flags.begin(), master.flags.end())) {
-    key(w, name);
-    string(w, value);
-  }
-  w.EndObject();
+  flag_values(w, master.flags);
   key(w, "slaves");
   w.StartArray();
   for (auto& a : agents.agents())
@@ -440,28 +456,11 @@ std::string tasks(const state_response::GetTasks& tasks, const task_query& query
 
 std::string roles(const state_response::GetRoles& roles,
                   const common::quota_configs& quotas) {
-  auto quantities = [](json_writer& w, const RepeatedPtrField<v1::Resource>& held) {
-    std::map<std::string, double> scalars;
-    for (auto& r : held)
-      if (r.type() == v1::Value::SCALAR)
-        scalars[r.name()] += r.scalar().value();
-    w.StartObject();
-    for (auto& [name, value] : scalars) {
-      key(w, name);
-      number(w, value);
-    }
-    w.EndObject();
-  };
-  auto scalar_map = [](json_writer& w, const auto& map) {
+  auto scalars_of = [](const auto& map) {
     std::map<std::string, double> sorted;
     for (auto& [name, scalar] : map)
       sorted[name] = scalar.value();
-    w.StartObject();
-    for (auto& [name, value] : sorted) {
-      key(w, name);
-      number(w, value);
-    }
-    w.EndObject();
+    return sorted;
   };
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
@@ -482,16 +481,22 @@ std::string roles(const state_response::GetRoles& roles,
     static const v1::quota::QuotaConfig no_quota;
     const auto& config = quota != quotas.end() ? quota->second : no_quota;
     key(w, "guarantee");
-    scalar_map(w, config.guarantees());
+    numbers(w, scalars_of(config.guarantees()));
     key(w, "limit");
-    scalar_map(w, config.limits());
+    numbers(w, scalars_of(config.limits()));
+    // What the role holds; Mesos lists it as consumed, resources and
+    // allocated alike.
+    std::map<std::string, double> held;
+    for (auto& r : role.resources())
+      if (r.type() == v1::Value::SCALAR)
+        held[r.name()] += r.scalar().value();
     key(w, "consumed");
-    quantities(w, role.resources());
+    numbers(w, held);
     w.EndObject();
     key(w, "resources");
-    quantities(w, role.resources());
+    numbers(w, held);
     key(w, "allocated");
-    quantities(w, role.resources());
+    numbers(w, held);
     key(w, "offered");
     w.StartObject();
     w.EndObject();
@@ -515,13 +520,7 @@ std::string flags(const std::vector<std::pair<std::string, std::string>>& flags)
   json_writer w(buffer);
   w.StartObject();
   key(w, "flags");
-  w.StartObject();
-  for (auto& [name, value] :
-       std::map<std::string, std::string>(flags.begin(), flags.end())) {
-    key(w, name);
-    string(w, value);
-  }
-  w.EndObject();
+  flag_values(w, flags);
   w.EndObject();
   return finish(buffer);
 }
